@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# xen-handover top-level build.
+#   make              userspace tools, test programs, fuzz targets (and the
+#                     guest module when Debian kernel headers are installed)
+#   make check        every test (tests/run-all.sh --no-deps)
+#   make SANITIZE=1   the same under ASan+UBSan into build/asan
+#   make module       the guest module only
+#   make demo | e2e   the README demo / the Xen-under-QEMU tests
+#
+# The module itself is described by Kbuild, which kbuild reads in
+# preference to this file.
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD ?= build/asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -fno-omit-frame-pointer
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+CC ?= gcc
+FUZZ_CC ?= clang
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
+	-Wvla -Wmissing-prototypes
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itools/tapdisk-activate -Itests/lib -MMD -MP
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 $(WARN) $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+LDLIBS += -Wl,--as-needed -laio -lxenstore -lxenctrl
+
+TOOL_DIR := tools/tapdisk-activate
+# Files that hold a main() are programs; everything else is the library.
+PROGRAM_SRCS := $(TOOL_DIR)/main.c $(wildcard $(TOOL_DIR)/daemon_main.c)
+LIB_SRCS := $(filter-out $(PROGRAM_SRCS),$(wildcard $(TOOL_DIR)/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libtapact.a
+
+TOOLS := $(BUILD)/tapdisk-activate
+ifneq ($(wildcard $(TOOL_DIR)/daemon_main.c),)
+TOOLS += $(BUILD)/tapdisk-activated
+endif
+
+# One program per test: tests/<area>/t_*.c -> $(BUILD)/tests/<area>/t_*
+TEST_SRCS := $(filter-out tests/lib/%,$(wildcard tests/*/t_*.c))
+TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
+# Helpers a test area needs besides its t_*.c (tests/<area>/helper_*.c)
+HELPER_SRCS := $(wildcard tests/*/helper_*.c)
+HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+TEST_LIB_OBJS := $(TEST_LIB_SRCS:%.c=$(BUILD)/%.o)
+
+# libFuzzer targets: tests/fuzz/fuzz_*.c, built with clang (never sanitizer-free)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I$(TOOL_DIR) \
+	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
+	  sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+
+.PHONY: all tools tests fuzz module module-clean check demo e2e deps clean
+all: tools tests $(if $(wildcard $(KDIR)/Makefile),module)
+tools: $(TOOLS)
+tests: $(TEST_BINS) $(HELPER_BINS)
+fuzz: $(FUZZ_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tapdisk-activate: $(BUILD)/$(TOOL_DIR)/main.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tapdisk-activated: $(BUILD)/$(TOOL_DIR)/daemon_main.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_LIB_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpthread -o $@
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $^ $(LDLIBS) -o $@
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+module-clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+check: all
+	tests/run-all.sh --no-deps
+
+demo:
+	scripts/demo.sh --no-deps
+
+e2e: all
+	tests/run-all.sh --no-deps --only e2e
+
+deps:
+	scripts/install-deps.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# Installs the Debian 12 packages xen-handover builds and tests with.
+# Idempotent: returns quickly when everything is already installed.
+set -eu
+
+# Debian kernel ABI the guest module, KUnit and the e2e guests build against.
+kver=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+
+pkgs=(
+	# userspace tools and their tests
+	build-essential clang llvm libclang-rt-14-dev libaio-dev libxen-dev
+	xenstore-utils xen-utils-4.17 jq util-linux hyperfine
+	# VHD fixtures and independent readers
+	qemu-utils libvhdi-utils
+	# lease: model checking and the sanlock comparison
+	spin sanlock
+	# guest module: headers, KUnit tree, sparse, ccache
+	linux-headers-amd64 linux-source-6.1 flex bison bc libelf-dev
+	libssl-dev python3 xz-utils cpio kmod sparse ccache rsync
+	# Xen under QEMU end-to-end tests
+	qemu-system-x86 busybox-static debootstrap e2fsprogs gzip zstd
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ] && [ -n "$kver" ]; then
+	echo "install-deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root to install: ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# --no-install-recommends: otherwise xen-utils pulls in a hypervisor and grub.
+apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+echo "install-deps: installed ${missing[*]}"

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# Runs every test of xen-handover and ends with the line
+# "N passed, N failed, N skipped".
+#
+#   tests/run-all.sh [--no-deps] [--only AREA[,AREA...]] [--skip AREA[,...]]
+#
+# Without --no-deps it first installs the Debian packages the tests need
+# (scripts/install-deps.sh, root). Test kinds, per area tests/<area>/:
+#   t_*.c       C programs, built by make into build/tests/<area>/ and run
+#               twice: plain, and under ASan+UBSan (build/asan/...)
+#   t_*.sh      shell tests
+#   suite_*.sh  scripts that report several results, one line each:
+#               "PASS name", "FAIL name: reason", "SKIP name: reason"
+# Exit status of a test: 0 pass, 77 skip, anything else fail.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+deps=1
+only=""
+skip=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-deps) deps=0 ;;
+	--only) only=",$2,"; shift ;;
+	--skip) skip=",$2,"; shift ;;
+	-h|--help) sed -n '4,16p' "$0"; exit 0 ;;
+	*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+logs=$top/build/test-logs
+mkdir -p "$logs"
+passed=0 failed=0 skipped=0
+failed_names=()
+
+export XH_TOP=$top
+export XH_BUILD=$top/build
+export XH_TOOL=$top/build/tapdisk-activate
+export XH_CACHE=${XH_CACHE:-/var/cache/xen-handover}
+
+want_area() {
+	[ -z "$only" ] || [[ $only == *",$1,"* ]] || return 1
+	[[ $skip != *",$1,"* ]]
+}
+
+record() {	# record NAME STATUS SECONDS [REASON]
+	case "$2" in
+	pass) passed=$((passed + 1)); echo "PASS $1 ($3s)" ;;
+	skip) skipped=$((skipped + 1)); echo "SKIP $1${4:+: $4}" ;;
+	*) failed=$((failed + 1)); failed_names+=("$1")
+	   echo "FAIL $1 ($3s)${4:+: $4}" ;;
+	esac
+}
+
+# run_one NAME TIMEOUT CMD...
+run_one() {
+	local name=$1 limit=$2 log start rc secs reason
+	shift 2
+	log=$logs/${name//\//_}.log
+	start=$(date +%s)
+	timeout -k 10 "$limit" "$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	secs=$(($(date +%s) - start))
+	if [ $rc -eq 0 ]; then
+		record "$name" pass $secs
+	elif [ $rc -eq 77 ]; then
+		reason=$(grep -m1 -i '^skip' "$log" | cut -c1-160)
+		record "$name" skip $secs "${reason#skip: }"
+	else
+		[ $rc -eq 124 ] && reason="timed out after ${limit}s" ||
+			reason="exit $rc"
+		record "$name" fail $secs "$reason"
+		tail -n 40 "$log" | sed 's/^/    | /'
+	fi
+}
+
+# run_suite NAME TIMEOUT CMD...: counts each PASS/FAIL/SKIP line it prints
+run_suite() {
+	local name=$1 limit=$2 log rc line n=0 bad=0 start
+	shift 2
+	log=$logs/${name//\//_}.log
+	start=$(date +%s)
+	timeout -k 10 "$limit" "$@" </dev/null 2>&1 | tee "$log" |
+		grep -E '^(PASS|FAIL|SKIP) ' >"$log.results"
+	rc=${PIPESTATUS[0]}
+	while IFS= read -r line; do
+		n=$((n + 1))
+		case "$line" in
+		PASS\ *) passed=$((passed + 1)); echo "$line" ;;
+		SKIP\ *) skipped=$((skipped + 1)); echo "$line" ;;
+		FAIL\ *) failed=$((failed + 1)); bad=1
+			 failed_names+=("${line#FAIL }"); echo "$line" ;;
+		esac
+	done <"$log.results"
+	if [ $rc -ne 0 ] && [ $bad -eq 0 ]; then
+		record "$name" fail $(($(date +%s) - start)) \
+			"exit $rc without a FAIL line"
+		tail -n 60 "$log" | sed 's/^/    | /'
+	elif [ $bad -ne 0 ]; then
+		tail -n 60 "$log" | sed 's/^/    | /'
+	fi
+	[ $n -gt 0 ] || [ $rc -ne 0 ] || record "$name" fail 0 "reported no result"
+}
+
+# Areas that are not plain programs run last, slowest at the end.
+ordered_areas() {
+	local a late="kernel model fuzz e2e"
+	for a in tests/*/; do
+		a=$(basename "$a")
+		[ "$a" = lib ] && continue
+		[[ " $late " == *" $a "* ]] || echo "$a"
+	done
+	for a in $late; do [ -d "tests/$a" ] && echo "$a"; done
+}
+
+if [ $deps -eq 1 ]; then
+	if ! scripts/install-deps.sh >"$logs/install-deps.log" 2>&1; then
+		record install-deps fail 0 "see build/test-logs/install-deps.log"
+		tail -n 20 "$logs/install-deps.log"
+	fi
+fi
+
+start=$(date +%s)
+if make -j2 all >"$logs/build.log" 2>&1; then
+	record build pass $(($(date +%s) - start))
+else
+	record build fail $(($(date +%s) - start)) "make all"
+	tail -n 40 "$logs/build.log" | sed 's/^/    | /'
+fi
+start=$(date +%s)
+if make -j2 SANITIZE=1 tools tests >"$logs/build-asan.log" 2>&1; then
+	record build-asan pass $(($(date +%s) - start))
+else
+	record build-asan fail $(($(date +%s) - start)) "make SANITIZE=1"
+	tail -n 40 "$logs/build-asan.log" | sed 's/^/    | /'
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+for area in $(ordered_areas); do
+	want_area "$area" || continue
+	for src in tests/"$area"/t_*.c; do
+		[ -e "$src" ] || continue
+		t=$(basename "$src" .c)
+		run_one "$area/$t" "${XH_TEST_TIMEOUT:-900}" \
+			"build/tests/$area/$t"
+		XH_TOOL=$top/build/asan/tapdisk-activate \
+			run_one "asan:$area/$t" "${XH_TEST_TIMEOUT:-900}" \
+			"build/asan/tests/$area/$t"
+	done
+	for sh in tests/"$area"/t_*.sh; do
+		[ -e "$sh" ] || continue
+		run_one "$area/$(basename "$sh")" "${XH_TEST_TIMEOUT:-900}" "$sh"
+	done
+	for sh in tests/"$area"/suite_*.sh; do
+		[ -e "$sh" ] || continue
+		run_suite "$area/$(basename "$sh")" \
+			"${XH_SUITE_TIMEOUT:-3600}" "$sh"
+	done
+done
+
+if [ $failed -gt 0 ]; then
+	echo "Failed:"
+	printf '  %s\n' "${failed_names[@]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]

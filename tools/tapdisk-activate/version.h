@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef TAPDISK_ACTIVATE_VERSION_H
+#define TAPDISK_ACTIVATE_VERSION_H
+
+#define XH_VERSION "0.1.0"
+
+#endif /* TAPDISK_ACTIVATE_VERSION_H */
