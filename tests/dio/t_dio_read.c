@@ -49,6 +49,7 @@ int main(void)
 	};
 	enum { N = sizeof(ranges) / sizeof(ranges[0]) };
 	struct dio_extent ext[N + 1];
+	void *bufs[N + 1];
 	struct dio_dev dev;
 	char err[256];
 	char *path = t_path("img");
@@ -65,13 +66,14 @@ int main(void)
 		ext[i].offset = ranges[i].off;
 		ext[i].len = ranges[i].len;
 		/* aligned buffer for the aligned case, odd pointer for others */
-		ext[i].buf = (char *)dio_alloc(ranges[i].len + 1) +
-			     (ranges[i].off % 4096 ? 1 : 0);
+		bufs[i] = dio_alloc(ranges[i].len + 1);
+		T_ASSERT(bufs[i], "out of memory");
+		ext[i].buf = (char *)bufs[i] + (ranges[i].off % 4096 ? 1 : 0);
 	}
 	/* past EOF: only 512 bytes exist */
 	ext[N].offset = FILE_SIZE - 512;
 	ext[N].len = 8192;
-	ext[N].buf = dio_alloc(8192);
+	ext[N].buf = bufs[N] = dio_alloc(8192);
 
 	T_ASSERT(dio_read(&dev, ext, N + 1) == 0, "batched read failed");
 	for (int i = 0; i < N; i++) {
@@ -86,17 +88,19 @@ int main(void)
 	{
 		enum { MANY = DIO_MAX_BATCH * 2 + 3 };
 		struct dio_extent many[MANY];
-		unsigned char bufs[MANY][8];
+		unsigned char small[MANY][8];
 
 		for (int i = 0; i < MANY; i++) {
 			many[i].offset = (uint64_t)i * 4099;
-			many[i].len = sizeof(bufs[i]);
-			many[i].buf = bufs[i];
+			many[i].len = sizeof(small[i]);
+			many[i].buf = small[i];
 		}
 		T_ASSERT(dio_read(&dev, many, MANY) == 0, "many");
 		for (int i = 0; i < MANY; i++)
-			check_range(bufs[i], (uint64_t)i * 4099, 8);
+			check_range(small[i], (uint64_t)i * 4099, 8);
 	}
+	for (int i = 0; i <= N; i++)
+		free(bufs[i]);
 	dio_close(&dev);
 	return T_EXIT_PASS;
 }

@@ -15,6 +15,8 @@
 static char tmpdir[4096];
 static char loops[T_MAX_LOOPS][64];
 static int nr_loops;
+static char **paths;
+static size_t nr_paths;
 
 static void t_cleanup(void)
 {
@@ -26,6 +28,11 @@ static void t_cleanup(void)
 			fprintf(stderr, "warning: could not detach %s\n",
 				loops[i]);
 	}
+	for (size_t i = 0; i < nr_paths; i++)
+		free(paths[i]);
+	free(paths);
+	paths = NULL;
+	nr_paths = 0;
 	if (tmpdir[0] && !getenv("XH_KEEP_TMP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 		if (system(cmd) != 0)
@@ -55,9 +62,12 @@ const char *t_tmpdir(void)
 char *t_path(const char *name)
 {
 	size_t len = strlen(t_tmpdir()) + strlen(name) + 2;
+	char **grown = realloc(paths, (nr_paths + 1) * sizeof(*paths));
 	char *p = malloc(len);
 
-	T_ASSERT(p, "out of memory");
+	T_ASSERT(p && grown, "out of memory");
+	paths = grown;
+	paths[nr_paths++] = p;	/* freed at exit */
 	snprintf(p, len, "%s/%s", tmpdir, name);
 	return p;
 }

@@ -45,7 +45,7 @@ enum t_result {
  */
 const char *t_tmpdir(void);
 
-/* Joins t_tmpdir() and @name into a static-lifetime string. */
+/* Joins t_tmpdir() and @name; the string lives until exit. */
 char *t_path(const char *name);
 
 /* Creates @path of @size bytes filled with @byte. Fails the test on error. */
