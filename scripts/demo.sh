@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# The README's main job. Installs what it needs (unless --no-deps), builds,
+# then shows what tapdisk-activate checks before a destination may serve a
+# VDI:
+#   inspect   VHDs of several kinds made by qemu-img, damaged copies of
+#             them, and `tapdisk-activate inspect` telling each apart.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+deps=1
+what=()
+for a in "$@"; do
+	case "$a" in
+	--no-deps) deps=0 ;;
+	inspect) what+=("$a") ;;
+	-h|--help) sed -n '4,10p' "$0"; exit 0 ;;
+	*) echo "demo.sh: unknown argument $a" >&2; exit 2 ;;
+	esac
+done
+[ ${#what[@]} -gt 0 ] || what=(inspect)
+
+if [ $deps -eq 1 ]; then
+	scripts/install-deps.sh || exit 1
+fi
+make -s -j2 tools || exit 1
+tool=$top/build/tapdisk-activate
+
+# Overwrites @len bytes at @off of @file with the hex bytes given.
+poke() {	# poke FILE OFFSET HEXBYTES
+	printf "$(echo "$3" | sed 's/../\\x&/g')" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+demo_inspect() {
+	local d sz footer
+	d=$(mktemp -d /var/tmp/xh-demo-XXXXXX)
+	trap 'rm -rf "$d"' RETURN
+	echo "== VHD images made by qemu-img (in $d)"
+	qemu-img create -q -f vpc -o subformat=fixed,force_size=on \
+		"$d/fixed-64M.vhd" 64M
+	qemu-img create -q -f vpc -o subformat=dynamic,force_size=on \
+		"$d/dynamic-1G.vhd" 1G
+	qemu-io -f vpc -c 'write -P 0xab 0 4M' -c 'write -P 0xcd 512M 1M' \
+		"$d/dynamic-1G.vhd" >/dev/null
+	qemu-img create -q -f vpc -o subformat=dynamic "$d/dynamic-2040G.vhd" 2040G
+	qemu-io -f vpc -c 'write -P 0x11 0 2M' -c 'write -P 0x22 2000G 2M' \
+		"$d/dynamic-2040G.vhd" >/dev/null
+
+	echo "== damaged copies"
+	sz=$(stat -c %s "$d/dynamic-1G.vhd")
+	footer=$((sz - 512))
+	cp "$d/dynamic-1G.vhd" "$d/bad-cookie.vhd"
+	poke "$d/bad-cookie.vhd" "$footer" 58			# "conectix" -> "Xonectix"
+	cp "$d/dynamic-1G.vhd" "$d/bad-checksum.vhd"
+	poke "$d/bad-checksum.vhd" $((footer + 48)) 7f		# original size byte
+	cp "$d/dynamic-1G.vhd" "$d/copies-differ.vhd"
+	poke "$d/copies-differ.vhd" 0 58			# footer copy at 0
+	cp "$d/dynamic-1G.vhd" "$d/bat-past-eof.vhd"
+	poke "$d/bat-past-eof.vhd" 1536 7fffffff		# BAT[0] far away
+
+	echo
+	printf '%-20s %-8s %s\n' IMAGE VERDICT DETAIL
+	for f in "$d"/*.vhd; do
+		local out rc
+		out=$("$tool" inspect "$f" 2>&1 >/dev/null)
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			out=$("$tool" inspect --json "$f" |
+				jq -r '"\(.disk_type), \(.virtual_size/1048576|floor) MiB virtual, \(.allocated_blocks) blocks allocated"')
+			printf '%-20s %-8s %s\n' "$(basename "$f")" valid "$out"
+		else
+			printf '%-20s %-8s %s\n' "$(basename "$f")" "exit $rc" \
+				"$(echo "$out" | head -n 1 | cut -c1-110)"
+		fi
+	done
+}
+
+for w in "${what[@]}"; do
+	"demo_$w"
+done
