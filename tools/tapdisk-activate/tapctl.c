@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* tapctl: tapdisk control-socket client with bounded waits (see tapctl.h). */
+#include "tapctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "handover_clock.h"
+
+int tapctl_socket_path(char *buf, size_t len, const char *dir, int pid)
+{
+	int n;
+
+	if (!dir)
+		dir = getenv("TAPDISK_ACTIVATE_CONTROL_DIR");
+	if (!dir || !*dir)
+		dir = TAPCTL_CONTROL_DIR;
+	if (pid <= 0)
+		return -EINVAL;
+	n = snprintf(buf, len, "%s/%s%d", dir, TAPCTL_SOCKET_PREFIX, pid);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Waits for @events on @fd until @deadline; 0, -ETIMEDOUT or -errno. */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	for (;;) {
+		int64_t left = (int64_t)(deadline - handover_now_ms());
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, left > 1000000 ? 1000000 : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r > 0)
+			return 0;
+	}
+}
+
+static int connect_bounded(const char *sock, uint64_t deadline)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err;
+	socklen_t elen = sizeof(err);
+
+	if (strlen(sock) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	/* A full listen backlog makes AF_UNIX connect return EAGAIN. */
+	while (errno == EAGAIN || errno == EINPROGRESS) {
+		err = wait_fd(fd, POLLOUT, deadline);
+		if (err)
+			goto fail;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0) {
+			err = -errno;
+			goto fail;
+		}
+		if (!err)
+			return fd;
+		if (err != EAGAIN) {
+			err = -err;
+			goto fail;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+	}
+	err = -errno;
+fail:
+	close(fd);
+	return err;
+}
+
+static int send_all(int fd, const void *buf, size_t len, uint64_t deadline)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			int err = wait_fd(fd, POLLOUT, deadline);
+
+			if (err)
+				return err;
+			continue;
+		}
+		if (n < 0)
+			return errno == EPIPE ? -ECONNRESET : -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int recv_all(int fd, void *buf, size_t len, uint64_t deadline)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = recv(fd, p, len, 0);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			int err = wait_fd(fd, POLLIN, deadline);
+
+			if (err)
+				return err;
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static const char *op_name(uint16_t type)
+{
+	switch (type) {
+	case TAPCTL_MSG_PAUSE: return "pause";
+	case TAPCTL_MSG_RESUME: return "resume";
+	case TAPCTL_MSG_LIST: return "list";
+	default: return "request";
+	}
+}
+
+static void describe_io_error(int ret, const char *sock, uint16_t type,
+			      int timeout_ms, char *err, size_t errlen)
+{
+	if (!err || !errlen)
+		return;
+	if (ret == -ETIMEDOUT)
+		snprintf(err, errlen,
+			 "tapdisk at %s did not answer %s within %d ms",
+			 sock, op_name(type), timeout_ms);
+	else if (ret == -ECONNRESET)
+		snprintf(err, errlen,
+			 "tapdisk at %s closed the connection during %s",
+			 sock, op_name(type));
+	else
+		snprintf(err, errlen, "tapdisk control socket %s: %s", sock,
+			 strerror(-ret));
+}
+
+/*
+ * One request on a fresh connection (tapdisk serves one request per
+ * connection); the first reply is left in @rsp and the connection stays
+ * open in *@fdp when the caller wants more (LIST), else it is closed.
+ */
+static int transact(const char *sock, const struct tapctl_msg *req,
+		    struct tapctl_msg *rsp, uint64_t deadline, int *fdp,
+		    int timeout_ms, char *err, size_t errlen)
+{
+	int fd, ret;
+
+	fd = connect_bounded(sock, deadline);
+	if (fd < 0) {
+		describe_io_error(fd, sock, req->type, timeout_ms, err, errlen);
+		return fd;
+	}
+	ret = send_all(fd, req, sizeof(*req), deadline);
+	if (!ret)
+		ret = recv_all(fd, rsp, sizeof(*rsp), deadline);
+	if (ret) {
+		describe_io_error(ret, sock, req->type, timeout_ms, err, errlen);
+		close(fd);
+		return ret;
+	}
+	if (fdp)
+		*fdp = fd;
+	else
+		close(fd);
+	return 0;
+}
+
+/* Turns an ERROR or *_RSP answer into 0 / -error with tapdisk's text. */
+static int check_response(const struct tapctl_msg *rsp, uint16_t want,
+			  const char *sock, const char *what,
+			  char *err, size_t errlen)
+{
+	char text[TAPCTL_STRING_MAX + 1];
+	int e;
+
+	if (rsp->type != want && rsp->type != TAPCTL_MSG_ERROR) {
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "tapdisk at %s answered %s with message type %u",
+				 sock, what, rsp->type);
+		return -EPROTO;
+	}
+	e = rsp->u.response.error;
+	if (e < 0)		/* some error paths store -errno */
+		e = -e;
+	if (!e && rsp->type == want)
+		return 0;
+	if (!e)
+		e = EIO;	/* ERROR with no code is still an error */
+	memcpy(text, rsp->u.response.message, TAPCTL_STRING_MAX);
+	text[TAPCTL_STRING_MAX] = '\0';
+	for (char *c = text; *c; c++)	/* hostile peer: printable only */
+		if (*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	if (err && errlen)
+		snprintf(err, errlen, "tapdisk %s failed: %s%s%s", what,
+			 strerror(e), text[0] ? ": " : "", text);
+	return -e;
+}
+
+int tapctl_pause(const char *sock, int minor, int timeout_ms,
+		 char *err, size_t errlen)
+{
+	struct tapctl_msg req = { .type = TAPCTL_MSG_PAUSE }, rsp;
+	int ret;
+
+	req.cookie = (uint16_t)minor;
+	ret = transact(sock, &req, &rsp, handover_now_ms() + (uint64_t)timeout_ms,
+		       NULL, timeout_ms, err, errlen);
+	if (ret)
+		return ret;
+	return check_response(&rsp, TAPCTL_MSG_PAUSE_RSP, sock, "pause",
+			      err, errlen);
+}
+
+int tapctl_resume(const char *sock, int minor, const char *params,
+		  uint32_t flags, int timeout_ms, char *err, size_t errlen)
+{
+	struct tapctl_msg req = { .type = TAPCTL_MSG_RESUME }, rsp;
+	int ret;
+
+	req.cookie = (uint16_t)minor;
+	req.u.params.flags = flags;
+	if (params) {
+		if (strlen(params) >= sizeof(req.u.params.path)) {
+			if (err && errlen)
+				snprintf(err, errlen,
+					 "image params longer than %d bytes: %s",
+					 TAPCTL_PATH_MAX - 1, params);
+			return -ENAMETOOLONG;
+		}
+		strcpy(req.u.params.path, params);
+	}
+	ret = transact(sock, &req, &rsp, handover_now_ms() + (uint64_t)timeout_ms,
+		       NULL, timeout_ms, err, errlen);
+	if (ret)
+		return ret;
+	return check_response(&rsp, TAPCTL_MSG_RESUME_RSP, sock, "resume",
+			      err, errlen);
+}
+
+static void copy_params(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < TAPCTL_PATH_MAX - 1 && src[i]; i++)
+		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+	dst[i] = '\0';
+}
+
+int tapctl_list(const char *sock, struct tapctl_vbd *vbds, unsigned int max,
+		unsigned int *count, int timeout_ms, char *err, size_t errlen)
+{
+	struct tapctl_msg req = { .type = TAPCTL_MSG_LIST }, rsp;
+	uint64_t deadline = handover_now_ms() + (uint64_t)timeout_ms;
+	unsigned int n = 0;
+	int fd, ret;
+
+	req.cookie = (uint16_t)-1;	/* all minors */
+	*count = 0;
+	ret = transact(sock, &req, &rsp, deadline, &fd, timeout_ms,
+		       err, errlen);
+	if (ret)
+		return ret;
+	/* One LIST_RSP per VBD, then one with count 0. */
+	for (unsigned int seen = 0;; seen++) {
+		if (rsp.type != TAPCTL_MSG_LIST_RSP) {
+			ret = check_response(&rsp, TAPCTL_MSG_LIST_RSP, sock,
+					     "list", err, errlen);
+			if (!ret)
+				ret = -EPROTO;
+			break;
+		}
+		if (rsp.u.list.count <= 0)
+			break;
+		if (seen >= TAPCTL_LIST_MAX) {
+			ret = -EPROTO;
+			if (err && errlen)
+				snprintf(err, errlen,
+					 "tapdisk at %s listed more than %d VBDs",
+					 sock, TAPCTL_LIST_MAX);
+			break;
+		}
+		if (n < max) {
+			vbds[n].minor = rsp.u.list.minor;
+			vbds[n].state = (uint32_t)rsp.u.list.state;
+			copy_params(vbds[n].params, rsp.u.list.path);
+			n++;
+		}
+		ret = recv_all(fd, &rsp, sizeof(rsp), deadline);
+		if (ret) {
+			describe_io_error(ret, sock, TAPCTL_MSG_LIST,
+					  timeout_ms, err, errlen);
+			break;
+		}
+	}
+	close(fd);
+	*count = n;
+	return ret;
+}
+
+int tapctl_vbd_state(const char *sock, int minor, struct tapctl_vbd *out,
+		     int timeout_ms, char *err, size_t errlen)
+{
+	struct tapctl_vbd *vbds;
+	unsigned int n;
+	int ret;
+
+	vbds = calloc(TAPCTL_LIST_MAX, sizeof(*vbds));
+	if (!vbds)
+		return -ENOMEM;
+	ret = tapctl_list(sock, vbds, TAPCTL_LIST_MAX, &n, timeout_ms,
+			  err, errlen);
+	if (!ret) {
+		ret = -ENODEV;
+		for (unsigned int i = 0; i < n; i++) {
+			if (vbds[i].minor == minor) {
+				*out = vbds[i];
+				ret = 0;
+				break;
+			}
+		}
+		if (ret && err && errlen)
+			snprintf(err, errlen, "tapdisk at %s has no minor %d",
+				 sock, minor);
+	}
+	free(vbds);
+	return ret;
+}
+
+const char *tapctl_state_name(uint32_t state)
+{
+	if (state & TAPCTL_STATE_DEAD)
+		return "dead";
+	if (state & TAPCTL_STATE_RESUME_FAILED)
+		return "resume-failed";
+	if (state & TAPCTL_STATE_PAUSED)
+		return "paused";
+	if (state & TAPCTL_STATE_PAUSE_REQUESTED)
+		return "pause-requested";
+	if (state & TAPCTL_STATE_SHUTDOWN_REQUESTED)
+		return "shutting-down";
+	if (state & TAPCTL_STATE_CLOSED)
+		return "closed";
+	return "running";
+}
