@@ -28,6 +28,12 @@
 /* Values of XH_KEY_DRAIN_STATE. */
 #define XH_DRAIN_STATE_DRAINED		"drained"
 #define XH_DRAIN_STATE_TIMEOUT		"timeout"
+/*
+ * The ring is empty or the backend broke the protocol, but the drain could
+ * not be confirmed: the device is broken or the final cache flush failed.
+ * Dom0 must treat it like "timeout" (and any unknown value likewise).
+ */
+#define XH_DRAIN_STATE_ERROR		"error"
 
 /* Longest value the frontend ever writes for any key above, without NUL. */
 #define XH_DRAIN_VALUE_MAX		20

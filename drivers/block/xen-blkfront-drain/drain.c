@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Drain before handover.
+ *
+ * Xen save/migrate and hibernation both reach the xenbus .suspend callback
+ * (PMSG_FREEZE), so one function serves both: stop blk-mq dispatch (what is
+ * not yet on the ring stays queued in blk-mq and is issued after resume),
+ * sleep until the interrupt path has consumed a response for every slot on
+ * the ring, then have the backend flush its cache. The xenbus core ignores
+ * our return value, so the outcome goes to xenstore where dom0 can read it
+ * before it lets the destination touch the disk.
+ *
+ * On resume only slots that were still on the ring (a timed-out drain) are
+ * re-issued; everything that got its response is finished for good.
+ * A cancelled suspend (PMSG_THAW) gets no xenbus callback at all, so a small
+ * child device with its own dev_pm_ops restarts dispatch in that case.
+ */
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen-handover/xenstore-keys.h>
+
+#include "blkfront-drain.h"
+
+unsigned int drain_timeout_ms = 30000;
+module_param(drain_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(drain_timeout_ms,
+		 "Longest wait for the ring to drain before suspend, in ms (default 30000)");
+
+static bool xbd_drain_done(struct xbd_info *info)
+{
+	return !atomic_read(&info->inflight) || READ_ONCE(info->connected) == XBD_BROKEN;
+}
+
+/*
+ * Wait (event driven, bounded by @timeout jiffies) until no slot is in flight,
+ * then flush the backend's cache within the time that is left.
+ * Dispatch must already be stopped.
+ */
+void xbd_drain_rings(struct xbd_info *info, unsigned long timeout,
+		     struct xbd_drain_result *res)
+{
+	ktime_t start = ktime_get();
+	long left;
+
+	res->flush_status = 1;
+	left = wait_event_timeout(info->drain_wq, xbd_drain_done(info), max(timeout, 1UL));
+	if (left && READ_ONCE(info->connected) == XBD_CONNECTED && info->flush_op &&
+	    info->rings) {
+		struct xbd_ring *ring = &info->rings[0];
+		unsigned long flags;
+		int notify, err;
+
+		spin_lock_irqsave(&ring->lock, flags);
+		info->drain_flush_status = -EINPROGRESS;
+		err = xbd_queue_flush(ring);
+		if (!err) {
+			RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&ring->front, notify);
+			if (notify)
+				info->ops->notify(ring);
+		}
+		spin_unlock_irqrestore(&ring->lock, flags);
+		if (!err) {
+			left = wait_event_timeout(info->drain_wq, xbd_drain_done(info), left);
+			err = left ? info->drain_flush_status : -ETIMEDOUT;
+		}
+		res->flush_status = err;
+	}
+	res->inflight = atomic_read(&info->inflight);
+	res->drained = !res->inflight && READ_ONCE(info->connected) != XBD_BROKEN &&
+		       (res->flush_status == 1 || res->flush_status == 0 ||
+			res->flush_status == -EOPNOTSUPP);
+	res->usecs = ktime_us_delta(ktime_get(), start);
+}
+
+static const char *xbd_drain_state(struct xbd_info *info, const struct xbd_drain_result *res)
+{
+	if (res->drained)
+		return XH_DRAIN_STATE_DRAINED;
+	if (READ_ONCE(info->connected) == XBD_BROKEN || (!res->inflight && res->flush_status))
+		return XH_DRAIN_STATE_ERROR;
+	return XH_DRAIN_STATE_TIMEOUT;
+}
+
+/* drain-state goes last so that a watcher on it sees the other two current. */
+static void xbd_report(struct xbd_info *info, const struct xbd_drain_result *res)
+{
+	const char *node = info->xbdev->nodename;
+	int err;
+
+	err = xenbus_printf(XBT_NIL, node, XH_KEY_DRAIN_INFLIGHT, "%u", res->inflight);
+	if (!err)
+		err = xenbus_printf(XBT_NIL, node, XH_KEY_DRAIN_USECS, "%llu", res->usecs);
+	if (!err)
+		err = xenbus_printf(XBT_NIL, node, XH_KEY_DRAIN_STATE, "%s",
+				    xbd_drain_state(info, res));
+	if (err)
+		dev_warn(&info->xbdev->dev, "cannot report drain result in xenstore: %d\n", err);
+}
+
+static void xbd_stop_dispatch(struct xbd_info *info)
+{
+	if (info->gd && !info->quiesced) {
+		/* Returns once no queue_rq is running; later requests stay queued. */
+		blk_mq_quiesce_queue(info->gd->queue);
+		info->quiesced = true;
+	}
+}
+
+void xbd_dispatch_restart(struct xbd_info *info)
+{
+	if (info->gd && info->quiesced) {
+		blk_mq_unquiesce_queue(info->gd->queue);
+		info->quiesced = false;
+	}
+	xbd_kick_queues(info);
+}
+
+int xbd_suspend(struct xbd_info *info)
+{
+	struct xbd_drain_result res = { .drained = true, .flush_status = 1 };
+	enum xbd_conn conn;
+
+	mutex_lock(&info->mutex);
+	xbd_stop_dispatch(info);
+	conn = READ_ONCE(info->connected);
+	if (conn == XBD_CONNECTED) {
+		xbd_drain_rings(info, msecs_to_jiffies(READ_ONCE(drain_timeout_ms)), &res);
+	} else if (conn == XBD_BROKEN) {
+		res.drained = false;
+		res.inflight = atomic_read(&info->inflight);
+	}
+
+	info->stats.drains++;
+	info->stats.last_drain_usecs = res.usecs;
+	info->stats.last_drain_inflight = res.inflight;
+	if (!res.drained)
+		info->stats.drain_timeouts++;
+	xbd_report(info, &res);
+	mutex_unlock(&info->mutex);
+
+	if (res.drained) {
+		dev_info(&info->xbdev->dev, "drained in %llu us\n", res.usecs);
+		return 0;
+	}
+	dev_warn(&info->xbdev->dev, "drain %s after %llu us, %u requests still on the ring\n",
+		 xbd_drain_state(info, &res), res.usecs, res.inflight);
+	return -EBUSY;
+}
+
+/*
+ * Resume bookkeeping: release every slot still in flight and remember its
+ * block request once for re-issue. Slots whose response arrived are free
+ * already, so a completed request can never end up here. Returns the number
+ * of requests queued for re-issue.
+ */
+unsigned int xbd_collect_unfinished(struct xbd_info *info)
+{
+	unsigned int r, id, count = 0;
+
+	for (r = 0; info->rings && r < info->nr_rings; r++) {
+		struct xbd_ring *ring = &info->rings[r];
+		unsigned long flags;
+
+		spin_lock_irqsave(&ring->lock, flags);
+		for (id = 0; ring->shadow && id < ring->size; id++) {
+			struct xbd_shadow *sh = &ring->shadow[id];
+			struct request *rq = sh->rq;
+			struct xbd_rq *d;
+
+			if (sh->state != XBD_SLOT_INFLIGHT)
+				continue;
+			/* The old backend is gone: its grants no longer matter. */
+			xbd_release_slot(ring, id);
+			if (!rq)
+				continue;
+			d = xbd_rq_data(rq);
+			d->parts = 0;
+			d->status = BLK_STS_OK;
+			if (d->on_reissue_list)
+				continue;
+			d->on_reissue_list = true;
+			list_add_tail(&rq->queuelist, &info->reissue);
+			count++;
+		}
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	return count;
+}
+
+/* Hand the collected requests back to blk-mq, which maps them anew. */
+unsigned int xbd_reissue(struct xbd_info *info)
+{
+	struct request *rq, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(rq, tmp, &info->reissue, queuelist) {
+		list_del_init(&rq->queuelist);
+		xbd_rq_data(rq)->on_reissue_list = false;
+		blk_mq_requeue_request(rq, false);
+		n++;
+	}
+	info->stats.reissued += n;
+	return n;
+}
+
+/* ---- cancelled suspend / hibernation thaw ---- */
+
+struct xbd_pmdev {
+	struct device dev;
+	struct xbd_info *info;
+};
+
+static int xbd_pm_thaw(struct device *dev)
+{
+	struct xbd_info *info = container_of(dev, struct xbd_pmdev, dev)->info;
+
+	mutex_lock(&info->mutex);
+	/* Same backend, same ring: just let the parked requests go, in order. */
+	if (!info->resuming && info->quiesced &&
+	    READ_ONCE(info->connected) == XBD_CONNECTED) {
+		xbd_dispatch_restart(info);
+		dev_info(&info->xbdev->dev, "suspend cancelled: dispatch restarted\n");
+	}
+	mutex_unlock(&info->mutex);
+	return 0;
+}
+
+static const struct dev_pm_ops xbd_pm_ops = {
+	.thaw = xbd_pm_thaw,
+};
+
+static const struct device_type xbd_pm_type = {
+	.name = "xen-blkfront-drain-pm",
+	.pm = &xbd_pm_ops,
+};
+
+static void xbd_pmdev_release(struct device *dev)
+{
+	kfree(container_of(dev, struct xbd_pmdev, dev));
+}
+
+int xbd_pmdev_register(struct xbd_info *info)
+{
+	struct xbd_pmdev *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	p->info = info;
+	device_initialize(&p->dev);
+	p->dev.parent = &info->xbdev->dev;
+	p->dev.type = &xbd_pm_type;
+	p->dev.release = xbd_pmdev_release;
+	err = dev_set_name(&p->dev, "drain-pm");
+	if (!err)
+		err = device_add(&p->dev);
+	if (err) {
+		put_device(&p->dev);
+		return err;
+	}
+	info->pmdev = &p->dev;
+	return 0;
+}
+
+void xbd_pmdev_unregister(struct xbd_info *info)
+{
+	if (info->pmdev)
+		device_unregister(info->pmdev);
+	info->pmdev = NULL;
+}

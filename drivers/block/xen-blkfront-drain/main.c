@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront-drain: Xen PV block frontend for "vbd" devices that drains
+ * its rings before a save, migration or hibernation instead of re-issuing
+ * in-flight requests on the destination.
+ *
+ * This file holds the module glue and the xenbus state machine:
+ *   Initialising -(backend InitWait)-> Initialised -(backend Connected)->
+ *   Connected; backend Closing/Closed -> Closed; .suspend drains;
+ *   .resume drops the old rings and starts again from Initialising.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen/platform_pci.h>
+#include <xen/xen.h>
+
+#include "blkfront-drain.h"
+
+static void xbd_read_features(struct xbd_info *info)
+{
+	const char *be = info->xbdev->otherend;
+
+	/* flush-cache wins over barrier; only barrier gives us FUA. */
+	info->flush_op = 0;
+	info->feature_fua = false;
+	if (xenbus_read_unsigned(be, "feature-flush-cache", 0)) {
+		info->flush_op = BLKIF_OP_FLUSH_DISKCACHE;
+	} else if (xenbus_read_unsigned(be, "feature-barrier", 0)) {
+		info->flush_op = BLKIF_OP_WRITE_BARRIER;
+		info->feature_fua = true;
+	}
+	info->feature_discard = xenbus_read_unsigned(be, "feature-discard", 0);
+	info->feature_secure = info->feature_discard &&
+			       xenbus_read_unsigned(be, "discard-secure", 0);
+	info->discard_granularity = xenbus_read_unsigned(be, "discard-granularity", 0);
+	info->discard_alignment = xenbus_read_unsigned(be, "discard-alignment", 0);
+}
+
+static bool xbd_valid_sector_size(unsigned long size)
+{
+	return size >= SECTOR_SIZE && size <= PAGE_SIZE && is_power_of_2(size);
+}
+
+/* Backend is Connected: create the disk, or finish a reconnection after resume. */
+static void xbd_connect(struct xbd_info *info)
+{
+	struct xenbus_device *dev = info->xbdev;
+	unsigned long sector_size, phys;
+	unsigned long long sectors;
+	unsigned int binfo, n;
+	int err;
+
+	if (!info->rings || READ_ONCE(info->connected) == XBD_BROKEN ||
+	    READ_ONCE(info->connected) == XBD_CLOSED)
+		return;
+	err = xenbus_gather(XBT_NIL, dev->otherend, "sectors", "%llu", &sectors,
+			    "info", "%u", &binfo, "sector-size", "%lu", &sector_size, NULL);
+	if (err) {
+		xenbus_dev_fatal(dev, err, "reading backend fields at %s", dev->otherend);
+		return;
+	}
+	phys = xenbus_read_unsigned(dev->otherend, "physical-sector-size", sector_size);
+	if (!xbd_valid_sector_size(sector_size) || phys < sector_size || !is_power_of_2(phys)) {
+		xenbus_dev_fatal(dev, -EINVAL, "bad sector-size %lu / physical-sector-size %lu",
+				 sector_size, phys);
+		return;
+	}
+
+	if (READ_ONCE(info->connected) == XBD_CONNECTED) {
+		/* Already up: the backend announces a new size. */
+		if (info->gd && sectors != info->sectors) {
+			info->sectors = sectors;
+			set_capacity_and_notify(info->gd, sectors);
+		}
+		return;
+	}
+
+	if (info->gd && sector_size != info->sector_size) {
+		/* Parked requests were built for the old size: refuse, do not corrupt. */
+		xenbus_dev_fatal(dev, -EINVAL, "sector size changed from %u to %lu",
+				 info->sector_size, sector_size);
+		WRITE_ONCE(info->connected, XBD_CLOSED);
+		xbd_dispatch_restart(info);
+		return;
+	}
+	info->resuming = false;
+	info->sectors = sectors;
+	info->vdisk_info = binfo;
+	info->sector_size = sector_size;
+	info->physical_sector_size = phys;
+	xbd_read_features(info);
+
+	if (!info->gd) {
+		WRITE_ONCE(info->connected, XBD_CONNECTED);
+		xenbus_switch_state(dev, xbd_xs(XBD_XS_CONNECTED));
+		err = xbd_create_disk(info);
+		if (err) {
+			WRITE_ONCE(info->connected, XBD_CLOSED);
+			xenbus_dev_fatal(dev, err, "creating disk %s", info->name);
+		}
+		return;
+	}
+
+	xbd_apply_limits(info);
+	if (get_capacity(info->gd) != sectors)
+		set_capacity_and_notify(info->gd, sectors);
+	WRITE_ONCE(info->connected, XBD_CONNECTED);
+	xenbus_switch_state(dev, xbd_xs(XBD_XS_CONNECTED));
+	n = xbd_reissue(info);
+	if (n)
+		dev_warn(&dev->dev, "re-issued %u requests that were on the ring at suspend\n", n);
+	xbd_dispatch_restart(info);
+}
+
+static void xbd_closing(struct xbd_info *info)
+{
+	struct xenbus_device *dev = info->xbdev;
+
+	if (dev->state == xbd_xs(XBD_XS_CLOSING))
+		return;
+	mutex_lock(&info->mutex);
+	if (READ_ONCE(info->connected) != XBD_BROKEN)
+		WRITE_ONCE(info->connected, XBD_CLOSED);
+	if (info->gd) {
+		blk_mark_disk_dead(info->gd);
+		/* Parked requests must fail now rather than wait forever. */
+		xbd_dispatch_restart(info);
+	}
+	mutex_unlock(&info->mutex);
+	xenbus_frontend_closed(dev);
+}
+
+static void xbd_backend_changed(struct xenbus_device *dev, enum xenbus_state state)
+{
+	struct xbd_info *info = dev_get_drvdata(&dev->dev);
+
+	switch ((int)state) {
+	case XBD_XS_INITWAIT:
+		mutex_lock(&info->mutex);
+		if (dev->state == xbd_xs(XBD_XS_INITIALISING) &&
+		    READ_ONCE(info->connected) == XBD_DISCONNECTED)
+			xbd_talk_to_backend(info);
+		mutex_unlock(&info->mutex);
+		break;
+	case XBD_XS_CONNECTED:
+		mutex_lock(&info->mutex);
+		if (dev->state == xbd_xs(XBD_XS_INITIALISING) &&
+		    READ_ONCE(info->connected) == XBD_DISCONNECTED)
+			xbd_talk_to_backend(info);
+		xbd_connect(info);
+		mutex_unlock(&info->mutex);
+		break;
+	case XBD_XS_CLOSED:
+		if (dev->state == xbd_xs(XBD_XS_CLOSED))
+			break;
+		fallthrough;
+	case XBD_XS_CLOSING:
+		xbd_closing(info);
+		break;
+	default:
+		break;
+	}
+}
+
+static int xbd_probe(struct xenbus_device *dev, const struct xenbus_device_id *id)
+{
+	unsigned int vdevice, minor, nr_minors, index;
+	struct xbd_info *info;
+	const char *slash;
+	int err;
+
+	err = xenbus_scanf(XBT_NIL, dev->nodename, "virtual-device", "%u", &vdevice);
+	if (err != 1)
+		err = xenbus_scanf(XBT_NIL, dev->nodename, "virtual-device-ext", "%u", &vdevice);
+	if (err != 1) {
+		xenbus_dev_fatal(dev, err < 0 ? err : -EINVAL, "reading virtual-device");
+		return err < 0 ? err : -EINVAL;
+	}
+	if (xen_hvm_domain()) {
+		char *type = xenbus_read(XBT_NIL, dev->nodename, "device-type", NULL);
+		bool cdrom = !IS_ERR(type) && !strcmp(type, "cdrom");
+
+		if (!IS_ERR(type))
+			kfree(type);
+		/* Emulated CD-ROMs stay with the emulator unless both may coexist. */
+		if (cdrom && !xen_has_pv_and_legacy_disk_devices())
+			return -ENXIO;
+	}
+	err = xbd_decode_vdevice(vdevice, &minor, &nr_minors, &index);
+	if (err) {
+		xenbus_dev_fatal(dev, err, "unsupported virtual-device %#x", vdevice);
+		return err;
+	}
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	mutex_init(&info->mutex);
+	init_waitqueue_head(&info->drain_wq);
+	INIT_LIST_HEAD(&info->reissue);
+	atomic_set(&info->inflight, 0);
+	info->xbdev = dev;
+	info->ops = &xbd_xen_ops;
+	info->connected = XBD_DISCONNECTED;
+	info->vdevice = vdevice;
+	info->first_minor = minor;
+	info->nr_minors = nr_minors;
+	slash = strrchr(dev->nodename, '/');
+	if (!slash || kstrtouint(slash + 1, 10, &info->handle))
+		info->handle = vdevice;
+	err = xbd_disk_name(index, info->name, sizeof(info->name));
+	if (!err && nr_minors == 1) {
+		size_t len = strlen(info->name);
+
+		snprintf(info->name + len, sizeof(info->name) - len, "%u",
+			 minor % XBD_PARTS_PER_DISK);
+	}
+	if (err) {
+		kfree(info);
+		xenbus_dev_fatal(dev, err, "naming virtual-device %#x", vdevice);
+		return err;
+	}
+	dev_set_drvdata(&dev->dev, info);
+	err = xbd_pmdev_register(info);
+	if (err) {
+		dev_set_drvdata(&dev->dev, NULL);
+		kfree(info);
+		return err;
+	}
+	return 0;
+}
+
+static void xbd_fail_reissue_list(struct xbd_info *info)
+{
+	struct request *rq, *tmp;
+
+	list_for_each_entry_safe(rq, tmp, &info->reissue, queuelist) {
+		list_del_init(&rq->queuelist);
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+	}
+}
+
+static void xbd_remove(struct xenbus_device *dev)
+{
+	struct xbd_info *info = dev_get_drvdata(&dev->dev);
+
+	xbd_pmdev_unregister(info);
+	mutex_lock(&info->mutex);
+	if (READ_ONCE(info->connected) != XBD_CONNECTED)
+		WRITE_ONCE(info->connected, XBD_CLOSED);
+	xbd_fail_reissue_list(info);
+	xbd_dispatch_restart(info);
+	mutex_unlock(&info->mutex);
+
+	/* del_gendisk waits for what is in flight; the IRQ must stay bound until then. */
+	if (info->gd)
+		del_gendisk(info->gd);
+	mutex_lock(&info->mutex);
+	WRITE_ONCE(info->connected, XBD_CLOSED);
+	xbd_free_rings(info);
+	if (info->gd) {
+		put_disk(info->gd);
+		blk_mq_free_tag_set(&info->tag_set);
+		info->gd = NULL;
+	}
+	mutex_unlock(&info->mutex);
+	dev_set_drvdata(&dev->dev, NULL);
+	kfree(info);
+}
+
+static int xbd_xenbus_suspend(struct xenbus_device *dev)
+{
+	return xbd_suspend(dev_get_drvdata(&dev->dev));
+}
+
+/* A new backend (new host, or a restored image): drop the old rings and reconnect. */
+static int xbd_xenbus_resume(struct xenbus_device *dev)
+{
+	struct xbd_info *info = dev_get_drvdata(&dev->dev);
+	unsigned int n;
+
+	mutex_lock(&info->mutex);
+	info->resuming = true;
+	if (info->gd && !info->quiesced) {
+		blk_mq_quiesce_queue(info->gd->queue);
+		info->quiesced = true;
+	}
+	n = xbd_collect_unfinished(info);
+	if (n)
+		dev_warn(&dev->dev, "%u requests were still on the ring at suspend\n", n);
+	xbd_free_rings(info);
+	atomic_set(&info->inflight, 0);
+	if (READ_ONCE(info->connected) == XBD_CONNECTED)
+		WRITE_ONCE(info->connected, XBD_DISCONNECTED);
+	if (READ_ONCE(info->connected) == XBD_DISCONNECTED &&
+	    xenbus_read_driver_state(dev->otherend) == xbd_xs(XBD_XS_INITWAIT))
+		xbd_talk_to_backend(info);
+	mutex_unlock(&info->mutex);
+	return 0;
+}
+
+static int xbd_is_ready(struct xenbus_device *dev)
+{
+	struct xbd_info *info = dev_get_drvdata(&dev->dev);
+
+	return info && READ_ONCE(info->connected) == XBD_CONNECTED && info->gd;
+}
+
+static const struct xenbus_device_id xbd_ids[] = {
+	{ "vbd" },
+	{ "" }
+};
+
+static struct xenbus_driver xbd_driver = {
+	.ids = xbd_ids,
+	.probe = xbd_probe,
+	.remove = xbd_remove,
+	.suspend = xbd_xenbus_suspend,
+	.resume = xbd_xenbus_resume,
+	.otherend_changed = xbd_backend_changed,
+	.is_ready = xbd_is_ready,
+};
+
+static int __init xbd_init(void)
+{
+	int err;
+
+	BUILD_BUG_ON(PAGE_SIZE != XEN_PAGE_SIZE);
+	if (!xen_domain())
+		return -ENODEV;
+	if (xen_hvm_domain() && !xen_has_pv_disk_devices())
+		return -ENODEV;
+
+	err = register_blkdev(XBD_MAJOR, "xvd");
+	if (err) {
+		pr_err(XBD_NAME ": block major %d (xvd) is taken, most likely by xen_blkfront; unload and blacklist xen_blkfront first\n",
+		       XBD_MAJOR);
+		return -EBUSY;
+	}
+	err = xenbus_register_frontend(&xbd_driver);
+	if (err) {
+		pr_err(XBD_NAME ": cannot register the xenbus \"vbd\" driver (%d); is xen_blkfront loaded or built in?\n",
+		       err);
+		unregister_blkdev(XBD_MAJOR, "xvd");
+		return err;
+	}
+	pr_info(XBD_NAME ": PV block frontend with drain-before-handover, drain_timeout_ms=%u\n",
+		drain_timeout_ms);
+	return 0;
+}
+
+static void __exit xbd_exit(void)
+{
+	xenbus_unregister_driver(&xbd_driver);
+	unregister_blkdev(XBD_MAJOR, "xvd");
+}
+
+module_init(xbd_init);
+module_exit(xbd_exit);
+
+MODULE_DESCRIPTION("Xen PV block frontend that drains in-flight I/O before handover");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("xen:vbd");
