@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * lease: exclusive activation of a VDI across hosts that share nothing but
+ * the storage. A lease area (a sidecar file IMAGE.lease, or a range of a
+ * block device) holds a leader record, one sector per host id (1..2000) and
+ * a header; hosts agree on the next owner with a Disk Paxos ballot using
+ * only sector-atomic O_DIRECT reads and O_DSYNC writes. Every successful
+ * acquire moves the lease to a new, strictly larger version; a versioned
+ * acquire succeeds only if nobody acquired since that version.
+ * Algorithm, timings and on-disk layout: Documentation/lease.rst.
+ *
+ * Thread safety: a struct lease is used by one thread at a time. Several
+ * processes (or handles) on one host may use the same lease; they are
+ * serialised by a host-local lock while they write their host's sector.
+ */
+#ifndef TAPDISK_ACTIVATE_LEASE_H
+#define TAPDISK_ACTIVATE_LEASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LEASE_MAX_HOSTS		2000u	/* host ids are 1..LEASE_MAX_HOSTS */
+#define LEASE_NAME_LEN		64u	/* host name / token buffers, with NUL */
+#define LEASE_TOKEN_LEN		64u
+#define LEASE_AREA_SECTORS	2048u	/* 1 MiB with 512-byte sectors */
+
+/* Results of every lease_* call (never negative). */
+enum lease_result {
+	LEASE_OK = 0,
+	LEASE_HELD,		/* another holder has it and it has not expired */
+	LEASE_VERSION_MOVED,	/* --expect-version: someone acquired since */
+	LEASE_DAMAGED,		/* a sector failed validation: see message */
+	LEASE_NOT_OWNER,	/* renew/release by someone not holding it */
+	LEASE_LOST,		/* holder missed its renewal deadline */
+	LEASE_CONTENDED,	/* ballots kept being pre-empted until deadline */
+	LEASE_NOT_INITIALIZED,	/* no lease area there (or init: exists) */
+	LEASE_USAGE,		/* bad argument */
+	LEASE_IO,		/* storage error */
+};
+
+enum lease_state {
+	LEASE_STATE_FREE,	/* released (or never acquired) */
+	LEASE_STATE_HELD,	/* leader names an owner */
+	LEASE_STATE_PENDING,	/* a ballot for a newer version is under way */
+	LEASE_STATE_DAMAGED,
+};
+
+/* Who holds (or asks for) the lease. Strings are NUL-terminated. */
+struct lease_holder {
+	uint16_t host_id;			/* 1..LEASE_MAX_HOSTS */
+	char host_name[LEASE_NAME_LEN];		/* host name or uuid */
+	char token[LEASE_TOKEN_LEN];		/* distinguishes holders on a host */
+	uint64_t version;			/* version held */
+};
+
+struct lease_status {
+	enum lease_state state;
+	uint64_t version;		/* last committed version */
+	uint64_t pending_version;	/* > version when a ballot is open */
+	bool has_owner;			/* HELD: owner is the holder */
+	struct lease_holder owner;	/* FREE: last owner (if any) */
+	uint64_t renewals;		/* owner's renewal counter */
+	uint32_t timeout_s;		/* 0: never expires */
+	uint16_t successor_host_id;	/* FREE: host with the fast path, 0 none */
+	uint32_t sector_size;
+	uint32_t max_hosts;
+	uint64_t offset;		/* byte offset of the area */
+	char damage[256];		/* DAMAGED: which sector and field */
+};
+
+struct lease_init_opts {
+	uint32_t sector_size;	/* 512 or 4096; 0: the device's alignment */
+	uint32_t timeout_s;	/* 0: never expires (break --force only) */
+	bool force;		/* overwrite an existing area (keeps versions) */
+};
+
+struct lease_acquire_opts {
+	uint16_t host_id;		/* required, 1..LEASE_MAX_HOSTS */
+	const char *host_name;		/* NULL: gethostname() */
+	const char *token;		/* NULL: a random one is generated */
+	bool has_expect_version;
+	uint64_t expect_version;	/* succeed only if version is still this */
+	double wait_seconds;		/* keep trying (and observing) this long */
+	/*
+	 * Take over a held lease without waiting for it to expire. Only for
+	 * an operator who has fenced the owner (break --force uses it).
+	 */
+	bool force;
+};
+
+struct lease;
+
+/* Opens PATH[:OFFSET] (offset in bytes, default 0). */
+#define LEASE_OPEN_READ_ONLY	0x1u
+#define LEASE_OPEN_CREATE	0x2u	/* create a missing regular file (init) */
+int lease_open(struct lease **out, const char *spec, unsigned int flags,
+	       char *err, size_t errlen);
+void lease_close(struct lease *l);
+
+/* Writes a fresh area: leader FREE, every host sector empty. */
+int lease_init(struct lease *l, const struct lease_init_opts *opts);
+
+/*
+ * Acquires the lease. On LEASE_OK @holder (may be NULL) gets the identity
+ * used and the new version. On LEASE_HELD / LEASE_VERSION_MOVED @seen (may
+ * be NULL) describes the lease as last read.
+ */
+int lease_acquire(struct lease *l, const struct lease_acquire_opts *opts,
+		  struct lease_holder *holder, struct lease_status *seen);
+
+/* One single-sector write after checking @holder still owns the lease. */
+int lease_renew(struct lease *l, const struct lease_holder *holder);
+
+/*
+ * Releases; the version stays. @successor_host_id may take the next
+ * acquire's fast path (one slot-area read instead of two); 0: none.
+ */
+int lease_release(struct lease *l, const struct lease_holder *holder,
+		  uint16_t successor_host_id);
+
+int lease_read_status(struct lease *l, struct lease_status *st);
+
+/*
+ * Operator override after fencing the owner (@force must be true): takes
+ * the lease over as @breaker and releases it, so the version moves past
+ * every holder's. With @repair, damaged sectors are rewritten first (only
+ * safe when no host is using the lease at all).
+ */
+int lease_break(struct lease *l, const struct lease_holder *breaker,
+		bool force, bool repair, struct lease_status *after);
+
+/* Monotonic deadline (ns, CLOCK_MONOTONIC) until which the holding this
+ * handle last acquired or renewed is valid; 0 when it holds nothing. */
+uint64_t lease_valid_until_ns(const struct lease *l);
+
+/* Details of the last failure on @l (sector, field, errno text). */
+const char *lease_last_error(const struct lease *l);
+const char *lease_strerror(int result);
+
+/* IMAGE + ".lease" into @buf; -1 if it does not fit. */
+int lease_sidecar_path(const char *image, char *buf, size_t len);
+
+#endif /* TAPDISK_ACTIVATE_LEASE_H */
