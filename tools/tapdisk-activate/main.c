@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_inspect.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "version.h"
 
 /* One line per subcommand; the declarations sit beside their entries. */
 static const struct command commands[] = {
+	{ "inspect", cmd_inspect, "validate and describe a VHD image (O_DIRECT)" },
 	{ NULL, NULL, NULL }
 };
 

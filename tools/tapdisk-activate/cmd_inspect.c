@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * tapdisk-activate inspect IMAGE [--json] [--fingerprint]
+ *
+ * Reads the VHD metadata of a file or block device with O_DIRECT,
+ * validates all of it and prints a summary (or one JSON object). Exit 0
+ * for a valid image, 3 for an invalid one, 4 when it cannot be read.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd_inspect.h"
+#include "exitcodes.h"
+#include "json.h"
+#include "vhd.h"
+
+struct inspect_opts {
+	const char *image;
+	bool json;
+	bool fingerprint;
+	struct vhd_options vhd;
+};
+
+static void inspect_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tapdisk-activate inspect [--json] [--fingerprint] "
+		"[--now SECONDS] IMAGE\n\n"
+		"Validates the VHD metadata of IMAGE (file or block device),\n"
+		"read with O_DIRECT: footer and its copy, dynamic header,\n"
+		"parent locators, block allocation table, tapdisk batmap.\n\n"
+		"  --json           print one JSON object on stdout\n"
+		"  --fingerprint    also print the SHA-256 metadata fingerprint\n"
+		"  --now SECONDS    judge timestamps against this Unix time\n"
+		"  -h, --help       this text\n\n"
+		"Exit status: 0 valid, 2 usage, 3 invalid image, 4 I/O error.\n"
+		"See tapdisk-activate-inspect(8).\n");
+}
+
+static int parse_args(int argc, char **argv, struct inspect_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "fingerprint", no_argument, NULL, 'f' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 'f':
+			o->fingerprint = true;
+			break;
+		case 'n':
+			errno = 0;
+			o->vhd.now = strtoll(optarg, &end, 10);
+			if (errno || *end || o->vhd.now <= 0) {
+				fprintf(stderr, "inspect: --now needs a positive "
+					"number of seconds\n");
+				return XH_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			inspect_usage(stdout);
+			return -1;
+		default:
+			inspect_usage(stderr);
+			return XH_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "inspect: expected exactly one IMAGE "
+			"(try --help)\n");
+		return XH_EXIT_USAGE;
+	}
+	o->image = argv[optind];
+	return 0;
+}
+
+static void iso_time(int64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, len, "%" PRId64, t);
+}
+
+static void print_json(const struct inspect_opts *o,
+		       const struct vhd_info *vi, const char *fp)
+{
+	bool dyn = vi->disk_type == VHD_TYPE_DYNAMIC ||
+		   vi->disk_type == VHD_TYPE_DIFFERENCING;
+	struct json j;
+	char when[40];
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "image", o->image);
+	json_string(&j, "format", "vhd");
+	json_string(&j, "disk_type", vhd_disk_type_name(vi->disk_type));
+	json_u64(&j, "virtual_size", vi->virtual_size);
+	if (dyn) {
+		json_u64(&j, "block_size", vi->block_size);
+		json_u64(&j, "max_table_entries", vi->max_table_entries);
+		json_u64(&j, "allocated_blocks", vi->allocated_blocks);
+	} else {
+		json_null(&j, "block_size");
+		json_null(&j, "max_table_entries");
+		json_null(&j, "allocated_blocks");
+	}
+	json_string(&j, "uuid", vi->raw_footer ? vi->uuid_str : NULL);
+	if (vi->has_parent) {
+		json_object_begin(&j, "parent");
+		json_string(&j, "uuid", vi->parent_uuid_str);
+		json_string(&j, "name", vi->parent_name);
+		iso_time(vi->parent_timestamp, when, sizeof(when));
+		json_string(&j, "timestamp", when);
+		json_array_begin(&j, "locators");
+		for (unsigned int i = 0; i < vi->nr_locators; i++) {
+			const struct vhd_locator *l = &vi->locators[i];
+
+			json_object_begin(&j, NULL);
+			json_string(&j, "platform", l->platform);
+			json_u64(&j, "code", l->code);
+			json_u64(&j, "data_offset", l->data_offset);
+			json_u64(&j, "data_len", l->data_len);
+			json_u64(&j, "data_space", l->data_space);
+			json_string(&j, "path", l->decoded ? l->path : NULL);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+	} else {
+		json_null(&j, "parent");
+	}
+	json_bool(&j, "valid", vhd_valid(vi));
+	json_array_begin(&j, "errors");
+	for (unsigned int i = 0; i < vi->nr_errors; i++) {
+		const struct vhd_error *e = &vi->errors[i];
+
+		json_object_begin(&j, NULL);
+		json_string(&j, "name", vhd_err_name(e->code));
+		json_string(&j, "structure", e->structure);
+		json_string(&j, "field", e->field);
+		json_string(&j, "expected", e->expected);
+		json_string(&j, "found", e->found);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_u64(&j, "errors_total", vi->nr_errors_total);
+	json_u64(&j, "file_size", vi->file_size);
+	json_bool(&j, "block_device", vi->is_blockdev);
+	json_u64(&j, "data_end", vi->data_end);
+	json_bool(&j, "disabled", vi->disabled);
+	json_bool(&j, "hidden", vi->hidden);
+	json_object_begin(&j, "creator");
+	json_string(&j, "app", vi->creator_app);
+	json_u64(&j, "version", vi->creator_version);
+	json_u64(&j, "os", vi->creator_os);
+	json_object_end(&j);
+	iso_time(vi->timestamp, when, sizeof(when));
+	json_string(&j, "timestamp", vi->raw_footer ? when : NULL);
+	if (vi->has_batmap) {
+		json_object_begin(&j, "batmap");
+		json_u64(&j, "offset", vi->batmap_offset);
+		json_u64(&j, "sectors", vi->batmap_sectors);
+		json_u64(&j, "version", vi->batmap_version);
+		json_u64(&j, "marker", vi->batmap_marker);
+		json_object_end(&j);
+	} else {
+		json_null(&j, "batmap");
+	}
+	if (o->fingerprint)
+		json_string(&j, "fingerprint", fp[0] ? fp : NULL);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+static void print_summary(const struct inspect_opts *o,
+			  const struct vhd_info *vi, const char *fp)
+{
+	char when[40];
+
+	printf("%s: valid VHD, %s\n", o->image,
+	       vhd_disk_type_name(vi->disk_type));
+	printf("  virtual size:      %" PRIu64 " bytes (%.1f GiB)\n",
+	       vi->virtual_size, (double)vi->virtual_size / (1 << 30));
+	if (vi->disk_type != VHD_TYPE_FIXED) {
+		printf("  block size:        %" PRIu32 " bytes\n",
+		       vi->block_size);
+		printf("  table entries:     %" PRIu32 " (%" PRIu32
+		       " allocated)\n", vi->max_table_entries,
+		       vi->allocated_blocks);
+	}
+	printf("  uuid:              %s\n", vi->uuid_str);
+	iso_time(vi->timestamp, when, sizeof(when));
+	printf("  creator:           \"%s\" 0x%08" PRIx32 ", created %s\n",
+	       vi->creator_app, vi->creator_version, when);
+	printf("  file size:         %" PRIu64 " bytes%s\n", vi->file_size,
+	       vi->is_blockdev ? " (block device)" : "");
+	if (vi->has_parent) {
+		printf("  parent:            %s \"%s\"\n", vi->parent_uuid_str,
+		       vi->parent_name);
+		for (unsigned int i = 0; i < vi->nr_locators; i++)
+			printf("  locator %-4s       %s\n",
+			       vi->locators[i].platform,
+			       vi->locators[i].decoded ?
+			       vi->locators[i].path : "(not decoded)");
+	}
+	if (vi->has_batmap)
+		printf("  batmap:            %" PRIu32 " sectors at %" PRIu64
+		       ", version 0x%08" PRIx32 "\n", vi->batmap_sectors,
+		       vi->batmap_offset, vi->batmap_version);
+	if (o->fingerprint)
+		printf("  fingerprint:       %s\n", fp);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	struct inspect_opts o;
+	struct vhd_info vi;
+	char err[512], fp[65] = "";
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? XH_EXIT_OK : ret;
+	ret = vhd_open_path(o.image, &o.vhd, &vi, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "tapdisk-activate inspect: %s\n", err);
+		vhd_info_release(&vi);
+		return XH_EXIT_IO;
+	}
+	if (o.fingerprint)
+		vhd_fingerprint(&vi, fp);
+	if (o.json)
+		print_json(&o, &vi, fp);
+	else if (vhd_valid(&vi))
+		print_summary(&o, &vi, fp);
+	if (!vhd_valid(&vi)) {
+		vhd_error_format(&vi.errors[0], err, sizeof(err));
+		if (vi.nr_errors_total > 1)
+			fprintf(stderr, "tapdisk-activate inspect: %s: invalid "
+				"VHD: %s (and %u more)\n", o.image, err,
+				vi.nr_errors_total - 1);
+		else
+			fprintf(stderr, "tapdisk-activate inspect: %s: invalid "
+				"VHD: %s\n", o.image, err);
+	}
+	ret = vhd_valid(&vi) ? XH_EXIT_OK : XH_EXIT_IMAGE_INVALID;
+	vhd_info_release(&vi);
+	return ret;
+}
