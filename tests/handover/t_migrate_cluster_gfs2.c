@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* check-migrate matrix row: cached backend on GFS2 (coherent cluster FS) is safe. */
+#include "migrate_row.h"
+
+int main(void)
+{
+	static const struct migrate_row row = {
+		.spec = "qdisk", .fs_magic = MS_MAGIC_GFS2,
+		.safe = true, .rule = MS_RULE_CLUSTER_FS,
+		.reason_has = { "gfs2", "cluster" },
+	};
+
+	return migrate_row_check(&row);
+}

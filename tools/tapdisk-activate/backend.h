@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * backend: the thing on this host that serves the VDI to a guest, as far as
+ * the handover needs it: drain + close (pause), reopen with fresh metadata
+ * (resume), and what it is doing now.
+ *
+ * Specs (--backend SPEC):
+ *   tapdisk:PID:MINOR[,type=T][,no-o-direct]
+ *       tapdisk's control socket /run/blktap-control/ctl<PID> (the directory
+ *       can be moved with $TAPDISK_ACTIVATE_CONTROL_DIR). type is the
+ *       tapdisk driver name used to reopen ("vhd" by default, "aio" raw);
+ *       no-o-direct records that it was started with -D (page cache).
+ *   dm:NAME
+ *       a device-mapper device under a blkback phy: disk; pause = suspend
+ *       (waits for in-flight bios and flushes), resume = resume.
+ *   qdisk[,direct-io-safe]
+ *       QEMU's Xen disk backend; only for check-migrate (it cannot be
+ *       paused from here).
+ *   none
+ *       no live backend (offline use): flush and cache drop only.
+ *
+ * Every call is bounded by its timeout; nothing here waits forever.
+ */
+#ifndef TAPDISK_ACTIVATE_BACKEND_H
+#define TAPDISK_ACTIVATE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migrate_safety.h"
+
+enum backend_kind {
+	BACKEND_NONE,
+	BACKEND_TAPDISK,
+	BACKEND_DM,
+	BACKEND_QDISK,
+};
+
+enum backend_result {
+	BACKEND_OK = 0,
+	BACKEND_UNREACHABLE,	/* no such tapdisk/dm device, socket dead */
+	BACKEND_TIMEOUT,	/* did not finish within the timeout */
+	BACKEND_REFUSED,	/* answered with an error */
+	BACKEND_UNSUPPORTED,	/* this kind cannot do that */
+};
+
+#define BACKEND_SPEC_MAX	512
+#define BACKEND_DM_NAME_MAX	128	/* DM_NAME_LEN */
+
+struct backend {
+	enum backend_kind kind;
+	char spec[BACKEND_SPEC_MAX];
+	/* tapdisk */
+	int pid;
+	int minor;
+	char sock[BACKEND_SPEC_MAX];
+	char image_type[16];
+	bool no_o_direct;
+	/* dm */
+	char dm_name[BACKEND_DM_NAME_MAX];
+	/* qdisk */
+	bool direct_io_safe;
+};
+
+struct backend_status {
+	bool known;		/* the backend answered */
+	bool paused;		/* drained and closed (or dm suspended) */
+	char state[32];		/* "running", "paused", "resume-failed", ... */
+	char image[256];	/* what it serves ("vhd:/path"), may be empty */
+	uint32_t raw_state;	/* tapdisk state bits / dm flags */
+};
+
+/* Parses @spec; 0 or -EINVAL with a message in @err. */
+int backend_parse(const char *spec, struct backend *b, char *err,
+		  size_t errlen);
+
+const char *backend_kind_name(enum backend_kind kind);
+const char *backend_result_name(enum backend_result r);
+
+/* What the page-cache rule needs to know about this backend. */
+void backend_migrate_facts(const struct backend *b, struct migrate_facts *f);
+
+/* Drain in-flight I/O and close the image (tapdisk) / suspend (dm). */
+enum backend_result backend_pause(const struct backend *b, int timeout_ms,
+				  char *err, size_t errlen);
+
+/*
+ * Reopen @image_path, re-reading all its metadata (tapdisk RESUME with
+ * "type:/path"), or resume the dm device.
+ */
+enum backend_result backend_resume(const struct backend *b,
+				   const char *image_path, int timeout_ms,
+				   char *err, size_t errlen);
+
+enum backend_result backend_query(const struct backend *b,
+				  struct backend_status *st, int timeout_ms,
+				  char *err, size_t errlen);
+
+/* Per-kind implementations (backend_tapdisk.c, backend_dm.c). */
+enum backend_result backend_tapdisk_pause(const struct backend *b,
+					  int timeout_ms, char *err,
+					  size_t errlen);
+enum backend_result backend_tapdisk_resume(const struct backend *b,
+					   const char *image_path,
+					   int timeout_ms, char *err,
+					   size_t errlen);
+enum backend_result backend_tapdisk_query(const struct backend *b,
+					  struct backend_status *st,
+					  int timeout_ms, char *err,
+					  size_t errlen);
+enum backend_result backend_dm_pause(const struct backend *b, int timeout_ms,
+				     char *err, size_t errlen);
+enum backend_result backend_dm_resume(const struct backend *b, int timeout_ms,
+				      char *err, size_t errlen);
+enum backend_result backend_dm_query(const struct backend *b,
+				     struct backend_status *st, int timeout_ms,
+				     char *err, size_t errlen);
+
+#endif /* TAPDISK_ACTIVATE_BACKEND_H */
