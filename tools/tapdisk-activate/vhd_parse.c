@@ -226,6 +226,18 @@ static void report_footer_state(struct vhd_info *vi, const uint8_t *f,
 	}
 }
 
+/*
+ * Disabling a disk rewrites the cookie (and so the checksum) of one footer
+ * only; any other difference between the copies is a real mismatch.
+ */
+static bool poison_only_diff(const uint8_t *a, const uint8_t *b)
+{
+	return !memcmp(a + VHD_FTR_FEATURES, b + VHD_FTR_FEATURES,
+		       VHD_FTR_CHECKSUM - VHD_FTR_FEATURES) &&
+	       !memcmp(a + VHD_FTR_UUID, b + VHD_FTR_UUID,
+		       VHD_FOOTER_SIZE - VHD_FTR_UUID);
+}
+
 /* Name of the first footer field where @a and @b differ. */
 static const char *footer_diff_field(const uint8_t *a, const uint8_t *b)
 {
@@ -259,11 +271,13 @@ static void decode_footer(struct vhd_info *vi, const uint8_t *f)
 	vi->features = vhd_be32(f + VHD_FTR_FEATURES);
 	vi->file_format_version = vhd_be32(f + VHD_FTR_VERSION);
 	vi->timestamp = VHD_EPOCH_UNIX + vhd_be32(f + VHD_FTR_TIMESTAMP);
-	memcpy(vi->creator_app, f + VHD_FTR_CREATOR_APP, 4);
-	for (int i = 0; i < 4; i++)
-		if (vi->creator_app[i] < 0x20 || vi->creator_app[i] > 0x7e)
-			vi->creator_app[i] = '.';
-	vi->creator_app[4] = 0;
+	/* Printable only; tapdisk pads "tap" with a NUL. */
+	memset(vi->creator_app, 0, sizeof(vi->creator_app));
+	for (int i = 0; i < 4 && f[VHD_FTR_CREATOR_APP + i]; i++) {
+		uint8_t c = f[VHD_FTR_CREATOR_APP + i];
+
+		vi->creator_app[i] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+	}
 	vi->creator_version = vhd_be32(f + VHD_FTR_CREATOR_VER);
 	vi->creator_os = vhd_be32(f + VHD_FTR_CREATOR_OS);
 	vi->original_size = vhd_be64(f + VHD_FTR_ORIG_SIZE);
@@ -691,9 +705,8 @@ static void feed_footers(struct vhd_info *vi)
 		else if (copy == FTR_BAD_COOKIE || copy == FTR_BAD_CHECKSUM)
 			report_footer_state(vi, head->buf, copy, "footer_copy");
 		else if (memcmp(tail->buf, head->buf, VHD_FOOTER_SIZE) &&
-			 !(prim == FTR_POISON && copy == FTR_OK &&
-			   !memcmp(tail->buf + 8, head->buf + 8,
-				   VHD_FOOTER_SIZE - 8))) {
+			 !(prim != copy && poison_only_diff(tail->buf,
+							    head->buf))) {
 			const char *field = footer_diff_field(tail->buf,
 							      head->buf);
 
