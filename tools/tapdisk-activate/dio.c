@@ -109,11 +109,12 @@ int dio_open(struct dio_dev *dev, const char *path, enum dio_mode mode,
 		ret = dio_probe_geometry(dev, &stx);
 	if (!ret)
 		ret = dio_refresh_size(dev);
-	if (!ret) {
-		ret = io_setup(DIO_MAX_BATCH, &dev->ctx);
-		if (ret > 0)
-			ret = -ret;
-	}
+	/*
+	 * The libaio context is set up on the first batch of more than one
+	 * I/O: tearing one down (io_destroy or process exit) waits for an RCU
+	 * grace period, ~35 ms here, which would dominate short commands that
+	 * only ever do single I/Os (a lease renewal, a status).
+	 */
 	if (ret) {
 		if (err)
 			snprintf(err, errlen, "%s: %s", path,
@@ -165,6 +166,22 @@ static bool extent_aligned(const struct dio_dev *dev, uint64_t off,
 	       !((uintptr_t)buf % dev->align);
 }
 
+/* One I/O needs no batching: the same O_DIRECT transfer, synchronously. */
+static void dio_run_one(struct dio_dev *dev, struct iocb *cb, long *res)
+{
+	ssize_t r;
+
+	do {
+		if (cb->aio_lio_opcode == IO_CMD_PREAD)
+			r = pread(dev->fd, cb->u.c.buf, cb->u.c.nbytes,
+				  cb->u.c.offset);
+		else
+			r = pwrite(dev->fd, cb->u.c.buf, cb->u.c.nbytes,
+				   cb->u.c.offset);
+	} while (r < 0 && errno == EINTR);
+	*res = r < 0 ? -errno : (long)r;
+}
+
 /* Submits @n prepared iocbs and reaps all of them; ->res into @res. */
 static int dio_run(struct dio_dev *dev, struct dio_slot *slots,
 		   unsigned int n, long *res)
@@ -173,6 +190,18 @@ static int dio_run(struct dio_dev *dev, struct dio_slot *slots,
 	struct io_event ev[DIO_MAX_BATCH];
 	unsigned int submitted = 0, reaped = 0, i;
 	int ret;
+
+	if (n == 1) {
+		dio_run_one(dev, &slots[0].cb, res);
+		return 0;
+	}
+	if (!dev->ctx) {
+		ret = io_setup(DIO_MAX_BATCH, &dev->ctx);
+		if (ret) {
+			dev->ctx = 0;
+			return ret > 0 ? -ret : ret;
+		}
+	}
 
 	for (i = 0; i < n; i++) {
 		cbs[i] = &slots[i].cb;

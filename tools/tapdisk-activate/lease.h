@@ -134,6 +134,14 @@ int lease_break(struct lease *l, const struct lease_holder *breaker,
  * handle last acquired or renewed is valid; 0 when it holds nothing. */
 uint64_t lease_valid_until_ns(const struct lease *l);
 
+/* I/O this handle has done (tests and bench check the read pattern). */
+struct lease_io_stats {
+	uint64_t full_scans;	/* reads of the whole slot area, one batch each */
+	uint64_t small_reads;	/* batched reads of 1..3 sectors */
+	uint64_t sector_writes;	/* single-sector O_DSYNC writes */
+};
+void lease_get_io_stats(const struct lease *l, struct lease_io_stats *st);
+
 /* Details of the last failure on @l (sector, field, errno text). */
 const char *lease_last_error(const struct lease *l);
 const char *lease_strerror(int result);

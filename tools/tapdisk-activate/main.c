@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd_inspect.h"
+#include "cmd_lease.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "version.h"
@@ -15,6 +16,7 @@
 /* One line per subcommand; the declarations sit beside their entries. */
 static const struct command commands[] = {
 	{ "inspect", cmd_inspect, "validate and describe a VHD image (O_DIRECT)" },
+	{ "lease", cmd_lease, "on-storage lease: init/acquire/renew/release/status/break" },
 	{ NULL, NULL, NULL }
 };
 

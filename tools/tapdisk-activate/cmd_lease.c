@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * tapdisk-activate lease init|acquire|renew|release|status|break LEASE
+ *
+ * Thin command line over lease.h; every result maps to one documented exit
+ * code (exitcodes.h, tapdisk-activate-lease(8)).
+ */
+#include "cmd_lease.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "json.h"
+#include "lease.h"
+#include "timeouts.h"
+
+struct lease_cli {
+	const char *sub;
+	const char *spec;
+	long host_id;
+	const char *host_name;
+	const char *token;
+	bool has_expect, has_version, has_timeout, json, force, repair;
+	uint64_t expect_version, version;
+	double wait;
+	uint32_t timeout, sector_size;
+	long successor;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tapdisk-activate lease SUBCOMMAND [OPTIONS] LEASE\n"
+		"LEASE is PATH[:OFFSET]: a lease file (a file VDI's default is IMAGE.lease)\n"
+		"or a block device range. Subcommands:\n"
+		"  init     [--timeout S] [--sector-size 512|4096] [--force]\n"
+		"  acquire  --host-id N [--token T] [--host-name H] [--expect-version V]\n"
+		"           [--wait S] [--force]\n"
+		"  renew    --host-id N --token T [--version V]\n"
+		"  release  --host-id N --token T [--version V] [--successor N]\n"
+		"  status   [--json]\n"
+		"  break    --force --host-id N [--repair]   (only after fencing the owner)\n"
+		"Options:\n"
+		"  --host-id N         this host's id, 1..%u, unique per host\n"
+		"  --host-name H       host name or uuid (default: gethostname)\n"
+		"  --token T           holder token (acquire: generated if absent)\n"
+		"  --expect-version V  acquire only if nobody acquired since version V\n"
+		"  --version V         version held (default: the current one)\n"
+		"  --wait S            keep trying S seconds (waits out expiry)\n"
+		"  --timeout S         init: expiry timeout, 0 = never (default %u)\n"
+		"  --successor N       release: host N gets the fast acquire (default: self, 0: none)\n"
+		"  --json              one JSON object on stdout\n"
+		"Exit codes: 0 ok, 2 usage, 4 I/O, 10 held, 11 version moved, 12 damaged,\n"
+		"13 not owner, 14 lost, 15 contended, 16 not a lease area (init: exists).\n",
+		LEASE_MAX_HOSTS, LEASE_DEFAULT_TIMEOUT_S);
+}
+
+static int exit_code(int r)
+{
+	switch (r) {
+	case LEASE_OK: return XH_EXIT_OK;
+	case LEASE_HELD: return XH_EXIT_LEASE_HELD;
+	case LEASE_VERSION_MOVED: return XH_EXIT_LEASE_VERSION_MOVED;
+	case LEASE_DAMAGED: return XH_EXIT_LEASE_DAMAGED;
+	case LEASE_NOT_OWNER: return XH_EXIT_LEASE_NOT_OWNER;
+	case LEASE_LOST: return XH_EXIT_LEASE_LOST;
+	case LEASE_CONTENDED: return XH_EXIT_LEASE_CONTENDED;
+	case LEASE_NOT_INITIALIZED: return XH_EXIT_LEASE_NOT_INITIALIZED;
+	case LEASE_USAGE: return XH_EXIT_USAGE;
+	case LEASE_IO: return XH_EXIT_IO;
+	}
+	return XH_EXIT_FAILURE;
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && !*end && *out <= max;
+}
+
+static int parse(int argc, char **argv, struct lease_cli *c)
+{
+	static const struct option opts[] = {
+		{ "host-id", required_argument, NULL, 'i' },
+		{ "host-name", required_argument, NULL, 'n' },
+		{ "token", required_argument, NULL, 't' },
+		{ "expect-version", required_argument, NULL, 'e' },
+		{ "version", required_argument, NULL, 'V' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "sector-size", required_argument, NULL, 's' },
+		{ "successor", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "repair", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	char *end;
+	int ch;
+
+	c->successor = -1;
+	c->timeout = LEASE_DEFAULT_TIMEOUT_S;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			if (!parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v)
+				goto bad;
+			c->host_id = (long)v;
+			break;
+		case 'n': c->host_name = optarg; break;
+		case 't': c->token = optarg; break;
+		case 'e':
+			if (!parse_u64(optarg, UINT64_MAX, &c->expect_version))
+				goto bad;
+			c->has_expect = true;
+			break;
+		case 'V':
+			if (!parse_u64(optarg, UINT64_MAX, &c->version))
+				goto bad;
+			c->has_version = true;
+			break;
+		case 'w':
+			errno = 0;
+			c->wait = strtod(optarg, &end);
+			if (errno || *end || c->wait < 0 || c->wait > 1e7)
+				goto bad;
+			break;
+		case 'T':
+			if (!parse_u64(optarg, LEASE_MAX_TIMEOUT_S, &v))
+				goto bad;
+			c->timeout = (uint32_t)v;
+			c->has_timeout = true;
+			break;
+		case 's':
+			if (!parse_u64(optarg, 4096, &v) ||
+			    (v != 512 && v != 4096))
+				goto bad;
+			c->sector_size = (uint32_t)v;
+			break;
+		case 'S':
+			if (!parse_u64(optarg, LEASE_MAX_HOSTS, &v))
+				goto bad;
+			c->successor = (long)v;
+			break;
+		case 'j': c->json = true; break;
+		case 'f': c->force = true; break;
+		case 'r': c->repair = true; break;
+		case 'h': usage(stdout); return -1;
+		default: usage(stderr); return XH_EXIT_USAGE;
+		}
+	}
+	if (optind + 2 != argc) {
+		fprintf(stderr, "tapdisk-activate lease: need SUBCOMMAND and LEASE (try --help)\n");
+		return XH_EXIT_USAGE;
+	}
+	c->sub = argv[optind];
+	c->spec = argv[optind + 1];
+	return 0;
+bad:
+	fprintf(stderr, "tapdisk-activate lease: bad option value '%s' (try --help)\n",
+		optarg);
+	return XH_EXIT_USAGE;
+}
+
+static const char *state_name(enum lease_state s)
+{
+	switch (s) {
+	case LEASE_STATE_FREE: return "free";
+	case LEASE_STATE_HELD: return "held";
+	case LEASE_STATE_PENDING: return "pending";
+	case LEASE_STATE_DAMAGED: return "damaged";
+	}
+	return "unknown";
+}
+
+static void print_status(const struct lease_cli *c, const struct lease_status *st,
+			 int r, const char *err)
+{
+	if (c->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "lease", c->spec);
+		json_string(&j, "state", state_name(st->state));
+		json_u64(&j, "version", st->version);
+		if (st->pending_version)
+			json_u64(&j, "pending_version", st->pending_version);
+		else
+			json_null(&j, "pending_version");
+		if (st->has_owner) {
+			json_u64(&j, "owner_host_id", st->owner.host_id);
+			json_string(&j, "owner_host_name", st->owner.host_name);
+			json_string(&j, "owner_token", st->owner.token);
+			json_u64(&j, "renewals", st->renewals);
+		} else {
+			json_null(&j, "owner_host_id");
+			json_null(&j, "owner_host_name");
+			json_null(&j, "owner_token");
+			json_null(&j, "renewals");
+		}
+		if (!st->has_owner && st->owner.host_id) {
+			json_u64(&j, "last_owner_host_id", st->owner.host_id);
+			json_string(&j, "last_owner_token", st->owner.token);
+		}
+		json_u64(&j, "timeout", st->timeout_s);
+		if (st->successor_host_id)
+			json_u64(&j, "successor_host_id", st->successor_host_id);
+		else
+			json_null(&j, "successor_host_id");
+		json_u64(&j, "sector_size", st->sector_size);
+		json_u64(&j, "max_hosts", st->max_hosts);
+		json_u64(&j, "offset", st->offset);
+		if (r == LEASE_DAMAGED)
+			json_string(&j, "damage", err);
+		else
+			json_null(&j, "damage");
+		json_object_end(&j);
+		json_finish(&j);
+		return;
+	}
+	printf("lease:     %s\nstate:     %s\nversion:   %llu\n", c->spec,
+	       state_name(st->state), (unsigned long long)st->version);
+	if (st->pending_version)
+		printf("pending:   version %llu (ballot under way or commit lost)\n",
+		       (unsigned long long)st->pending_version);
+	if (st->has_owner)
+		printf("owner:     host %u '%s' token '%s'\nrenewals:  %llu\n",
+		       st->owner.host_id, st->owner.host_name, st->owner.token,
+		       (unsigned long long)st->renewals);
+	else if (st->owner.host_id)
+		printf("last:      host %u '%s' token '%s'\n", st->owner.host_id,
+		       st->owner.host_name, st->owner.token);
+	printf("timeout:   %u s%s\n", st->timeout_s,
+	       st->timeout_s ? "" : " (never expires)");
+	if (st->successor_host_id)
+		printf("successor: host %u\n", st->successor_host_id);
+	printf("sectors:   %u bytes, %u host slots\n", st->sector_size,
+	       st->max_hosts);
+	if (r == LEASE_DAMAGED)
+		printf("damage:    %s\n", err);
+}
+
+static void print_holder(const struct lease_cli *c, const char *what,
+			 const struct lease_holder *h)
+{
+	if (c->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "result", what);
+		json_u64(&j, "version", h->version);
+		json_u64(&j, "host_id", h->host_id);
+		json_string(&j, "host_name", h->host_name);
+		json_string(&j, "token", h->token);
+		json_object_end(&j);
+		json_finish(&j);
+	} else {
+		printf("%s version %llu host %u token %s\n", what,
+		       (unsigned long long)h->version, h->host_id, h->token);
+	}
+}
+
+static int need_holder(const struct lease_cli *c, struct lease *l,
+		       struct lease_holder *h)
+{
+	struct lease_status st;
+	int r;
+
+	if (!c->host_id || !c->token) {
+		fprintf(stderr, "tapdisk-activate lease %s: --host-id and --token are required\n",
+			c->sub);
+		return -1;
+	}
+	memset(h, 0, sizeof(*h));
+	h->host_id = (uint16_t)c->host_id;
+	if (c->host_name)
+		snprintf(h->host_name, sizeof(h->host_name), "%s",
+			 c->host_name);
+	else if (gethostname(h->host_name, sizeof(h->host_name) - 1))
+		strcpy(h->host_name, "unknown");
+	if (strlen(c->token) >= sizeof(h->token)) {
+		fprintf(stderr, "tapdisk-activate lease: token too long\n");
+		return -1;
+	}
+	strcpy(h->token, c->token);
+	h->version = c->version;
+	if (!c->has_version) {
+		r = lease_read_status(l, &st);
+		if (r)
+			return r;
+		h->version = st.version;
+	}
+	return 0;
+}
+
+static int run(struct lease_cli *c)
+{
+	unsigned int flags = 0;
+	struct lease_status st;
+	struct lease_holder h;
+	struct lease *l;
+	char err[512];
+	int r;
+
+	if (!strcmp(c->sub, "init"))
+		flags = LEASE_OPEN_CREATE;
+	else if (!strcmp(c->sub, "status"))
+		flags = LEASE_OPEN_READ_ONLY;
+	else if (strcmp(c->sub, "acquire") && strcmp(c->sub, "renew") &&
+		 strcmp(c->sub, "release") && strcmp(c->sub, "break")) {
+		fprintf(stderr, "tapdisk-activate lease: unknown subcommand '%s' (try --help)\n",
+			c->sub);
+		return XH_EXIT_USAGE;
+	}
+	r = lease_open(&l, c->spec, flags, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "tapdisk-activate lease: %s\n", err);
+		return exit_code(r);
+	}
+	memset(&st, 0, sizeof(st));
+	if (!strcmp(c->sub, "init")) {
+		struct lease_init_opts o = { .sector_size = c->sector_size,
+					     .timeout_s = c->timeout,
+					     .force = c->force };
+
+		r = lease_init(l, &o);
+		if (!r && !c->json)
+			printf("initialised %s: %u host slots, timeout %u s\n",
+			       c->spec, LEASE_MAX_HOSTS, c->timeout);
+		if (!r && c->json) {
+			r = lease_read_status(l, &st);
+			print_status(c, &st, r, lease_last_error(l));
+		}
+	} else if (!strcmp(c->sub, "status")) {
+		r = lease_read_status(l, &st);
+		if (r == LEASE_OK || st.state == LEASE_STATE_DAMAGED)
+			print_status(c, &st, r, lease_last_error(l));
+	} else if (!strcmp(c->sub, "acquire")) {
+		struct lease_acquire_opts o = {
+			.host_id = (uint16_t)c->host_id,
+			.host_name = c->host_name, .token = c->token,
+			.has_expect_version = c->has_expect,
+			.expect_version = c->expect_version,
+			.wait_seconds = c->wait, .force = c->force,
+		};
+
+		if (!c->host_id) {
+			fprintf(stderr, "tapdisk-activate lease acquire: --host-id is required\n");
+			lease_close(l);
+			return XH_EXIT_USAGE;
+		}
+		r = lease_acquire(l, &o, &h, &st);
+		if (!r)
+			print_holder(c, "acquired", &h);
+	} else if (!strcmp(c->sub, "break")) {
+		struct lease_holder b = { 0 };
+
+		if (!c->host_id) {
+			fprintf(stderr, "tapdisk-activate lease break: --host-id is required\n");
+			lease_close(l);
+			return XH_EXIT_USAGE;
+		}
+		b.host_id = (uint16_t)c->host_id;
+		if (c->host_name)
+			snprintf(b.host_name, sizeof(b.host_name), "%s",
+				 c->host_name);
+		if (c->token)
+			snprintf(b.token, sizeof(b.token), "%s", c->token);
+		r = lease_break(l, &b, c->force, c->repair, &st);
+		if (!r)
+			print_status(c, &st, r, "");
+	} else {
+		r = need_holder(c, l, &h);
+		if (r < 0) {
+			lease_close(l);
+			return XH_EXIT_USAGE;
+		}
+		if (!r && !strcmp(c->sub, "renew"))
+			r = lease_renew(l, &h);
+		else if (!r)
+			r = lease_release(l, &h, c->successor < 0 ?
+					  h.host_id : (uint16_t)c->successor);
+		if (!r)
+			print_holder(c, !strcmp(c->sub, "renew") ? "renewed" :
+				     "released", &h);
+	}
+	if (r)
+		fprintf(stderr, "tapdisk-activate lease %s: %s: %s\n", c->sub,
+			lease_strerror(r), lease_last_error(l));
+	lease_close(l);
+	return exit_code(r);
+}
+
+int cmd_lease(int argc, char **argv)
+{
+	struct lease_cli c = { 0 };
+	int r = parse(argc, argv, &c);
+
+	if (r)
+		return r < 0 ? XH_EXIT_OK : r;
+	return run(&c);
+}

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Acquire: decide which version to compete for, wait out a live owner,
+ * then run a Disk Paxos ballot for that version (Gafni & Lamport, one disk,
+ * one block per host; the same family as sanlock's paxos leases).
+ *
+ * Ballot for version N with ballot number b (unique to this host):
+ *   phase 1: write own slot {lver N, mbal b, bal, inp kept}; scan all slots;
+ *            abort if a slot has lver > N or (lver N and mbal > b);
+ *            v = inp of the highest bal among lver-N slots, else ourselves
+ *   phase 2: write own slot {lver N, mbal b, bal b, inp v}; scan; same aborts
+ *   commit:  v is chosen for N: write the leader {N, held, owner v}
+ * Fast path: the successor named by the last release uses round 0, the
+ * lowest ballot anyone can have for N, so phase 1 has nothing to learn and
+ * is skipped: one slot-area scan instead of two. It yields to any other
+ * slot at N. Why this is safe: Documentation/lease.rst.
+ */
+#include "lease_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "timeouts.h"
+
+enum ballot_outcome {
+	BALLOT_CHOSEN,		/* *chosen holds the value of version N */
+	BALLOT_PREEMPTED,	/* a higher ballot for N: retry later */
+	BALLOT_RESTART,		/* the lease moved: re-read from the top */
+	BALLOT_ERROR,		/* *err holds a lease_result */
+};
+
+struct ballot {
+	uint64_t n;			/* version competed for */
+	bool fast;
+	struct lease_value me;
+	struct lease_slot_rec own;	/* our slot as last read */
+	struct lease_value chosen;
+	uint64_t moved_to;		/* RESTART: version some slot is at */
+	uint64_t commit_start_ns;
+	int err;
+};
+
+static void sleep_us(uint64_t us)
+{
+	struct timespec ts = { .tv_sec = (time_t)(us / 1000000u),
+			       .tv_nsec = (long)(us % 1000000u) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Checks a scan taken after writing our slot with ballot @b: is anyone
+ * ahead of us? Also checks our own slot reads back as written (a second
+ * writer of our host id would break Disk Paxos).
+ */
+static enum ballot_outcome check_scan(struct lease *l, struct ballot *bt,
+				      const struct lease_slot_rec *mine)
+{
+	uint16_t me = bt->me.host_id;
+	const struct lease_slot_rec *rb = &l->slots[me];
+	bool preempted = false;
+	uint64_t top = 0;
+
+	if (rb->lver != mine->lver || rb->mbal != mine->mbal ||
+	    rb->bal != mine->bal || !lease_value_equal(&rb->inp, &mine->inp)) {
+		bt->err = lease_fail(l, LEASE_USAGE,
+				     "host %u's slot changed under us (writer '%s'): is host id %u used by another host?",
+				     me, rb->writer_name, me);
+		return BALLOT_ERROR;
+	}
+	if (l->leader.version >= bt->n) {
+		if (l->leader.version == bt->n &&
+		    l->leader.state == LEASE_LEADER_HELD) {
+			/* Already committed by someone: that is the value. */
+			bt->chosen = l->leader.owner;
+			return BALLOT_CHOSEN;
+		}
+		bt->moved_to = 0;
+		return BALLOT_RESTART;
+	}
+	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++) {
+		const struct lease_slot_rec *s = &l->slots[h];
+
+		if (h == me)
+			continue;
+		if (s->lver > bt->n) {
+			if (s->lver > top)
+				top = s->lver;
+			continue;
+		}
+		if (s->lver != bt->n)
+			continue;
+		/* The fast round yields to anyone else at N. */
+		if (bt->fast || s->mbal > mine->mbal) {
+			preempted = true;
+			if (l->ballot_lver != bt->n || s->mbal > l->ballot_mbal) {
+				l->ballot_lver = bt->n;
+				l->ballot_mbal = s->mbal;
+			}
+		}
+	}
+	if (top) {
+		bt->moved_to = top;
+		return BALLOT_RESTART;
+	}
+	if (preempted)
+		return BALLOT_PREEMPTED;
+	return BALLOT_CHOSEN;
+}
+
+/* The proposal a phase-1 scan obliges us to make. */
+static void pick_value(struct lease *l, struct ballot *bt,
+		       struct lease_value *v)
+{
+	uint64_t best = 0;
+
+	*v = bt->me;
+	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++) {
+		const struct lease_slot_rec *s = &l->slots[h];
+
+		if (s->lver == bt->n && s->bal > best) {
+			best = s->bal;
+			*v = s->inp;
+		}
+	}
+}
+
+static enum ballot_outcome scan_and_check(struct lease *l, struct ballot *bt,
+					  const struct lease_slot_rec *mine)
+{
+	int ret = lease_scan(l);
+
+	if (ret) {
+		bt->err = ret;
+		return BALLOT_ERROR;
+	}
+	return check_scan(l, bt, mine);
+}
+
+static enum ballot_outcome write_own(struct lease *l, struct ballot *bt,
+				     const struct lease_slot_rec *s)
+{
+	int ret = lease_write_slot(l, s);
+
+	if (ret) {
+		bt->err = ret;
+		return BALLOT_ERROR;
+	}
+	bt->own = *s;
+	return BALLOT_CHOSEN;
+}
+
+static enum ballot_outcome run_ballot(struct lease *l, struct ballot *bt)
+{
+	struct lease_slot_rec s = bt->own;
+	struct lease_leader_rec leader;
+	enum ballot_outcome out;
+	uint64_t floor = 0, round;
+
+	s.host_id = bt->me.host_id;
+	snprintf(s.writer_name, sizeof(s.writer_name), "%s",
+		 bt->me.host_name);
+	s.written_unix_ms = lease_wall_ms();
+	if (s.lver != bt->n) {
+		/* A new version: no promise or proposal for it yet. */
+		s.lver = bt->n;
+		s.mbal = 0;
+		s.bal = 0;
+		memset(&s.inp, 0, sizeof(s.inp));
+	}
+	if (bt->fast) {
+		s.mbal = s.bal = lease_ballot(0, bt->me.host_id);
+		s.inp = bt->me;
+		out = write_own(l, bt, &s);
+		if (out == BALLOT_CHOSEN)
+			out = scan_and_check(l, bt, &s);
+		if (out != BALLOT_CHOSEN || l->leader.version >= bt->n)
+			return out;
+	} else {
+		floor = s.mbal;
+		if (l->ballot_lver == bt->n && l->ballot_mbal > floor)
+			floor = l->ballot_mbal;
+		round = floor ? lease_ballot_round(floor) + 1 : 1;
+		s.mbal = lease_ballot(round, bt->me.host_id);
+		out = write_own(l, bt, &s);			/* phase 1 */
+		if (out == BALLOT_CHOSEN)
+			out = scan_and_check(l, bt, &s);
+		if (out != BALLOT_CHOSEN || l->leader.version >= bt->n)
+			return out;
+		pick_value(l, bt, &s.inp);
+		if (s.bal != s.mbal || !lease_value_equal(&s.inp, &bt->own.inp)) {
+			s.bal = s.mbal;
+			s.written_unix_ms = lease_wall_ms();
+			out = write_own(l, bt, &s);		/* phase 2 */
+			if (out == BALLOT_CHOSEN)
+				out = scan_and_check(l, bt, &s);
+			if (out != BALLOT_CHOSEN ||
+			    l->leader.version >= bt->n)
+				return out;
+		}
+	}
+	/* s.inp is chosen for version n: commit it to the leader. */
+	bt->chosen = s.inp;
+	leader = (struct lease_leader_rec){
+		.version = bt->n, .state = LEASE_LEADER_HELD,
+		.timeout_s = l->hdr.timeout_s, .owner = s.inp,
+		.writer_host_id = bt->me.host_id, .ballot = s.bal,
+		.written_unix_ms = lease_wall_ms(),
+	};
+	bt->commit_start_ns = lease_now_ns();
+	bt->err = lease_write_leader(l, &leader);
+	return bt->err ? BALLOT_ERROR : BALLOT_CHOSEN;
+}
+
+/* What a contender watches for change while waiting for expiry. */
+struct watch {
+	bool active;
+	uint64_t since_ns;
+	struct lease_leader_rec leader;
+	uint64_t renewals, lver, mbal;
+};
+
+static bool watch_same(const struct watch *w,
+		       const struct lease_leader_rec *leader,
+		       const struct lease_slot_rec *owner)
+{
+	return w->active && w->leader.version == leader->version &&
+	       w->leader.state == leader->state &&
+	       w->leader.ballot == leader->ballot &&
+	       lease_value_equal(&w->leader.owner, &leader->owner) &&
+	       w->renewals == owner->renewals && w->lver == owner->lver &&
+	       w->mbal == owner->mbal;
+}
+
+static int make_me(struct lease *l, const struct lease_acquire_opts *o,
+		   struct lease_value *me)
+{
+	memset(me, 0, sizeof(*me));
+	me->host_id = o->host_id;
+	if (o->host_name) {
+		if (strlen(o->host_name) >= LEASE_NAME_LEN)
+			return lease_fail(l, LEASE_USAGE,
+					  "host name longer than %u bytes",
+					  LEASE_NAME_LEN - 1);
+		strcpy(me->host_name, o->host_name);
+	} else if (gethostname(me->host_name, LEASE_NAME_LEN - 1)) {
+		strcpy(me->host_name, "unknown");
+	}
+	if (o->token) {
+		if (strlen(o->token) >= LEASE_TOKEN_LEN)
+			return lease_fail(l, LEASE_USAGE,
+					  "token longer than %u bytes",
+					  LEASE_TOKEN_LEN - 1);
+		strcpy(me->token, o->token);
+	} else {
+		unsigned char r[16];
+
+		if (getrandom(r, sizeof(r), 0) != sizeof(r))
+			return lease_fail(l, LEASE_IO, "getrandom failed");
+		for (int i = 0; i < 16; i++)
+			sprintf(me->token + 2 * i, "%02x", r[i]);
+	}
+	return lease_check_value(l, me);
+}
+
+static void fill_seen(struct lease *l, struct lease_status *seen,
+		      const struct lease_leader_rec *leader,
+		      const struct lease_slot_rec *owner)
+{
+	if (!seen)
+		return;
+	memset(seen, 0, sizeof(*seen));
+	seen->state = leader->state == LEASE_LEADER_HELD ? LEASE_STATE_HELD :
+							  LEASE_STATE_FREE;
+	seen->version = leader->version;
+	seen->has_owner = leader->state == LEASE_LEADER_HELD;
+	seen->owner.host_id = leader->owner.host_id;
+	memcpy(seen->owner.host_name, leader->owner.host_name, LEASE_NAME_LEN);
+	memcpy(seen->owner.token, leader->owner.token, LEASE_TOKEN_LEN);
+	seen->owner.version = leader->version;
+	seen->renewals = owner ? owner->renewals : 0;
+	seen->timeout_s = leader->timeout_s;
+	seen->successor_host_id = leader->successor_host_id;
+	seen->sector_size = l->ss;
+	seen->max_hosts = l->hdr.max_hosts;
+	seen->offset = l->offset;
+}
+
+static int held_result(struct lease *l, const struct lease_leader_rec *ld,
+		       bool expect)
+{
+	if (expect)
+		return lease_fail(l, LEASE_VERSION_MOVED,
+				  "version moved to %llu (owner host %u '%s' token '%s')",
+				  (unsigned long long)ld->version,
+				  ld->owner.host_id, ld->owner.host_name,
+				  ld->owner.token);
+	return lease_fail(l, LEASE_HELD,
+			  "held by host %u '%s' token '%s' at version %llu%s",
+			  ld->owner.host_id, ld->owner.host_name,
+			  ld->owner.token, (unsigned long long)ld->version,
+			  ld->timeout_s ? "" :
+			  " (timeout 0: never expires; break --force after fencing)");
+}
+
+int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
+		  struct lease_holder *holder, struct lease_status *seen)
+{
+	uint64_t start = lease_now_ns(), deadline, busy_deadline;
+	uint64_t restart_at = 0;
+	struct lease_leader_rec leader;
+	struct lease_slot_rec own, owner;
+	struct watch w = { 0 };
+	unsigned int attempt = 0;
+	struct ballot bt;
+	struct lease_value me;
+	int ret;
+
+	l->err[0] = 0;
+	if (!l->have_header) {
+		struct lease_status st;
+
+		ret = lease_read_status(l, &st);
+		if (ret == LEASE_NOT_INITIALIZED)
+			return ret;
+	}
+	if (!l->have_header)
+		return lease_fail(l, LEASE_NOT_INITIALIZED, "not a lease area");
+	if (l->read_only)
+		return lease_fail(l, LEASE_USAGE, "opened read-only");
+	if (o->wait_seconds < 0 || o->wait_seconds > 1e7)
+		return lease_fail(l, LEASE_USAGE, "bad wait time");
+	ret = make_me(l, o, &me);
+	if (ret)
+		return ret;
+	deadline = start + (uint64_t)(o->wait_seconds * 1e9);
+	busy_deadline = deadline > start + LEASE_MIN_CONTENTION_MS * 1000000ull ?
+			deadline : start + LEASE_MIN_CONTENTION_MS * 1000000ull;
+
+	for (;;) {
+		uint64_t t_read, now, n;
+		bool fast = false;
+		uint16_t watch_id;
+
+		ret = lease_lock_host(l, me.host_id);
+		if (ret)
+			return ret;
+		t_read = lease_now_ns();
+		ret = lease_read_small(l, me.host_id, 0, &leader, &own, NULL);
+		watch_id = leader.owner.host_id;
+		if (!ret && leader.state == LEASE_LEADER_HELD &&
+		    watch_id != me.host_id)
+			ret = lease_read_small(l, me.host_id, watch_id,
+					       &leader, &own, &owner);
+		else
+			owner = own;
+		if (ret)
+			goto out_unlock;
+		if (own.writer_name[0] && strcmp(own.writer_name, me.host_name)) {
+			ret = lease_fail(l, LEASE_USAGE,
+					 "host id %u is used by host '%s' (this is '%s'): host ids must be unique per host",
+					 me.host_id, own.writer_name,
+					 me.host_name);
+			goto out_unlock;
+		}
+		if (o->has_expect_version && leader.version != o->expect_version) {
+			fill_seen(l, seen, &leader, &owner);
+			ret = lease_fail(l, LEASE_VERSION_MOVED,
+					 "version is %llu, expected %llu: acquired by host %u token '%s' since",
+					 (unsigned long long)leader.version,
+					 (unsigned long long)o->expect_version,
+					 leader.owner.host_id, leader.owner.token);
+			goto out_unlock;
+		}
+		now = lease_now_ns();
+		if (restart_at > leader.version) {
+			/* A slot is at a newer version: its ballot started only
+			 * after the leader's version was free or expired. */
+			n = restart_at;
+		} else if (leader.state == LEASE_LEADER_FREE) {
+			n = leader.version + 1;
+			fast = leader.successor_host_id == me.host_id &&
+			       own.lver < n;
+		} else if (lease_value_equal(&leader.owner, &me) || o->force) {
+			n = leader.version + 1;
+		} else {
+			/* Held by someone else: expired only if nothing moved
+			 * for the timeout, on our own clock. */
+			bool expired = false;
+
+			if (leader.timeout_s) {
+				if (!watch_same(&w, &leader, &owner)) {
+					w.active = true;
+					w.since_ns = now;
+					w.leader = leader;
+					w.renewals = owner.renewals;
+					w.lver = owner.lver;
+					w.mbal = owner.mbal;
+				} else if (t_read - w.since_ns >=
+					   lease_expiry_ms(leader.timeout_s) *
+					   1000000u) {
+					expired = true;
+				}
+			}
+			if (!expired) {
+				uint64_t poll = lease_poll_interval_ms(
+					leader.timeout_s ? leader.timeout_s :
+					20) * 1000u;
+
+				lease_unlock_host(l);
+				fill_seen(l, seen, &leader, &owner);
+				if (now >= deadline)
+					return held_result(l, &leader, false);
+				if (now + poll * 1000u > deadline)
+					poll = (deadline - now) / 1000u + 1;
+				sleep_us(poll);
+				continue;
+			}
+			n = leader.version + 1;
+		}
+		if (o->has_expect_version && n != o->expect_version + 1) {
+			fill_seen(l, seen, &leader, &owner);
+			ret = lease_fail(l, LEASE_VERSION_MOVED,
+					 "a ballot for version %llu is under way: version %llu is no longer current",
+					 (unsigned long long)n,
+					 (unsigned long long)o->expect_version);
+			goto out_unlock;
+		}
+
+		memset(&bt, 0, sizeof(bt));
+		bt.n = n;
+		bt.fast = fast;
+		bt.me = me;
+		bt.own = own;
+		switch (run_ballot(l, &bt)) {
+		case BALLOT_ERROR:
+			ret = bt.err;
+			goto out_unlock;
+		case BALLOT_CHOSEN:
+			lease_unlock_host(l);
+			if (lease_value_equal(&bt.chosen, &me)) {
+				memset(&l->held, 0, sizeof(l->held));
+				l->held.host_id = me.host_id;
+				strcpy(l->held.host_name, me.host_name);
+				strcpy(l->held.token, me.token);
+				l->held.version = n;
+				l->holding = true;
+				l->valid_until_ns = (bt.commit_start_ns ?
+						     bt.commit_start_ns :
+						     lease_now_ns()) +
+					lease_owner_valid_ms(l->hdr.timeout_s) *
+					1000000u;
+				if (holder)
+					*holder = l->held;
+				return LEASE_OK;
+			}
+			/* Someone else won version n. */
+			leader.version = n;
+			leader.state = LEASE_LEADER_HELD;
+			leader.owner = bt.chosen;
+			leader.timeout_s = l->hdr.timeout_s;
+			fill_seen(l, seen, &leader, NULL);
+			if (o->has_expect_version)
+				return held_result(l, &leader, true);
+			restart_at = 0;
+			if (lease_now_ns() >= deadline)
+				return held_result(l, &leader, false);
+			continue;
+		case BALLOT_RESTART:
+			lease_unlock_host(l);
+			restart_at = bt.moved_to;
+			if (lease_now_ns() >= busy_deadline)
+				return lease_fail(l, LEASE_CONTENDED,
+						  "lease kept moving for %.1f s",
+						  (lease_now_ns() - start) / 1e9);
+			continue;
+		case BALLOT_PREEMPTED:
+			lease_unlock_host(l);
+			restart_at = 0;
+			if (lease_now_ns() >= busy_deadline)
+				return lease_fail(l, LEASE_CONTENDED,
+						  "ballots for version %llu kept being pre-empted for %.1f s",
+						  (unsigned long long)n,
+						  (lease_now_ns() - start) / 1e9);
+			sleep_us(lease_ballot_backoff_us(attempt++,
+							 lease_random(l)));
+			continue;
+		}
+	}
+out_unlock:
+	lease_unlock_host(l);
+	return ret;
+}

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Encoding and validation of lease sectors. Everything read from the lease
+ * area is hostile input: another host, a torn write, a stale copy of
+ * another area or a plain overwrite may have put anything there, and a
+ * sector that is misread as "free" could admit a second owner. So every
+ * field is checked and a failure names the sector and the field.
+ */
+#include "lease_disk.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lease_crc32c.h"
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_str(unsigned char *p, const char *s, size_t field)
+{
+	size_t n = strnlen(s, field - 1);
+
+	memcpy(p, s, n);
+	memset(p + n, 0, field - n);
+}
+
+bool lease_value_equal(const struct lease_value *a,
+		       const struct lease_value *b)
+{
+	return a->host_id == b->host_id &&
+	       !strncmp(a->host_name, b->host_name, LEASE_NAME_LEN) &&
+	       !strncmp(a->token, b->token, LEASE_TOKEN_LEN);
+}
+
+static void put_preamble(unsigned char *p, uint32_t ss, enum lease_kind kind,
+			 uint32_t index, const uint8_t *uuid)
+{
+	memset(p, 0, ss);
+	put32(p + LD_MAGIC, LEASE_MAGIC);
+	put16(p + LD_FORMAT, LEASE_FORMAT_VERSION);
+	p[LD_KIND] = (unsigned char)kind;
+	put32(p + LD_INDEX, index);
+	memcpy(p + LD_UUID, uuid, LEASE_UUID_LEN);
+}
+
+static void seal(unsigned char *p, uint32_t ss)
+{
+	put32(p + ss - 4, lease_crc32c(p, ss - 4));
+}
+
+void lease_encode_header(void *sec, uint32_t ss,
+			 const struct lease_hdr_rec *h)
+{
+	unsigned char *p = sec;
+
+	put_preamble(p, ss, LEASE_KIND_HEADER, LEASE_SECTOR_HEADER, h->uuid);
+	put32(p + LH_SECTOR_SIZE, h->sector_size);
+	put32(p + LH_MAX_HOSTS, h->max_hosts);
+	put32(p + LH_AREA_SECTORS, h->area_sectors);
+	put32(p + LH_TIMEOUT, h->timeout_s);
+	put64(p + LH_CREATED, h->created_unix_s);
+	put64(p + LH_VERSION_FLOOR, h->version_floor);
+	seal(p, ss);
+}
+
+static void put_value(unsigned char *p, size_t id_off, size_t name_off,
+		      size_t token_off, const struct lease_value *v)
+{
+	put16(p + id_off, v->host_id);
+	put_str(p + name_off, v->host_name, LEASE_NAME_LEN);
+	put_str(p + token_off, v->token, LEASE_TOKEN_LEN);
+}
+
+void lease_encode_leader(void *sec, uint32_t ss, const uint8_t *uuid,
+			 const struct lease_leader_rec *r)
+{
+	unsigned char *p = sec;
+
+	put_preamble(p, ss, LEASE_KIND_LEADER, LEASE_SECTOR_LEADER, uuid);
+	put64(p + LL_VERSION, r->version);
+	put32(p + LL_STATE, r->state);
+	put32(p + LL_TIMEOUT, r->timeout_s);
+	put16(p + LL_SUCCESSOR, r->successor_host_id);
+	put16(p + LL_WRITER_ID, r->writer_host_id);
+	put16(p + LL_FLAGS, r->flags);
+	put64(p + LL_BALLOT, r->ballot);
+	put64(p + LL_WRITTEN_MS, r->written_unix_ms);
+	put_value(p, LL_OWNER_ID, LL_OWNER_NAME, LL_OWNER_TOKEN, &r->owner);
+	seal(p, ss);
+}
+
+void lease_encode_slot(void *sec, uint32_t ss, const uint8_t *uuid,
+		       const struct lease_slot_rec *r)
+{
+	unsigned char *p = sec;
+
+	put_preamble(p, ss, LEASE_KIND_SLOT, LEASE_SECTOR_SLOT(r->host_id),
+		     uuid);
+	put16(p + LS_HOST_ID, r->host_id);
+	put64(p + LS_LVER, r->lver);
+	put64(p + LS_MBAL, r->mbal);
+	put64(p + LS_BAL, r->bal);
+	put64(p + LS_RENEWALS, r->renewals);
+	put64(p + LS_WRITTEN_MS, r->written_unix_ms);
+	put_value(p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN, &r->inp);
+	put_str(p + LS_WRITER_NAME, r->writer_name, LEASE_NAME_LEN);
+	seal(p, ss);
+}
+
+/* --- validation --- */
+
+struct why {
+	char *buf;
+	size_t len;
+	uint32_t index;
+	const char *what;	/* "header", "leader", or NULL: host slot */
+	uint16_t host_id;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int bad(const struct why *w, const char *fmt, ...)
+{
+	char detail[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (w->buf && w->len && w->what)
+		snprintf(w->buf, w->len, "sector %u (%s): %s", w->index,
+			 w->what, detail);
+	else if (w->buf && w->len)
+		snprintf(w->buf, w->len, "sector %u (host %u slot): %s",
+			 w->index, w->host_id, detail);
+	return -1;
+}
+
+static const unsigned char zeroes[4096];
+
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	while (len) {
+		size_t n = len < sizeof(zeroes) ? len : sizeof(zeroes);
+
+		if (memcmp(p, zeroes, n))
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+static int check_preamble(const struct why *w, const unsigned char *p,
+			  uint32_t ss, enum lease_kind kind,
+			  const uint8_t *uuid)
+{
+	uint32_t stored, computed;
+
+	if (all_zero(p, ss))
+		return bad(w, "never written (all zeroes)");
+	stored = get32(p + ss - 4);
+	computed = lease_crc32c(p, ss - 4);
+	if (stored != computed)
+		return bad(w, "checksum mismatch (stored 0x%08x, computed 0x%08x): torn or overwritten",
+			   stored, computed);
+	if (get32(p + LD_MAGIC) != LEASE_MAGIC)
+		return bad(w, "field magic: 0x%08x is not a lease sector",
+			   get32(p + LD_MAGIC));
+	if (get16(p + LD_FORMAT) != LEASE_FORMAT_VERSION)
+		return bad(w, "field format: version %u not supported",
+			   get16(p + LD_FORMAT));
+	if (p[LD_KIND] != kind)
+		return bad(w, "field kind: %u, expected %u", p[LD_KIND], kind);
+	if (p[LD_RSVD0] || get32(p + LD_RSVD1))
+		return bad(w, "reserved preamble bytes not zero");
+	if (get32(p + LD_INDEX) != w->index)
+		return bad(w, "field sector_index: says %u (misplaced write)",
+			   get32(p + LD_INDEX));
+	if (uuid && memcmp(p + LD_UUID, uuid, LEASE_UUID_LEN))
+		return bad(w, "field area_uuid: belongs to another lease area");
+	return 0;
+}
+
+/* A NUL-terminated, NUL-padded string field. */
+static int get_str(const struct why *w, const unsigned char *p, size_t field,
+		   const char *prefix, const char *name, char *out)
+{
+	size_t n = strnlen((const char *)p, field);
+
+	if (n == field)
+		return bad(w, "field %s%s: not NUL-terminated", prefix, name);
+	if (!all_zero(p + n, field - n))
+		return bad(w, "field %s%s: bytes after the NUL", prefix, name);
+	memcpy(out, p, n + 1);
+	return 0;
+}
+
+static int get_value(const struct why *w, const unsigned char *p,
+		     size_t id_off, size_t name_off, size_t token_off,
+		     const char *prefix, struct lease_value *v)
+{
+	v->host_id = get16(p + id_off);
+	if (get_str(w, p + name_off, LEASE_NAME_LEN, prefix, "_host_name",
+		    v->host_name))
+		return -1;
+	return get_str(w, p + token_off, LEASE_TOKEN_LEN, prefix, "_token",
+		       v->token);
+}
+
+static bool value_empty(const struct lease_value *v)
+{
+	return !v->host_id && !v->host_name[0] && !v->token[0];
+}
+
+int lease_decode_header(const void *sec, size_t avail,
+			struct lease_hdr_rec *h, char *why, size_t whylen)
+{
+	const unsigned char *p = sec;
+	struct why w = { why, whylen, LEASE_SECTOR_HEADER, "header", 0 };
+	uint32_t ss;
+
+	memset(h, 0, sizeof(*h));
+	if (avail < 512)
+		return bad(&w, "area too small (%zu bytes)", avail);
+	if (all_zero(p, 512))
+		return bad(&w, "never written (all zeroes): not initialised");
+	if (get32(p + LD_MAGIC) != LEASE_MAGIC)
+		return bad(&w, "field magic: 0x%08x is not a lease area",
+			   get32(p + LD_MAGIC));
+	ss = get32(p + LH_SECTOR_SIZE);
+	if (ss != 512 && ss != 4096)
+		return bad(&w, "field sector_size: %u (512 or 4096)", ss);
+	if (avail < ss)
+		return bad(&w, "area too small for %u-byte sectors", ss);
+	if (check_preamble(&w, p, ss, LEASE_KIND_HEADER, NULL))
+		return -1;
+	h->sector_size = ss;
+	h->max_hosts = get32(p + LH_MAX_HOSTS);
+	h->area_sectors = get32(p + LH_AREA_SECTORS);
+	h->timeout_s = get32(p + LH_TIMEOUT);
+	h->created_unix_s = get64(p + LH_CREATED);
+	h->version_floor = get64(p + LH_VERSION_FLOOR);
+	memcpy(h->uuid, p + LD_UUID, LEASE_UUID_LEN);
+	if (h->max_hosts != LEASE_MAX_HOSTS)
+		return bad(&w, "field max_hosts: %u (expected %u)",
+			   h->max_hosts, LEASE_MAX_HOSTS);
+	if (h->area_sectors != LEASE_AREA_SECTORS)
+		return bad(&w, "field area_sectors: %u (expected %u)",
+			   h->area_sectors, LEASE_AREA_SECTORS);
+	if (h->timeout_s > 86400u)
+		return bad(&w, "field timeout: %u s out of range",
+			   h->timeout_s);
+	if (!all_zero(p + LH_END, LD_RECORD_END - LH_END))
+		return bad(&w, "reserved bytes not zero");
+	return 0;
+}
+
+int lease_decode_leader(const void *sec, uint32_t ss, const uint8_t *uuid,
+			struct lease_leader_rec *r, char *why, size_t whylen)
+{
+	const unsigned char *p = sec;
+	struct why w = { why, whylen, LEASE_SECTOR_LEADER, "leader", 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (check_preamble(&w, p, ss, LEASE_KIND_LEADER, uuid))
+		return -1;
+	r->version = get64(p + LL_VERSION);
+	r->state = get32(p + LL_STATE);
+	r->timeout_s = get32(p + LL_TIMEOUT);
+	r->successor_host_id = get16(p + LL_SUCCESSOR);
+	r->writer_host_id = get16(p + LL_WRITER_ID);
+	r->flags = get16(p + LL_FLAGS);
+	r->ballot = get64(p + LL_BALLOT);
+	r->written_unix_ms = get64(p + LL_WRITTEN_MS);
+	if (get_value(&w, p, LL_OWNER_ID, LL_OWNER_NAME, LL_OWNER_TOKEN,
+		      "owner", &r->owner))
+		return -1;
+	if (r->state != LEASE_LEADER_FREE && r->state != LEASE_LEADER_HELD)
+		return bad(&w, "field state: %u", r->state);
+	if (r->timeout_s > 86400u)
+		return bad(&w, "field timeout: %u s out of range",
+			   r->timeout_s);
+	if (r->owner.host_id > LEASE_MAX_HOSTS)
+		return bad(&w, "field owner_host_id: %u out of range",
+			   r->owner.host_id);
+	if (r->state == LEASE_LEADER_HELD &&
+	    (!r->owner.host_id || !r->owner.token[0]))
+		return bad(&w, "field owner: held without owner host id/token");
+	if (r->state == LEASE_LEADER_HELD && r->successor_host_id)
+		return bad(&w, "field successor_host_id: set while held");
+	if (r->successor_host_id > LEASE_MAX_HOSTS)
+		return bad(&w, "field successor_host_id: %u out of range",
+			   r->successor_host_id);
+	if (r->writer_host_id > LEASE_MAX_HOSTS)
+		return bad(&w, "field writer_host_id: %u out of range",
+			   r->writer_host_id);
+	if (r->flags & ~LEASE_LEADER_FLAG_BROKEN)
+		return bad(&w, "field flags: unknown bits 0x%x", r->flags);
+	if (r->state == LEASE_LEADER_HELD && !r->ballot)
+		return bad(&w, "field ballot: held without a ballot");
+	if (r->ballot && lease_ballot_host(r->ballot) == 0)
+		return bad(&w, "field ballot: invalid");
+	if (!all_zero(p + LL_END, LD_RECORD_END - LL_END))
+		return bad(&w, "reserved bytes not zero");
+	return 0;
+}
+
+int lease_decode_slot(const void *sec, uint32_t ss, const uint8_t *uuid,
+		      uint16_t host_id, struct lease_slot_rec *r,
+		      char *why, size_t whylen)
+{
+	const unsigned char *p = sec;
+	struct why w = { why, whylen, LEASE_SECTOR_SLOT(host_id), NULL,
+			 host_id };
+
+	memset(r, 0, sizeof(*r));
+	if (check_preamble(&w, p, ss, LEASE_KIND_SLOT, uuid))
+		return -1;
+	r->host_id = get16(p + LS_HOST_ID);
+	r->lver = get64(p + LS_LVER);
+	r->mbal = get64(p + LS_MBAL);
+	r->bal = get64(p + LS_BAL);
+	r->renewals = get64(p + LS_RENEWALS);
+	r->written_unix_ms = get64(p + LS_WRITTEN_MS);
+	if (get_value(&w, p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN, "inp",
+		      &r->inp))
+		return -1;
+	if (get_str(&w, p + LS_WRITER_NAME, LEASE_NAME_LEN, "writer",
+		    "_host_name", r->writer_name))
+		return -1;
+	if (r->host_id != host_id)
+		return bad(&w, "field host_id: says %u", r->host_id);
+	if (get32(p + LS_RSVD))
+		return bad(&w, "reserved bytes not zero");
+	if (r->mbal && lease_ballot_host(r->mbal) != host_id)
+		return bad(&w, "field mbal: ballot %llu is host %u's",
+			   (unsigned long long)r->mbal,
+			   lease_ballot_host(r->mbal));
+	if (r->bal > r->mbal)
+		return bad(&w, "field bal: %llu above mbal %llu",
+			   (unsigned long long)r->bal,
+			   (unsigned long long)r->mbal);
+	if (r->bal && lease_ballot_host(r->bal) != host_id)
+		return bad(&w, "field bal: ballot %llu is host %u's",
+			   (unsigned long long)r->bal,
+			   lease_ballot_host(r->bal));
+	if (r->mbal && !r->lver)
+		return bad(&w, "field lver: ballot without a version");
+	if (r->bal && (!r->inp.host_id || r->inp.host_id > LEASE_MAX_HOSTS ||
+		       !r->inp.token[0]))
+		return bad(&w, "field inp: proposal without a valid owner");
+	if (!r->bal && !value_empty(&r->inp))
+		return bad(&w, "field inp: owner without a proposal ballot");
+	if (!all_zero(p + LS_END, LD_RECORD_END - LS_END))
+		return bad(&w, "reserved bytes not zero");
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* State of an open lease area, shared by lease.c and lease_acquire.c. */
+#ifndef TAPDISK_ACTIVATE_LEASE_INTERNAL_H
+#define TAPDISK_ACTIVATE_LEASE_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "dio.h"
+#include "lease.h"
+#include "lease_disk.h"
+
+struct lease {
+	struct dio_dev dev;
+	bool read_only;
+	uint64_t offset;		/* byte offset of sector 0 */
+	uint64_t dev_id, ino;		/* identity for the host-local lock */
+
+	bool have_header;
+	struct lease_hdr_rec hdr;
+	uint32_t ss;			/* sector size of the area */
+
+	unsigned char *area;		/* full scans: sectors 0..2001 */
+	size_t area_read_len;		/* rounded to the dio alignment */
+	unsigned char *small;		/* up to 3 single sectors */
+	unsigned char *wbuf;		/* one sector to write */
+
+	/* Decoded by the last full scan (slots[0] unused). */
+	struct lease_leader_rec leader;
+	struct lease_slot_rec *slots;
+	unsigned int damaged;		/* damaged sectors in the last scan */
+	uint32_t first_damaged;
+
+	/* Highest mbal seen for ballot_lver (chooses the next round). */
+	uint64_t ballot_lver, ballot_mbal;
+
+	int lock_fd;
+	uint16_t lock_host;
+
+	bool holding;
+	struct lease_holder held;
+	uint64_t valid_until_ns;
+
+	struct lease_io_stats stats;
+	uint32_t rnd;
+	char err[512];
+};
+
+__attribute__((format(printf, 3, 4)))
+int lease_fail(struct lease *l, int result, const char *fmt, ...);
+
+/* I/O on the area. */
+int lease_scan(struct lease *l);
+/*
+ * One batched read of the leader, host @own's slot and, when @other is
+ * set and differs, host @other's slot (the owner being watched).
+ */
+int lease_read_small(struct lease *l, uint16_t own, uint16_t other,
+		     struct lease_leader_rec *leader,
+		     struct lease_slot_rec *own_slot,
+		     struct lease_slot_rec *other_slot);
+int lease_write_leader(struct lease *l, const struct lease_leader_rec *r);
+int lease_write_slot(struct lease *l, const struct lease_slot_rec *r);
+
+/* Host-local serialisation of writers of one host's slot. */
+int lease_lock_host(struct lease *l, uint16_t host_id);
+void lease_unlock_host(struct lease *l);
+
+uint32_t lease_random(struct lease *l);
+uint64_t lease_wall_ms(void);
+int lease_check_value(struct lease *l, const struct lease_value *v);
+
+#endif /* TAPDISK_ACTIVATE_LEASE_INTERNAL_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Lease area I/O: full scans (one O_DIRECT read of every sector a ballot
+ * needs), small reads of the leader and one or two slots,
+ * and single-sector O_DSYNC writes (sector-atomic, durable on return).
+ */
+#include "lease_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int lease_fail(struct lease *l, int result, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->err, sizeof(l->err), fmt, ap);
+	va_end(ap);
+	return result;
+}
+
+static int io_fail(struct lease *l, int ret, const char *what)
+{
+	return lease_fail(l, LEASE_IO, "%s: %s of the lease area failed: %s",
+			  l->dev.path, what, strerror(-ret));
+}
+
+static int damaged(struct lease *l, const char *why)
+{
+	return lease_fail(l, LEASE_DAMAGED, "lease area damaged: %s:%llu: %s",
+			  l->dev.path, (unsigned long long)l->offset, why);
+}
+
+int lease_scan(struct lease *l)
+{
+	struct dio_extent ext = {
+		.offset = l->offset, .len = l->area_read_len, .buf = l->area,
+	};
+	char why[256];
+	int ret;
+
+	ret = dio_read(&l->dev, &ext, 1);
+	l->stats.full_scans++;
+	if (ret)
+		return io_fail(l, ret, "read");
+	if (ext.done < (size_t)LEASE_USED_SECTORS * l->ss)
+		return damaged(l, "area truncated");
+	l->damaged = 0;
+	l->first_damaged = 0;
+	if (lease_decode_leader(l->area + LEASE_SECTOR_LEADER * l->ss, l->ss,
+				l->hdr.uuid, &l->leader, why, sizeof(why))) {
+		l->damaged++;
+		l->first_damaged = LEASE_SECTOR_LEADER;
+		lease_fail(l, LEASE_DAMAGED, "lease area damaged: %s:%llu: %s",
+			   l->dev.path, (unsigned long long)l->offset, why);
+	}
+	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++) {
+		const unsigned char *sec = l->area +
+					   (size_t)LEASE_SECTOR_SLOT(h) * l->ss;
+
+		if (!lease_decode_slot(sec, l->ss, l->hdr.uuid, h,
+				       &l->slots[h], why, sizeof(why)))
+			continue;
+		if (!l->damaged++) {
+			l->first_damaged = LEASE_SECTOR_SLOT(h);
+			lease_fail(l, LEASE_DAMAGED,
+				   "lease area damaged: %s:%llu: %s",
+				   l->dev.path, (unsigned long long)l->offset,
+				   why);
+		}
+	}
+	if (l->damaged > 1) {
+		size_t n = strlen(l->err);
+
+		snprintf(l->err + n, sizeof(l->err) - n,
+			 " (and %u more damaged sectors)", l->damaged - 1);
+	}
+	return l->damaged ? LEASE_DAMAGED : LEASE_OK;
+}
+
+int lease_read_small(struct lease *l, uint16_t own, uint16_t other,
+		     struct lease_leader_rec *leader,
+		     struct lease_slot_rec *own_slot,
+		     struct lease_slot_rec *other_slot)
+{
+	struct dio_extent ext[3];
+	unsigned int n = 0;
+	char why[256];
+	int ret;
+
+	if (other == own)
+		other = 0;
+	ext[n++] = (struct dio_extent){
+		.offset = l->offset + (uint64_t)LEASE_SECTOR_LEADER * l->ss,
+		.len = l->ss, .buf = l->small };
+	if (own)
+		ext[n++] = (struct dio_extent){
+			.offset = l->offset +
+				  (uint64_t)LEASE_SECTOR_SLOT(own) * l->ss,
+			.len = l->ss, .buf = l->small + l->ss };
+	if (other)
+		ext[n++] = (struct dio_extent){
+			.offset = l->offset +
+				  (uint64_t)LEASE_SECTOR_SLOT(other) * l->ss,
+			.len = l->ss, .buf = l->small + 2 * l->ss };
+	/*
+	 * One sector each, synchronously: a libaio context costs ~35 ms to
+	 * tear down, more than the whole renewal (see dio.c).
+	 */
+	for (unsigned int i = 0; i < n; i++) {
+		ret = dio_read(&l->dev, &ext[i], 1);
+		if (ret)
+			return io_fail(l, ret, "read");
+	}
+	l->stats.small_reads++;
+	for (unsigned int i = 0; i < n; i++)
+		if (ext[i].done != l->ss)
+			return damaged(l, "area truncated");
+	if (lease_decode_leader(l->small, l->ss, l->hdr.uuid, leader, why,
+				sizeof(why)))
+		return damaged(l, why);
+	if (own && lease_decode_slot(l->small + l->ss, l->ss, l->hdr.uuid,
+				     own, own_slot, why, sizeof(why)))
+		return damaged(l, why);
+	if (other && lease_decode_slot(l->small + 2 * l->ss, l->ss,
+				       l->hdr.uuid, other, other_slot, why,
+				       sizeof(why)))
+		return damaged(l, why);
+	if (own && other_slot && !other)
+		*other_slot = *own_slot;
+	return LEASE_OK;
+}
+
+static int write_sector(struct lease *l, uint32_t index)
+{
+	struct dio_extent ext = {
+		.offset = l->offset + (uint64_t)index * l->ss,
+		.len = l->ss, .buf = l->wbuf,
+	};
+	int ret;
+
+	if (l->read_only)
+		return lease_fail(l, LEASE_USAGE, "%s: opened read-only",
+				  l->dev.path);
+	ret = dio_write(&l->dev, &ext, 1);
+	l->stats.sector_writes++;
+	return ret ? io_fail(l, ret, "write") : LEASE_OK;
+}
+
+int lease_write_leader(struct lease *l, const struct lease_leader_rec *r)
+{
+	lease_encode_leader(l->wbuf, l->ss, l->hdr.uuid, r);
+	return write_sector(l, LEASE_SECTOR_LEADER);
+}
+
+int lease_write_slot(struct lease *l, const struct lease_slot_rec *r)
+{
+	lease_encode_slot(l->wbuf, l->ss, l->hdr.uuid, r);
+	return write_sector(l, LEASE_SECTOR_SLOT(r->host_id));
+}

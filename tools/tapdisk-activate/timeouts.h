@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The one source of lease timings. Everything derives from the lease
+ * timeout T chosen at init (seconds, stored on disk): hosts share no
+ * clock, so each side measures only intervals on its own CLOCK_MONOTONIC.
+ *
+ *   contender: takes over only after seeing no change of the leader record
+ *              and the owner's renewal counter for T (lease_expiry_ms);
+ *   owner:     renews every T/6 and treats its lease as lost T*3/4 after
+ *              the start of its last successful renewal (lease_owner_valid_ms),
+ *              leaving T/4 for clock-rate differences and for stopping I/O.
+ * Why these numbers: Documentation/lease.rst, "Timeouts".
+ */
+#ifndef TAPDISK_ACTIVATE_TIMEOUTS_H
+#define TAPDISK_ACTIVATE_TIMEOUTS_H
+
+#include <stdint.h>
+
+#define LEASE_DEFAULT_TIMEOUT_S	60u
+#define LEASE_MAX_TIMEOUT_S	86400u
+
+/* How long a contender must observe no renewal before taking over. */
+uint64_t lease_expiry_ms(uint32_t timeout_s);
+/* How long after starting a successful renewal the owner may rely on it. */
+uint64_t lease_owner_valid_ms(uint32_t timeout_s);
+/* How often an owner should renew. */
+uint64_t lease_renew_interval_ms(uint32_t timeout_s);
+/* How often a waiting contender re-reads the lease. */
+uint64_t lease_poll_interval_ms(uint32_t timeout_s);
+/* Random pause before retrying a pre-empted ballot (attempt from 0). */
+uint64_t lease_ballot_backoff_us(unsigned int attempt, uint32_t rnd);
+/* Pre-empted ballots are retried at least this long even without --wait. */
+#define LEASE_MIN_CONTENTION_MS	2000u
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t lease_now_ns(void);
+
+#endif /* TAPDISK_ACTIVATE_TIMEOUTS_H */
