@@ -56,6 +56,7 @@ static int parse_args(int argc, char **argv, struct inspect_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
+	opterr = 0;	/* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -77,7 +78,8 @@ static int parse_args(int argc, char **argv, struct inspect_opts *o)
 			inspect_usage(stdout);
 			return -1;
 		default:
-			inspect_usage(stderr);
+			fprintf(stderr, "inspect: bad option '%s' (try --help)\n",
+				argv[optind - 1]);
 			return XH_EXIT_USAGE;
 		}
 	}

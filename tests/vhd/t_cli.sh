@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# The inspect command line: --help, usage errors (2), unreadable paths (4),
+# valid (0) and invalid (3) images, --json parsed with jq (every field the
+# issue lists, with its type), one stderr line per failure, --now and
+# --fingerprint.
+set -u
+top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+tool=${XH_TOOL:-$top/build/tapdisk-activate}
+for t in qemu-img qemu-io jq; do
+	command -v $t >/dev/null || { echo "skip: $t missing"; exit 77; }
+done
+tmp=$(mktemp -d "${XH_TEST_TMPDIR:-/var/tmp}/xh-vhdcli-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+bad() { echo "FAIL $*"; fail=1; }
+
+# expect_rc WANT CMD...: exit status and number of stderr lines
+expect_rc() {
+	local want=$1 rc
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq "$want" ] || bad "'$*' exit $rc, want $want: $(cat "$tmp/err")"
+	if [ "$want" -ne 0 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+		bad "'$*': want one stderr line, got: $(cat "$tmp/err")"
+	fi
+}
+
+img=$tmp/ok.vhd
+qemu-img create -q -f vpc -o subformat=dynamic "$img" 1G
+qemu-io -f vpc -c 'write -P 7 0 64k' -c 'write -P 8 512M 64k' "$img" >/dev/null
+
+expect_rc 0 "$tool" inspect --help
+grep -q '^usage: tapdisk-activate inspect' "$tmp/out" || bad "--help text"
+"$tool" --help | grep -q '^  inspect ' || bad "inspect not in the command list"
+expect_rc 2 "$tool" inspect
+expect_rc 2 "$tool" inspect "$img" "$img"
+expect_rc 2 "$tool" inspect --bogus "$img"
+expect_rc 2 "$tool" inspect --now never "$img"
+expect_rc 4 "$tool" inspect "$tmp/missing.vhd"
+grep -q 'missing.vhd' "$tmp/err" || bad "I/O error does not name the file"
+expect_rc 4 "$tool" inspect "$tmp"
+
+expect_rc 0 "$tool" inspect "$img"
+grep -q "valid VHD, dynamic" "$tmp/out" || bad "summary: $(cat "$tmp/out")"
+[ -s "$tmp/err" ] && bad "stderr on success: $(cat "$tmp/err")"
+
+expect_rc 0 "$tool" inspect --json --fingerprint "$img"
+jq -e '
+	.format == "vhd" and .disk_type == "dynamic" and
+	.virtual_size == 1073995776 and .block_size == 2097152 and
+	.max_table_entries == 513 and .allocated_blocks == 2 and
+	(.uuid | test("^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")) and
+	.parent == null and .valid == true and .errors == [] and
+	(.fingerprint | test("^[0-9a-f]{64}$"))' "$tmp/out" >/dev/null ||
+	bad "valid JSON: $(cat "$tmp/out")"
+
+# Invalid: BAT entry 1 moved into the header; JSON still printed.
+cp "$img" "$tmp/bad.vhd"
+printf '\0\0\0\1' | dd of="$tmp/bad.vhd" bs=1 seek=$((1536 + 4)) \
+	conv=notrunc status=none
+expect_rc 3 "$tool" inspect --json "$tmp/bad.vhd"
+jq -e '.valid == false and (.errors | length) >= 1 and
+	(.errors[0] | .name == "bat_entry_in_metadata" and
+	 .structure == "bat" and .field == "entry[1]" and
+	 (.expected | length) > 0 and (.found | length) > 0)' \
+	"$tmp/out" >/dev/null || bad "invalid JSON: $(cat "$tmp/out")"
+grep -q 'bat_entry_in_metadata: bat.entry\[1\]' "$tmp/err" ||
+	bad "stderr line: $(cat "$tmp/err")"
+expect_rc 3 "$tool" inspect "$tmp/bad.vhd"
+[ -s "$tmp/out" ] && bad "summary printed for an invalid image"
+
+# --now: judged from the year 2001 the creation time is in the future.
+expect_rc 3 "$tool" inspect --json --now 1000000000 "$img"
+jq -e '.errors[0].name == "timestamp_in_future"' "$tmp/out" >/dev/null ||
+	bad "--now: $(cat "$tmp/out")"
+
+# Fixed disk: no table fields.
+qemu-img create -q -f vpc -o subformat=fixed "$tmp/fixed.vhd" 64M
+expect_rc 0 "$tool" inspect --json "$tmp/fixed.vhd"
+jq -e '.disk_type == "fixed" and .block_size == null and
+	.allocated_blocks == null and .valid' "$tmp/out" >/dev/null ||
+	bad "fixed JSON: $(cat "$tmp/out")"
+[ $fail -eq 0 ] && echo "inspect CLI behaves"
+exit $fail
