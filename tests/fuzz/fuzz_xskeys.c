@@ -79,7 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (!xsd_parse_drain_state(v, len, &st, &why)) {
 			const char *s = st == XSD_DRAIN_DRAINED ?
-				XH_DRAIN_STATE_DRAINED : XH_DRAIN_STATE_TIMEOUT;
+				XH_DRAIN_STATE_DRAINED :
+				st == XSD_DRAIN_TIMEOUT ?
+				XH_DRAIN_STATE_TIMEOUT : "error";
 			CHECK(len == strlen(s) && !memcmp(v, s, len));
 		}
 		break;

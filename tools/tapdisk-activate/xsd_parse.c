@@ -99,6 +99,8 @@ int xsd_parse_drain_state(const char *v, size_t len,
 		*state = XSD_DRAIN_DRAINED;
 	else if (equals(v, len, XH_DRAIN_STATE_TIMEOUT))
 		*state = XSD_DRAIN_TIMEOUT;
+	else if (equals(v, len, "error"))
+		*state = XSD_DRAIN_ERROR;
 	else
 		return reject(why, "unknown drain-state");
 	return 0;

@@ -36,6 +36,7 @@ enum xsd_drain_state {
 	XSD_DRAIN_UNKNOWN = 0,	/* key absent */
 	XSD_DRAIN_DRAINED,
 	XSD_DRAIN_TIMEOUT,
+	XSD_DRAIN_ERROR,	/* frontend could not confirm: like timeout */
 };
 
 /* Decimal, [0, max], canonical form only ("0" or no leading zero). */

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Domain state from libxenctrl (see xsd_hyp.h). Xen's public headers that
+ * xenctrl.h pulls in refuse strict ISO C (anonymous unions, aligned
+ * attributes behind __STRICT_ANSI__), so this one file compiles them as GNU
+ * C; nothing else here depends on extensions.
+ */
+#undef __STRICT_ANSI__
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <xenctrl.h>
+
+#include "xsd_hyp.h"
+
+#ifndef SHUTDOWN_suspend
+#define SHUTDOWN_suspend 2	/* xen/sched.h */
+#endif
+
+/* libxenctrl ------------------------------------------------------------ */
+
+static enum xsd_dom_state xc_state(struct xsd_hyp *hyp, uint32_t domid)
+{
+	xc_dominfo_t info;
+	int n = xc_domain_getinfo(hyp->priv, domid, 1, &info);
+
+	if (n < 0)
+		return XSD_DOM_UNKNOWN;
+	if (n == 0 || info.domid != domid)
+		return XSD_DOM_ABSENT;
+	if (info.dying)
+		return XSD_DOM_SHUTDOWN;
+	if (info.shutdown)
+		return info.shutdown_reason == SHUTDOWN_suspend ?
+			XSD_DOM_SUSPENDED : XSD_DOM_SHUTDOWN;
+	if (info.paused)
+		return XSD_DOM_PAUSED;
+	return XSD_DOM_RUNNING;
+}
+
+static void xc_close(struct xsd_hyp *hyp)
+{
+	if (hyp->priv)
+		xc_interface_close(hyp->priv);
+	hyp->priv = NULL;
+}
+
+int xsd_hyp_open_xenctrl(struct xsd_hyp *hyp, char *err, size_t errlen)
+{
+	memset(hyp, 0, sizeof(*hyp));
+	/* Default logger: libxenctrl's own line goes to stderr, ours too. */
+	hyp->priv = xc_interface_open(NULL, NULL, 0);
+	if (!hyp->priv) {
+		snprintf(err, errlen, "cannot open libxenctrl (is this a Xen "
+			 "dom0?): %s", strerror(errno));
+		return -1;
+	}
+	hyp->name = "xenctrl";
+	hyp->state = xc_state;
+	hyp->close = xc_close;
+	return 0;
+}

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Per-attachment state machine of tapdisk-activated (diagram in
+ * xsd_daemon.h). Every step is bounded: jobs by the command's own
+ * --wait/--timeout plus a kill deadline, the drain by drain-wait.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcodes.h"
+#include "xen-handover/xenstore-keys.h"
+#include "xsd_daemon.h"
+
+/* Grace beyond the command's own bound before the daemon kills it. */
+#define XSD_JOB_GRACE_MS	60000u
+/* Backend quiesce: blkback counters sampled this often ... */
+#define XSD_DRAIN_SAMPLE_MS	200u
+/* ... and unchanged this many times in a row. */
+#define XSD_DRAIN_QUIET		3u
+#define XSD_RETRY_MAX_S		60u
+/* deactivate's "this host holds no lease" (XH_EXIT_NOT_HOLDER). */
+#define XSD_EXIT_NOT_HOLDER	32
+
+static const char *const att_state_names[] = {
+	[XSD_ATT_IDLE] = "idle",
+	[XSD_ATT_ACTIVATING] = "activating",
+	[XSD_ATT_ACTIVE] = "active",
+	[XSD_ATT_DRAINING] = "draining",
+	[XSD_ATT_DEACTIVATING] = "deactivating",
+	[XSD_ATT_RELEASED] = "released",
+	[XSD_ATT_REACTIVATING] = "reactivating",
+	[XSD_ATT_FENCED] = "fenced",
+	[XSD_ATT_FAILED] = "failed",
+};
+
+const char *xsd_att_state_name(enum xsd_att_state s)
+{
+	return (unsigned int)s <= XSD_ATT_FAILED ? att_state_names[s] : "?";
+}
+
+int xsd_att_state_parse(const char *s, enum xsd_att_state *out)
+{
+	for (unsigned int i = 0; i <= XSD_ATT_FAILED; i++)
+		if (!strcmp(s, att_state_names[i])) {
+			*out = (enum xsd_att_state)i;
+			return 0;
+		}
+	return -1;
+}
+
+void xsd_set_state(struct xsd_daemon *d, struct xsd_att *a,
+		   enum xsd_att_state s, uint64_t now)
+{
+	if (a->state != s)
+		xsd_log("info", "VDI %s domain %u disk %u: %s -> %s",
+			a->vdi.name, a->domid, a->devid,
+			xsd_att_state_name(a->state), xsd_att_state_name(s));
+	a->state = s;
+	a->state_ms = now;
+	xsd_store_att(d, a);
+}
+
+static bool owns_vdi(const struct xsd_att *a)
+{
+	switch (a->state) {
+	case XSD_ATT_ACTIVATING:
+	case XSD_ATT_ACTIVE:
+	case XSD_ATT_DRAINING:
+	case XSD_ATT_DEACTIVATING:
+	case XSD_ATT_REACTIVATING:
+		return true;
+	case XSD_ATT_FAILED:
+		return a->failed_from == XSD_ATT_DEACTIVATING;
+	default:
+		return false;
+	}
+}
+
+bool xsd_vdi_busy_elsewhere(struct xsd_daemon *d, const struct xsd_att *a)
+{
+	for (unsigned int i = 0; i < XSD_MAX_ATTACH; i++) {
+		const struct xsd_att *o = &d->att[i];
+
+		if (o->used && o != a && !strcmp(o->vdi.name, a->vdi.name) &&
+		    owns_vdi(o))
+			return true;
+	}
+	return false;
+}
+
+static void frontend_path(char *buf, size_t size, const struct xsd_att *a,
+			  const char *key)
+{
+	snprintf(buf, size, "/local/domain/%u/device/vbd/%u/%s", a->domid,
+		 a->devid, key);
+}
+
+/* Reads a guest-written frontend key; -1 when absent or too long. */
+static int read_frontend(struct xsd_daemon *d, const struct xsd_att *a,
+			 const char *key, char *buf, size_t size)
+{
+	char p[128];
+
+	frontend_path(p, sizeof(p), a, key);
+	return xsd_xs_read(&d->xs, p, buf, size);
+}
+
+static bool frontend_connecting(struct xsd_daemon *d, const struct xsd_att *a)
+{
+	char v[XH_DRAIN_VALUE_MAX + 2];
+	unsigned int st;
+	const char *why;
+	int n = read_frontend(d, a, "state", v, sizeof(v));
+
+	if (n < 0 || xsd_parse_xenbus_state(v, (size_t)n, &st, &why))
+		return false;
+	return st == 3 || st == 4;	/* Initialised, Connected */
+}
+
+static bool wants_activation(struct xsd_daemon *d, const struct xsd_att *a,
+			     enum xsd_dom_state dom)
+{
+	if (a->manual || a->hold)
+		return false;
+	if (dom != XSD_DOM_RUNNING && dom != XSD_DOM_PAUSED)
+		return false;
+	if (d->cfg.activate_on == XSD_ACTIVATE_ON_ATTACH)
+		return true;
+	return dom == XSD_DOM_RUNNING || frontend_connecting(d, a);
+}
+
+/* blkback's per-vbd request counters; false when there are none. */
+static bool sample_backend(struct xsd_daemon *d, const struct xsd_att *a,
+			   uint64_t out[5])
+{
+	static const char *const names[5] = {
+		"rd_req", "wr_req", "f_req", "ds_req", "oo_req",
+	};
+	char p[XSD_PATH_MAX + 96], v[32];
+
+	for (unsigned int i = 0; i < 5; i++) {
+		FILE *f;
+		const char *why;
+		size_t n;
+
+		snprintf(p, sizeof(p), "%s/vbd-%u-%u/statistics/%s",
+			 d->cfg.backend_stats, a->domid, a->devid, names[i]);
+		f = fopen(p, "re");
+		if (!f)
+			return false;
+		n = fread(v, 1, sizeof(v) - 1, f);
+		fclose(f);
+		v[n] = '\0';
+		while (n && (v[n - 1] == '\n' || v[n - 1] == ' '))
+			v[--n] = '\0';
+		if (xsd_parse_u64(v, n, UINT64_MAX, &out[i], &why))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Source side, guest suspended: returns true once it is time to deactivate.
+ * The frontend's drain-state is only a fast path (a guest may lie about its
+ * own disk); the backend counters going quiet, and then deactivate's own
+ * backend pause, are what keep the source's I/O from landing late.
+ */
+static bool drain_done(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
+{
+	char v[XH_DRAIN_VALUE_MAX + 2];
+	enum xsd_drain_state ds = XSD_DRAIN_UNKNOWN;
+	bool feature = false, expired;
+	const char *why = NULL;
+	uint64_t s[5];
+	int n;
+
+	expired = now - a->state_ms >= (uint64_t)d->cfg.drain_wait_s * 1000u;
+	n = read_frontend(d, a, XH_KEY_FEATURE_DRAIN, v, sizeof(v));
+	if (n >= 0 && xsd_parse_feature_drain(v, (size_t)n, &feature, &why))
+		xsd_log("warning", "domain %u disk %u: ignoring %s: %s",
+			a->domid, a->devid, XH_KEY_FEATURE_DRAIN, why);
+	if (feature) {
+		n = read_frontend(d, a, XH_KEY_DRAIN_STATE, v, sizeof(v));
+		if (n == -E2BIG || (n >= 0 && xsd_parse_drain_state(
+				v, (size_t)n, &ds, &why))) {
+			if (!a->drain_logged)
+				xsd_log("warning", "domain %u disk %u: invalid "
+					"%s (%s): treating as a stock frontend",
+					a->domid, a->devid, XH_KEY_DRAIN_STATE,
+					n == -E2BIG ? "value too long" : why);
+			feature = false;
+		} else if (ds == XSD_DRAIN_UNKNOWN && !expired) {
+			return false;	/* frontend has not reported yet */
+		}
+	}
+	if (!a->drain_logged) {
+		uint32_t inflight = 0;
+		uint64_t usecs = 0;
+
+		n = read_frontend(d, a, XH_KEY_DRAIN_INFLIGHT, v, sizeof(v));
+		if (n >= 0)
+			xsd_parse_drain_inflight(v, (size_t)n, &inflight, &why);
+		n = read_frontend(d, a, XH_KEY_DRAIN_USECS, v, sizeof(v));
+		if (n >= 0)
+			xsd_parse_drain_usecs(v, (size_t)n, &usecs, &why);
+		a->drain_logged = true;
+		xsd_log("info", "domain %u disk %u suspended: frontend %s "
+			"(in flight %" PRIu32 ", %" PRIu64 " us)", a->domid,
+			a->devid, !feature ? "without drain" :
+			ds == XSD_DRAIN_DRAINED ? "drained" :
+			ds == XSD_DRAIN_UNKNOWN ? "did not report" :
+			"drain incomplete", inflight, usecs);
+	}
+	if (now < a->drain_next_ms)
+		return false;
+	a->drain_next_ms = now + XSD_DRAIN_SAMPLE_MS;
+	if (!sample_backend(d, a, s))
+		return true;	/* no blkback counters: deactivate pauses */
+	if (!memcmp(s, a->drain_sample, sizeof(s)))
+		a->drain_stable++;
+	else
+		a->drain_stable = 0;
+	memcpy(a->drain_sample, s, sizeof(s));
+	if (a->drain_stable >= (ds == XSD_DRAIN_DRAINED ? 1u : XSD_DRAIN_QUIET))
+		return true;
+	if (expired) {
+		xsd_log("warning", "domain %u disk %u: backend still busy "
+			"after %us; deactivate will pause it", a->domid,
+			a->devid, d->cfg.drain_wait_s);
+		return true;
+	}
+	return false;
+}
+
+static void add_arg(char **argv, unsigned int *n, const char *s)
+{
+	argv[(*n)++] = strdup(s);
+}
+
+int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
+		  enum xsd_att_state next, uint64_t now)
+{
+	char *argv[24] = { 0 };
+	char num[32], err[256];
+	unsigned int n = 0;
+	uint64_t bound_s;
+	int rc;
+
+	if (d->stop_signal)
+		return -1;	/* shutting down: leave it to the next start */
+	add_arg(argv, &n, d->cfg.tool);
+	switch (next) {
+	case XSD_ATT_ACTIVATING:
+		add_arg(argv, &n, "activate");
+		break;
+	case XSD_ATT_DEACTIVATING:
+		add_arg(argv, &n, "deactivate");
+		break;
+	case XSD_ATT_REACTIVATING:
+		add_arg(argv, &n, "reactivate");
+		break;
+	default:
+		return -1;
+	}
+	add_arg(argv, &n, a->vdi.image);
+	add_arg(argv, &n, "--host-id");
+	snprintf(num, sizeof(num), "%u", d->cfg.host_id);
+	add_arg(argv, &n, num);
+	add_arg(argv, &n, "--backend");
+	add_arg(argv, &n, a->backend);
+	if (a->vdi.lease[0]) {
+		add_arg(argv, &n, "--lease");
+		add_arg(argv, &n, a->vdi.lease);
+	}
+	if (a->vdi.raw) {
+		add_arg(argv, &n, "--format");
+		add_arg(argv, &n, "raw");
+	}
+	if (next == XSD_ATT_ACTIVATING) {
+		bound_s = a->req.id && a->req.has_wait ? a->req.wait_s :
+			d->cfg.activate_wait_s;
+		add_arg(argv, &n, "--wait");
+		snprintf(num, sizeof(num), "%" PRIu64, bound_s);
+		add_arg(argv, &n, num);
+		if (a->req.id && a->req.has_version) {
+			add_arg(argv, &n, "--expect-version");
+			snprintf(num, sizeof(num), "%" PRIu64, a->req.version);
+			add_arg(argv, &n, num);
+		}
+	} else if (next == XSD_ATT_DEACTIVATING) {
+		bound_s = a->req.id && a->req.has_timeout ? a->req.timeout_s :
+			d->cfg.deactivate_timeout_s;
+		add_arg(argv, &n, "--timeout");
+		snprintf(num, sizeof(num), "%" PRIu64, bound_s);
+		add_arg(argv, &n, num);
+	} else {
+		bool force = a->req.id && a->req.force;
+		bool has_v = a->req.id ? a->req.has_version : a->has_version;
+		uint64_t v = a->req.id ? a->req.version : a->version;
+
+		bound_s = d->cfg.activate_wait_s;
+		if (has_v) {
+			add_arg(argv, &n, "--expect-version");
+			snprintf(num, sizeof(num), "%" PRIu64, v);
+			add_arg(argv, &n, num);
+		}
+		if (force)
+			add_arg(argv, &n, "--force");
+	}
+	add_arg(argv, &n, "--json");
+
+	a->job = calloc(1, sizeof(*a->job));
+	rc = a->job ? xsd_job_start(a->job, argv, now,
+				    bound_s * 1000u + XSD_JOB_GRACE_MS,
+				    err, sizeof(err)) : -1;
+	if (!rc) {
+		char line[512];
+		size_t used = 0;
+
+		for (unsigned int i = 0; i < n && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used,
+						 sizeof(line) - used, "%s%s",
+						 i ? " " : "", argv[i]);
+		xsd_log("info", "VDI %s domain %u disk %u: running %s",
+			a->vdi.name, a->domid, a->devid, line);
+	} else {
+		xsd_log("error", "%s", a->job ? err : "out of memory");
+		free(a->job);
+		a->job = NULL;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		free(argv[i]);
+	if (rc)
+		return -1;
+	a->dirty = false;
+	xsd_set_state(d, a, next, now);
+	return 0;
+}
+
+static void schedule_retry(struct xsd_daemon *d, struct xsd_att *a,
+			   enum xsd_att_state from, uint64_t now)
+{
+	uint64_t delay = (uint64_t)d->cfg.retry_s << (a->retries < 4 ?
+						      a->retries : 4);
+
+	if (delay > XSD_RETRY_MAX_S)
+		delay = XSD_RETRY_MAX_S;
+	a->retries++;
+	a->failed_from = from;
+	a->retry_ms = now + delay * 1000u;
+	xsd_set_state(d, a, XSD_ATT_FAILED, now);
+}
+
+static void schedule_renewal(struct xsd_daemon *d, struct xsd_att *a,
+			     uint64_t now, uint32_t next_s)
+{
+	a->renew_ms = now + (uint64_t)(next_s ? next_s :
+				       d->cfg.renew_interval_s) * 1000u;
+}
+
+/* Clears the previous suspend's drain report so the next one is fresh. */
+static void forget_drain_report(struct xsd_daemon *d, struct xsd_att *a)
+{
+	static const char *const keys[] = {
+		XH_KEY_DRAIN_STATE, XH_KEY_DRAIN_INFLIGHT, XH_KEY_DRAIN_USECS,
+	};
+	char p[128];
+
+	if (a->manual)
+		return;
+	for (unsigned int i = 0; i < 3; i++) {
+		frontend_path(p, sizeof(p), a, keys[i]);
+		xsd_xs_rm(&d->xs, p);
+	}
+}
+
+void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
+			  uint64_t now)
+{
+	struct xsd_job *j = a->job;
+	enum xsd_att_state was = a->state;
+	char msg[300], tok[64];
+	uint64_t v;
+	int code = j->timed_out ? XH_EXIT_DAEMON_JOB : j->exit_code;
+
+	/* Releasing what this host no longer holds: already released. */
+	if (was == XSD_ATT_DEACTIVATING && code == XSD_EXIT_NOT_HOLDER)
+		code = 0;
+	/* The command's JSON report first, its stderr otherwise. */
+	if (xsd_json_string(j->out, "message", msg, sizeof(msg)) || !msg[0])
+		xsd_job_message(j, msg, sizeof(msg));
+	if (!msg[0])
+		snprintf(msg, sizeof(msg), "%s", j->timed_out ?
+			 "killed after its deadline" : "no message");
+	if (!xsd_json_u64(j->out, "acquired_version", &v) ||
+	    !xsd_json_u64(j->out, "released_version", &v)) {
+		a->version = v;
+		a->has_version = true;
+	}
+	if (!xsd_json_string(j->out, "token", tok, sizeof(tok)))
+		snprintf(a->token, sizeof(a->token), "%s", tok);
+	free(j);
+	a->job = NULL;
+	a->dirty = true;
+
+	if (code == 0) {
+		a->retries = 0;
+		switch (was) {
+		case XSD_ATT_ACTIVATING:
+		case XSD_ATT_REACTIVATING:
+			if (was == XSD_ATT_REACTIVATING)
+				forget_drain_report(d, a);
+			schedule_renewal(d, a, now, 0);
+			xsd_alert_clear(d, a);
+			xsd_set_state(d, a, XSD_ATT_ACTIVE, now);
+			break;
+		case XSD_ATT_DEACTIVATING:
+			xsd_alert_clear(d, a);
+			xsd_set_state(d, a, a->why == XSD_WHY_GONE ?
+				      XSD_ATT_IDLE : XSD_ATT_RELEASED, now);
+			break;
+		default:
+			break;
+		}
+		if (a->req.id)
+			xsd_result(d, a->vdi.name, a->req.id, 0, "%s: %s",
+				   xsd_att_state_name(a->state),
+				   a->has_version ? "done" : msg);
+		a->req.id = 0;
+		return;
+	}
+
+	switch (was) {
+	case XSD_ATT_ACTIVATING:
+		xsd_alert(d, a, "ACTIVATE-FAILED", "activate exited %d: %s; "
+			  "the backend stays paused (guest I/O waits)%s", code,
+			  msg, a->req.id ? "" : "; retrying");
+		if (a->req.id)
+			xsd_set_state(d, a, XSD_ATT_IDLE, now);
+		else
+			schedule_retry(d, a, XSD_ATT_ACTIVATING, now);
+		break;
+	case XSD_ATT_REACTIVATING:
+		xsd_alert(d, a, "REACTIVATE-REFUSED", "the source domain "
+			  "resumed but reactivation with version %" PRIu64
+			  " was refused (exit %d: %s). Another host may have "
+			  "activated this VDI: the backend stays paused and "
+			  "the guest's I/O waits. Destroy one of the two "
+			  "domains; see operator-guide 'REACTIVATE-REFUSED'",
+			  a->version, code, msg);
+		xsd_set_state(d, a, XSD_ATT_FENCED, now);
+		break;
+	case XSD_ATT_DEACTIVATING:
+		xsd_alert(d, a, "DEACTIVATE-FAILED", "deactivate exited %d: "
+			  "%s; the lease is kept so no other host can "
+			  "activate while this backend may still write%s",
+			  code, msg, a->req.id ? "" : "; retrying");
+		if (a->req.id)
+			xsd_set_state(d, a, XSD_ATT_ACTIVE, now);
+		else
+			schedule_retry(d, a, XSD_ATT_DEACTIVATING, now);
+		break;
+	default:
+		break;
+	}
+	if (a->req.id)
+		xsd_result(d, a->vdi.name, a->req.id, code, "%s", msg);
+	a->req.id = 0;
+}
+
+static void renew(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
+{
+	char err[256];
+	uint32_t next_s = 0;
+	int rc;
+
+	if (!d->lease.renew || !a->token[0] || !a->has_version) {
+		schedule_renewal(d, a, now, 0);
+		return;
+	}
+	rc = d->lease.renew(&a->vdi, (uint16_t)d->cfg.host_id, a->token,
+			    a->version, &next_s, err, sizeof(err));
+	if (rc == 0) {
+		schedule_renewal(d, a, now, next_s);
+		return;
+	}
+	if (rc > 0) {
+		xsd_alert(d, a, "LEASE-LOST", "renewal refused (%s): another "
+			  "host may take this VDI. Pause or destroy domain "
+			  "%u now; see operator-guide 'LEASE-LOST'", err,
+			  a->domid);
+		xsd_set_state(d, a, XSD_ATT_FENCED, now);
+		return;
+	}
+	xsd_log("warning", "VDI %s: lease renewal failed: %s (retrying)",
+		a->vdi.name, err);
+	schedule_renewal(d, a, now, 1);
+}
+
+static void begin_deactivate(struct xsd_daemon *d, struct xsd_att *a,
+			     enum xsd_why why, uint64_t now)
+{
+	a->why = why;
+	if (xsd_start_job(d, a, XSD_ATT_DEACTIVATING, now))
+		schedule_retry(d, a, XSD_ATT_DEACTIVATING, now);
+}
+
+void xsd_machine_step(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
+{
+	enum xsd_dom_state dom;
+	bool gone;
+
+	if (a->job)
+		return;
+	dom = a->manual ? XSD_DOM_RUNNING : d->hyp.state(&d->hyp, a->domid);
+	if (dom == XSD_DOM_UNKNOWN)
+		return;
+	gone = (!a->manual && !a->seen) || dom == XSD_DOM_ABSENT ||
+	       dom == XSD_DOM_SHUTDOWN;
+
+	switch (a->state) {
+	case XSD_ATT_IDLE:
+	case XSD_ATT_RELEASED:
+	case XSD_ATT_FENCED:
+		if (gone && !a->manual) {
+			a->used = false;	/* caller forgets it */
+			return;
+		}
+		if (a->state == XSD_ATT_FENCED || a->hold)
+			return;
+		if (a->state == XSD_ATT_RELEASED) {
+			if (dom == XSD_DOM_RUNNING &&
+			    xsd_start_job(d, a, XSD_ATT_REACTIVATING, now))
+				schedule_retry(d, a, XSD_ATT_REACTIVATING, now);
+			return;
+		}
+		if (wants_activation(d, a, dom) &&
+		    !xsd_vdi_busy_elsewhere(d, a) &&
+		    xsd_start_job(d, a, XSD_ATT_ACTIVATING, now))
+			schedule_retry(d, a, XSD_ATT_ACTIVATING, now);
+		return;
+	case XSD_ATT_ACTIVE:
+		if (gone) {
+			begin_deactivate(d, a, XSD_WHY_GONE, now);
+		} else if (dom == XSD_DOM_SUSPENDED && !a->hold) {
+			a->drain_stable = 0;
+			a->drain_next_ms = now;
+			a->drain_logged = false;
+			memset(a->drain_sample, 0xff, sizeof(a->drain_sample));
+			xsd_set_state(d, a, XSD_ATT_DRAINING, now);
+			if (drain_done(d, a, now))
+				begin_deactivate(d, a, XSD_WHY_SUSPEND, now);
+		} else if (now >= a->renew_ms) {
+			renew(d, a, now);
+		}
+		return;
+	case XSD_ATT_DRAINING:
+		if (gone)
+			begin_deactivate(d, a, XSD_WHY_GONE, now);
+		else if (dom == XSD_DOM_RUNNING || dom == XSD_DOM_PAUSED)
+			xsd_set_state(d, a, XSD_ATT_ACTIVE, now); /* cancelled */
+		else if (drain_done(d, a, now))
+			begin_deactivate(d, a, XSD_WHY_SUSPEND, now);
+		return;
+	case XSD_ATT_FAILED:
+		if (now < a->retry_ms)
+			return;
+		if (a->failed_from == XSD_ATT_DEACTIVATING) {
+			begin_deactivate(d, a, gone ? XSD_WHY_GONE : a->why, now);
+		} else if (gone) {
+			a->used = false;
+		} else if (a->failed_from == XSD_ATT_REACTIVATING) {
+			if (dom == XSD_DOM_RUNNING &&
+			    xsd_start_job(d, a, XSD_ATT_REACTIVATING, now))
+				schedule_retry(d, a, XSD_ATT_REACTIVATING, now);
+		} else if (wants_activation(d, a, dom) &&
+			   !xsd_vdi_busy_elsewhere(d, a)) {
+			if (xsd_start_job(d, a, XSD_ATT_ACTIVATING, now))
+				schedule_retry(d, a, XSD_ATT_ACTIVATING, now);
+		}
+		return;
+	default:
+		return;		/* a job is running */
+	}
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * What tapdisk-activated publishes and remembers in xenstore, all under
+ * /vdi-handover/<vdi>/ (created dom0-only: no guest can read or write it):
+ *   state, owner, version, alert      summary for operators and toolstacks
+ *   request / result / message        the request tree
+ *   att/<domid>.<devid>/{state,version,token,why,hold}
+ *                                     per-attachment record used to resume
+ *                                     after a daemon restart
+ * Documentation/xenstore-keys.rst lists every key and its grammar.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "xsd_daemon.h"
+
+void xsd_log(const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tapdisk-activated: %s: ", level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void vdi_path(char *buf, size_t size, const char *vdi, const char *key)
+{
+	snprintf(buf, size, XSD_ROOT "/%s/%s", vdi, key);
+}
+
+static void att_path(char *buf, size_t size, const struct xsd_att *a,
+		     const char *key)
+{
+	snprintf(buf, size, XSD_ROOT "/%s/att/%u.%u/%s", a->vdi.name,
+		 a->domid, a->devid, key);
+}
+
+static void put(struct xsd_daemon *d, const char *path, const char *value)
+{
+	if (xsd_xs_write(&d->xs, path, value))
+		xsd_log("error", "cannot write %s: %s", path, strerror(errno));
+}
+
+void xsd_store_att(struct xsd_daemon *d, const struct xsd_att *a)
+{
+	char p[256], v[64];
+
+	att_path(p, sizeof(p), a, "state");
+	put(d, p, xsd_att_state_name(a->state));
+	att_path(p, sizeof(p), a, "version");
+	if (a->has_version) {
+		snprintf(v, sizeof(v), "%" PRIu64, a->version);
+		put(d, p, v);
+	} else {
+		xsd_xs_rm(&d->xs, p);
+	}
+	att_path(p, sizeof(p), a, "token");
+	put(d, p, a->token);
+	att_path(p, sizeof(p), a, "why");
+	snprintf(v, sizeof(v), "%d", (int)a->why);
+	put(d, p, v);
+	att_path(p, sizeof(p), a, "hold");
+	put(d, p, a->hold ? "1" : "0");
+
+	/* Summary keys follow the attachment that moved last. */
+	vdi_path(p, sizeof(p), a->vdi.name, "state");
+	put(d, p, xsd_att_state_name(a->state));
+	vdi_path(p, sizeof(p), a->vdi.name, "owner");
+	snprintf(v, sizeof(v), "%u.%u", a->domid, a->devid);
+	put(d, p, v);
+	if (a->has_version) {
+		vdi_path(p, sizeof(p), a->vdi.name, "version");
+		snprintf(v, sizeof(v), "%" PRIu64, a->version);
+		put(d, p, v);
+	}
+}
+
+void xsd_store_forget(struct xsd_daemon *d, const struct xsd_att *a)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), XSD_ROOT "/%s/att/%u.%u", a->vdi.name,
+		 a->domid, a->devid);
+	xsd_xs_rm(&d->xs, p);
+	vdi_path(p, sizeof(p), a->vdi.name, "state");
+	put(d, p, "idle");
+}
+
+/* Reads one of our own keys back, still strictly: xenstore is shared. */
+static int get(struct xsd_daemon *d, const struct xsd_att *a, const char *key,
+	       char *buf, size_t size)
+{
+	char p[256];
+	int n;
+
+	att_path(p, sizeof(p), a, key);
+	n = xsd_xs_read(&d->xs, p, buf, size);
+	if (n < 0 || strlen(buf) != (size_t)n)
+		return -1;
+	return 0;
+}
+
+int xsd_store_recall(struct xsd_daemon *d, struct xsd_att *a)
+{
+	char v[80];
+	const char *why;
+	uint32_t w;
+
+	if (get(d, a, "state", v, sizeof(v)) ||
+	    xsd_att_state_parse(v, &a->state))
+		return -1;
+	a->has_version = !get(d, a, "version", v, sizeof(v)) &&
+		!xsd_parse_u64(v, strlen(v), INT64_MAX, &a->version, &why);
+	if (get(d, a, "token", a->token, sizeof(a->token)))
+		a->token[0] = '\0';
+	if (!get(d, a, "why", v, sizeof(v)) &&
+	    !xsd_parse_u32(v, strlen(v), XSD_WHY_REQUEST, &w, &why))
+		a->why = (enum xsd_why)w;
+	a->hold = !get(d, a, "hold", v, sizeof(v)) && !strcmp(v, "1");
+	return 0;
+}
+
+void xsd_alert(struct xsd_daemon *d, const struct xsd_att *a,
+	       const char *code, const char *fmt, ...)
+{
+	char msg[512], line[600], p[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s: %s", code, msg);
+	xsd_log("ALERT", "VDI %s (domain %u disk %u): %s", a->vdi.name,
+		a->domid, a->devid, line);
+	vdi_path(p, sizeof(p), a->vdi.name, "alert");
+	put(d, p, line);
+}
+
+void xsd_alert_clear(struct xsd_daemon *d, const struct xsd_att *a)
+{
+	char p[256];
+
+	vdi_path(p, sizeof(p), a->vdi.name, "alert");
+	if (xsd_xs_exists(&d->xs, p)) {
+		xsd_log("info", "VDI %s: alert cleared", a->vdi.name);
+		xsd_xs_rm(&d->xs, p);
+	}
+}
+
+void xsd_result(struct xsd_daemon *d, const char *vdi, uint64_t id, int code,
+		const char *fmt, ...)
+{
+	char msg[512], p[256], v[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* message first: a requester polling "result" then reads both. */
+	vdi_path(p, sizeof(p), vdi, "message");
+	put(d, p, msg);
+	if (code)
+		snprintf(v, sizeof(v), "%" PRIu64 " error %d", id, code);
+	else
+		snprintf(v, sizeof(v), "%" PRIu64 " ok", id);
+	vdi_path(p, sizeof(p), vdi, "result");
+	put(d, p, v);
+	xsd_log("info", "VDI %s: request %" PRIu64 " -> %s: %s", vdi, id, v,
+		msg);
+}
