@@ -56,26 +56,41 @@ demo_inspect() {
 	poke "$d/bad-cookie.vhd" "$footer" 58			# "conectix" -> "Xonectix"
 	cp "$d/dynamic-1G.vhd" "$d/bad-checksum.vhd"
 	poke "$d/bad-checksum.vhd" $((footer + 48)) 7f		# original size byte
+	# a valid footer of another image (other uuid) as the copy at 0
+	qemu-img create -q -f vpc -o subformat=dynamic,force_size=on \
+		"$d/other.tmp" 1G
 	cp "$d/dynamic-1G.vhd" "$d/copies-differ.vhd"
-	poke "$d/copies-differ.vhd" 0 58			# footer copy at 0
+	dd if="$d/other.tmp" of="$d/copies-differ.vhd" bs=512 count=1 \
+		conv=notrunc status=none
+	rm -f "$d/other.tmp"
 	cp "$d/dynamic-1G.vhd" "$d/bat-past-eof.vhd"
 	poke "$d/bat-past-eof.vhd" 1536 7fffffff		# BAT[0] far away
 
 	echo
 	printf '%-20s %-8s %s\n' IMAGE VERDICT DETAIL
 	for f in "$d"/*.vhd; do
-		local out rc
-		out=$("$tool" inspect "$f" 2>&1 >/dev/null)
+		local json rc
+		json=$("$tool" inspect --json "$f" 2>/dev/null)
 		rc=$?
 		if [ $rc -eq 0 ]; then
-			out=$("$tool" inspect --json "$f" |
-				jq -r '"\(.disk_type), \(.virtual_size/1048576|floor) MiB virtual, \(.allocated_blocks) blocks allocated"')
-			printf '%-20s %-8s %s\n' "$(basename "$f")" valid "$out"
+			printf '%-20s %-8s %s\n' "$(basename "$f")" valid \
+				"$(echo "$json" | jq -r '"\(.disk_type), \(.virtual_size/1048576|floor) MiB" + (if .max_table_entries then ", \(.allocated_blocks) of \(.max_table_entries) blocks allocated" else "" end)')"
 		else
 			printf '%-20s %-8s %s\n' "$(basename "$f")" "exit $rc" \
-				"$(echo "$out" | head -n 1 | cut -c1-110)"
+				"$(echo "$json" | jq -r '.errors[0] | "\(.name): \(.structure).\(.field) expected \(.expected), found \(.found)"' | cut -c1-100)"
 		fi
 	done
+
+	echo
+	echo "== stale metadata: what a destination read early vs the image now"
+	local before after
+	before=$("$tool" inspect --json --fingerprint "$d/dynamic-1G.vhd")
+	qemu-io -f vpc -c 'write -P 0xef 300M 1M' "$d/dynamic-1G.vhd" >/dev/null
+	after=$("$tool" inspect --json --fingerprint "$d/dynamic-1G.vhd")
+	echo "read before the source's last write: $(echo "$before" | jq -r '"\(.allocated_blocks) blocks, fingerprint \(.fingerprint[0:16])"')"
+	echo "read after it:                       $(echo "$after" | jq -r '"\(.allocated_blocks) blocks, fingerprint \(.fingerprint[0:16])"')"
+	echo "A destination serving the first view would miss the new block:"
+	echo "activate re-reads the metadata with O_DIRECT after the source released it."
 }
 
 for w in "${what[@]}"; do
