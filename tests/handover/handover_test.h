@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "handover_clock.h"
+#include "lease.h"
 #include "t_helpers.h"
 
 struct peer {
@@ -79,7 +80,7 @@ static inline void ht_qemu_io(const char *path, const char *cmd)
 /* Value of @key in the peer's report ("" when missing). */
 static inline const char *ht_report(const struct peer *p, const char *key)
 {
-	static char val[512];
+	static char val[1024];
 	char line[1024];
 	size_t klen = strlen(key);
 	FILE *f = fopen(p->report, "r");
@@ -187,6 +188,44 @@ static inline int ht_cli(const char *ctldir, const char *fmt, ...)
 	va_end(ap);
 	return t_system("TAPDISK_ACTIVATE_CONTROL_DIR='%s' '%s' %s", ctldir,
 			ht_tool(), args);
+}
+
+/* Creates VDI.lease (never-expiring lease, all hosts free). */
+static inline void ht_lease_init(const char *vdi)
+{
+	struct lease_init_opts io = { .sector_size = 0, .timeout_s = 0 };
+	char spec[PATH_MAX], err[256];
+	struct lease *l;
+
+	T_ASSERT(lease_sidecar_path(vdi, spec, sizeof(spec)) == 0, "sidecar");
+	T_ASSERT(lease_open(&l, spec, LEASE_OPEN_CREATE, err, sizeof(err)) ==
+		 LEASE_OK, "lease_open %s: %s", spec, err);
+	T_ASSERT(lease_init(l, &io) == LEASE_OK, "lease_init: %s",
+		 lease_last_error(l));
+	lease_close(l);
+}
+
+/* The lease of @vdi as it is on disk now. */
+static inline struct lease_status ht_lease_status(const char *vdi)
+{
+	struct lease_status st;
+	char spec[PATH_MAX], err[256];
+	struct lease *l;
+
+	T_ASSERT(lease_sidecar_path(vdi, spec, sizeof(spec)) == 0, "sidecar");
+	T_ASSERT(lease_open(&l, spec, LEASE_OPEN_READ_ONLY, err, sizeof(err))
+		 == LEASE_OK, "lease_open: %s", err);
+	T_ASSERT(lease_read_status(l, &st) == LEASE_OK, "status");
+	lease_close(l);
+	return st;
+}
+
+static inline bool ht_held_by(const char *vdi, unsigned int host)
+{
+	struct lease_status st = ht_lease_status(vdi);
+
+	return st.state == LEASE_STATE_HELD && st.has_owner &&
+	       st.owner.host_id == host;
 }
 
 #endif /* XH_HANDOVER_TEST_H */

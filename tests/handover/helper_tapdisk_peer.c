@@ -397,15 +397,17 @@ static void do_resume(struct conn *c)
 			snprintf(why, sizeof(why), "cannot change disk info");
 		}
 	}
+	/* Report first: a client that got the answer may read it at once. */
 	if (ret) {
 		peer.state |= TAPCTL_STATE_RESUME_FAILED;
+		write_report();
 		reply(c, TAPCTL_MSG_ERROR, -ret, why);
 	} else {
 		peer.opens++;
 		peer.state = 0;
+		write_report();
 		reply(c, TAPCTL_MSG_RESUME_RSP, 0, NULL);
 	}
-	write_report();
 	drop_conn(c);
 }
 

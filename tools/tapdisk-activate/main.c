@@ -11,12 +11,18 @@
 #include "cmd_lease.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "handover_cli.h"
 #include "version.h"
 
 /* One line per subcommand; the declarations sit beside their entries. */
 static const struct command commands[] = {
 	{ "inspect", cmd_inspect, "validate and describe a VHD image (O_DIRECT)" },
 	{ "lease", cmd_lease, "on-storage lease: init/acquire/renew/release/status/break" },
+	{ "activate", cmd_activate, "acquire the lease, validate, reopen the backend" },
+	{ "deactivate", cmd_deactivate, "drain and flush the backend, release the lease" },
+	{ "reactivate", cmd_reactivate, "take a VDI back after a failed migration" },
+	{ "status", cmd_status, "lease owner/version, backend state, last handovers" },
+	{ "check-migrate", cmd_check_migrate, "page-cache safety rule for a handover" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* tapdisk-activate reactivate: take the VDI back after a failed migration. */
+#include <stdio.h>
+
+#include "handover_cli.h"
+
+static const char usage[] =
+"usage: tapdisk-activate reactivate VDI --host-id N [--backend SPEC]\n"
+"           [--force] [--expect-version V] [--wait S] [--timeout S]\n"
+"           [--lease PATH[:OFFSET]] [--state FILE] [--format vhd|raw]\n"
+"           [--unsafe] [--read-only] [--shareable] [--json]\n"
+"\n"
+"Failed-migration path on the source: activate the VDI here again, but only\n"
+"if no other host acquired its lease since this host's deactivate (the\n"
+"version recorded then, or --expect-version V) and its metadata is what we\n"
+"left. If another host did, it may have run the guest and written the disk:\n"
+"refuse and explain; --force overrides after the operator made sure that\n"
+"host does not run the guest. If the lease was never released, only the\n"
+"backend is resumed.\n"
+"\n"
+"  --host-id N         this host's lease id (1..2000), required\n"
+"  --backend SPEC      tapdisk:PID:MINOR[,type=T][,no-o-direct] | dm:NAME | none\n"
+"  --force             skip the version and fingerprint checks\n"
+"  --expect-version V  use V instead of the recorded released version\n"
+"  --wait S, --timeout S, --lease, --state, --format, --unsafe, --json: as\n"
+"                      for activate\n"
+"See tapdisk-activate-reactivate(8).\n";
+
+int cmd_reactivate(int argc, char **argv)
+{
+	struct handover_result r;
+	struct handover_cli c;
+	int ret;
+
+	ret = handover_cli_parse(&c, argc, argv,
+				 HCLI_HOST_ID | HCLI_HOST_ID_REQUIRED |
+				 HCLI_BACKEND | HCLI_TIMEOUT | HCLI_WAIT |
+				 HCLI_EXPECT | HCLI_FORCE | HCLI_SAFETY |
+				 HCLI_LEASE, usage);
+	if (ret >= 0)
+		return ret;
+	ret = handover_reactivate(&c.opts, &r);
+	handover_print(c.json || !ret ? stdout : stderr, &c.opts, &r, c.json);
+	return ret;
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* tapdisk-activate status: lease, backend and last handovers of a VDI. */
+#include <glob.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "exitcodes.h"
+#include "handover_cli.h"
+#include "json.h"
+
+static const char usage[] =
+"usage: tapdisk-activate status VDI [--host-id N] [--backend SPEC]\n"
+"           [--lease PATH[:OFFSET]] [--state FILE] [--timeout S] [--json]\n"
+"\n"
+"Shows who holds the lease of VDI and at which version, what the backend is\n"
+"doing (with --backend), and each host's last recorded handover: operation,\n"
+"result, released/acquired version, metadata fingerprint, step timings.\n"
+"Records are read from LEASE.host<N>.state (all hosts, or --host-id N).\n"
+"Reads only; exit 0 when the lease could be read.\n"
+"See tapdisk-activate-status(8).\n";
+
+#define MAX_RECORDS 64
+
+static const char *lease_state_name(enum lease_state s)
+{
+	switch (s) {
+	case LEASE_STATE_FREE: return "free";
+	case LEASE_STATE_HELD: return "held";
+	case LEASE_STATE_PENDING: return "pending";
+	case LEASE_STATE_DAMAGED: return "damaged";
+	}
+	return "?";
+}
+
+static void record_json(struct json *j, const char *path,
+			const struct handover_state *st)
+{
+	json_object_begin(j, NULL);
+	json_string(j, "path", path);
+	json_u64(j, "host_id", st->host_id);
+	json_string(j, "last_op", st->last_op);
+	json_string(j, "result", st->result);
+	json_i64(j, "time", st->time);
+	if (st->has_released_version)
+		json_u64(j, "released_version", st->released_version);
+	if (st->has_acquired_version)
+		json_u64(j, "acquired_version", st->acquired_version);
+	json_string(j, "fingerprint", st->fingerprint);
+	json_string(j, "backend", st->backend);
+	json_object_begin(j, "timings_us");
+	for (unsigned int i = 0; i < st->nr_steps; i++)
+		json_u64(j, st->steps[i].name, st->steps[i].us);
+	json_u64(j, "total", st->total_us);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+static void record_text(const struct handover_state *st)
+{
+	char when[32] = "?";
+	time_t t = (time_t)st->time;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("host %u: last %s %s at %s", (unsigned int)st->host_id,
+	       st->last_op, st->result, when);
+	if (st->has_released_version)
+		printf(", released version %" PRIu64, st->released_version);
+	if (st->has_acquired_version)
+		printf(", acquired version %" PRIu64, st->acquired_version);
+	printf(", %.1f ms\n", (double)st->total_us / 1000.0);
+	if (st->fingerprint[0])
+		printf("  fingerprint %s\n", st->fingerprint);
+	printf("  steps:");
+	for (unsigned int i = 0; i < st->nr_steps; i++)
+		printf(" %s %.1f ms", st->steps[i].name,
+		       (double)st->steps[i].us / 1000.0);
+	printf("\n");
+}
+
+/* Record paths: the one asked for, or every host's beside the lease. */
+static void find_records(const struct handover_opts *o, const char *lease_path,
+			 glob_t *g, char *one, size_t onelen)
+{
+	char pattern[HANDOVER_STATE_PATH_MAX + 32];
+
+	memset(g, 0, sizeof(*g));
+	one[0] = '\0';
+	if (o->state_path) {
+		snprintf(one, onelen, "%s", o->state_path);
+	} else if (o->host_id) {
+		if (handover_state_default_path(lease_path, o->vdi, o->host_id,
+						one, onelen))
+			one[0] = '\0';
+	} else {
+		snprintf(pattern, sizeof(pattern), "%s.host*.state",
+			 lease_path);
+		glob(pattern, 0, NULL, g);
+	}
+}
+
+int cmd_status(int argc, char **argv)
+{
+	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX];
+	char one[HANDOVER_STATE_PATH_MAX];
+	struct backend_status bs = { 0 };
+	enum backend_result br = BACKEND_OK;
+	struct handover_state rec;
+	struct lease_status st;
+	struct handover_cli c;
+	struct lease *l = NULL;
+	struct json j;
+	glob_t g;
+	int ret;
+
+	ret = handover_cli_parse(&c, argc, argv, HCLI_HOST_ID | HCLI_BACKEND |
+				 HCLI_TIMEOUT | HCLI_LEASE, usage);
+	if (ret >= 0)
+		return ret;
+	ret = handover_lease_open(&c.opts, &l, lease_path, sizeof(lease_path),
+				  err, sizeof(err));
+	if (ret == LEASE_OK) {
+		ret = lease_read_status(l, &st);
+		if (ret != LEASE_OK)
+			snprintf(err, sizeof(err), "%s",
+				 lease_last_error(l) ? lease_last_error(l) :
+				 lease_strerror(ret));
+	}
+	lease_close(l);
+	if (ret != LEASE_OK) {
+		fprintf(stderr, "tapdisk-activate status: cannot read the lease "
+			"of %s: %s\n", c.opts.vdi, err);
+		return handover_lease_exit(ret);
+	}
+	if (c.opts.backend.kind != BACKEND_NONE)
+		br = backend_query(&c.opts.backend, &bs, c.opts.timeout_ms,
+				   err, sizeof(err));
+	find_records(&c.opts, lease_path, &g, one, sizeof(one));
+
+	if (c.json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "command", "status");
+		json_string(&j, "vdi", c.opts.vdi);
+		json_object_begin(&j, "lease");
+		json_string(&j, "state", lease_state_name(st.state));
+		json_u64(&j, "version", st.version);
+		if (st.pending_version > st.version)
+			json_u64(&j, "pending_version", st.pending_version);
+		if (st.has_owner) {
+			json_u64(&j, "owner_host_id", st.owner.host_id);
+			json_string(&j, "owner_host_name", st.owner.host_name);
+		} else {
+			json_null(&j, "owner_host_id");
+		}
+		json_u64(&j, "timeout_s", st.timeout_s);
+		if (st.state == LEASE_STATE_DAMAGED)
+			json_string(&j, "damage", st.damage);
+		json_object_end(&j);
+		json_object_begin(&j, "backend");
+		json_string(&j, "spec", c.opts.backend.spec);
+		json_string(&j, "state", c.opts.backend.kind == BACKEND_NONE ?
+			    "none" : bs.state);
+		json_bool(&j, "paused", bs.paused);
+		if (bs.image[0])
+			json_string(&j, "image", bs.image);
+		if (br != BACKEND_OK)
+			json_string(&j, "error", err);
+		json_object_end(&j);
+		json_array_begin(&j, "handovers");
+	} else {
+		printf("%s\nlease: %s, version %" PRIu64, c.opts.vdi,
+		       lease_state_name(st.state), st.version);
+		if (st.has_owner)
+			printf(", %s host %u (%s)",
+			       st.state == LEASE_STATE_HELD ? "held by" :
+			       "last held by", (unsigned int)st.owner.host_id,
+			       st.owner.host_name);
+		printf("\n");
+		if (c.opts.backend.kind != BACKEND_NONE)
+			printf("backend %s: %s%s%s\n", c.opts.backend.spec,
+			       br == BACKEND_OK ? bs.state : err,
+			       bs.image[0] ? " " : "", bs.image);
+	}
+	for (size_t i = 0; i < g.gl_pathc + (one[0] ? 1 : 0); i++) {
+		const char *p = one[0] ? one : g.gl_pathv[i];
+
+		if (handover_state_load(p, &rec, err, sizeof(err))) {
+			if (!c.json && !one[0])
+				printf("%s\n", err);
+			continue;
+		}
+		if (c.json)
+			record_json(&j, p, &rec);
+		else
+			record_text(&rec);
+	}
+	if (c.json) {
+		json_array_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+	}
+	globfree(&g);
+	return XH_EXIT_OK;
+}

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* handover: deactivate / activate / reactivate orchestration (handover.h). */
+#include "handover.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cachedrop.h"
+#include "exitcodes.h"
+#include "handover_clock.h"
+#include "vhd.h"
+
+/* Records a failure: which step, the exit code, one message. */
+__attribute__((format(printf, 4, 5)))
+static int fail(struct handover_result *r, const char *step, int code,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(r->failed_step, sizeof(r->failed_step), "%s", step);
+	r->exit_code = code;
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	va_end(ap);
+	snprintf(r->record.result, sizeof(r->record.result), "failed");
+	return code;
+}
+
+static void init_result(const struct handover_opts *o,
+			struct handover_result *r, const char *op)
+{
+	memset(r, 0, sizeof(*r));
+	r->op = op;
+	snprintf(r->record.vdi, sizeof(r->record.vdi), "%s", o->vdi);
+	r->record.host_id = o->host_id;
+	snprintf(r->record.last_op, sizeof(r->record.last_op), "%s", op);
+	snprintf(r->record.result, sizeof(r->record.result), "ok");
+	snprintf(r->record.backend, sizeof(r->record.backend), "%s",
+		 o->backend.spec);
+}
+
+/* Timed step: add its duration to the record. */
+struct step_timer {
+	uint64_t t0;
+};
+
+static void step_begin(struct step_timer *t)
+{
+	t->t0 = handover_now_us();
+}
+
+static void step_end(struct handover_result *r, struct step_timer *t,
+		     const char *name)
+{
+	handover_state_add_step(&r->record, name, handover_now_us() - t->t0);
+}
+
+int handover_check_migrate(const struct handover_opts *o,
+			   struct handover_result *r)
+{
+	struct migrate_facts f = { 0 };
+	int ret;
+
+	backend_migrate_facts(&o->backend, &f);
+	f.read_only = o->read_only;
+	f.shareable = o->shareable;
+	ret = migrate_safety_probe_path(o->vdi, &f);
+	if (ret)
+		return fail(r, "check-migrate", XH_EXIT_IO, "cannot stat %s: %s",
+			    o->vdi, strerror(-ret));
+	migrate_safety_decide(&f, o->allow_unsafe, &r->verdict);
+	r->have_verdict = true;
+	if (!r->verdict.safe && !r->verdict.overridden)
+		return fail(r, "check-migrate", XH_EXIT_MIGRATE_UNSAFE,
+			    "unsafe handover refused: %s", r->verdict.reason);
+	if (r->verdict.overridden)
+		snprintf(r->warning, sizeof(r->warning),
+			 "unsafe configuration accepted by --unsafe: %s",
+			 r->verdict.reason);
+	return XH_EXIT_OK;
+}
+
+static void state_path(const struct handover_opts *o, const char *lease_path,
+		       struct handover_result *r)
+{
+	if (o->state_path)
+		snprintf(r->state_path, sizeof(r->state_path), "%s",
+			 o->state_path);
+	else if (handover_state_default_path(lease_path, o->vdi, o->host_id,
+					     r->state_path,
+					     sizeof(r->state_path)))
+		r->state_path[0] = '\0';
+}
+
+/*
+ * Reads the VHD metadata with O_DIRECT; fills r->fingerprint. Returns 0,
+ * or an exit code (3 invalid, 4 unreadable) with @why set.
+ */
+static int read_metadata(const struct handover_opts *o,
+			 struct handover_result *r, char *why, size_t whylen)
+{
+	struct vhd_info vi;
+	char err[512];
+	int ret, code = XH_EXIT_OK;
+
+	r->fingerprint[0] = '\0';
+	if (o->raw)
+		return XH_EXIT_OK;
+	memset(&vi, 0, sizeof(vi));
+	ret = vhd_open_path(o->vdi, NULL, &vi, err, sizeof(err));
+	if (ret < 0) {
+		snprintf(why, whylen, "%s", err);
+		code = XH_EXIT_IO;
+	} else if (!vhd_valid(&vi)) {
+		char line[400];
+
+		vhd_error_format(&vi.errors[0], line, sizeof(line));
+		snprintf(why, whylen, "VHD metadata of %s is invalid (%u "
+			 "error%s): %s", o->vdi, vi.nr_errors_total,
+			 vi.nr_errors_total == 1 ? "" : "s", line);
+		code = XH_EXIT_IMAGE_INVALID;
+	} else if (vhd_fingerprint(&vi, r->fingerprint)) {
+		snprintf(why, whylen, "cannot fingerprint %s", o->vdi);
+		code = XH_EXIT_IMAGE_INVALID;
+	}
+	vhd_info_release(&vi);
+	return code;
+}
+
+static void save_record(struct handover_result *r)
+{
+	char err[512];
+
+	if (!r->state_path[0]) {
+		snprintf(r->warning, sizeof(r->warning),
+			 "no place for the handover record");
+		return;
+	}
+	r->record.time = (int64_t)time(NULL);
+	if (handover_state_save(r->state_path, &r->record, err, sizeof(err)))
+		snprintf(r->warning, sizeof(r->warning), "%s", err);
+}
+
+static const char *lease_err(struct lease *l, const char *fallback)
+{
+	const char *e = l ? lease_last_error(l) : NULL;
+
+	return e && *e ? e : fallback;
+}
+
+static void describe_owner(const struct lease_status *st, char *buf,
+			   size_t len)
+{
+	if (st->has_owner)
+		snprintf(buf, len, "host %u (%s) at version %llu",
+			 (unsigned int)st->owner.host_id, st->owner.host_name,
+			 (unsigned long long)st->version);
+	else
+		snprintf(buf, len, "nobody (free at version %llu)",
+			 (unsigned long long)st->version);
+}
+
+int handover_deactivate(const struct handover_opts *o,
+			struct handover_result *r)
+{
+	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX], who[200];
+	uint64_t t_start = handover_now_us();
+	struct lease_status st;
+	struct step_timer t;
+	struct lease *l = NULL;
+	struct cachedrop_result cd;
+	enum backend_result br;
+	int ret;
+
+	init_result(o, r, "deactivate");
+	ret = handover_check_migrate(o, r);
+	if (ret)
+		return ret;
+
+	step_begin(&t);
+	ret = handover_lease_open(o, &l, lease_path, sizeof(lease_path), err,
+				  sizeof(err));
+	if (ret != LEASE_OK)
+		return fail(r, "lease", handover_lease_exit(ret),
+			    "cannot open the lease: %s", err);
+	state_path(o, lease_path, r);
+	ret = lease_read_status(l, &st);
+	r->seen = st;
+	r->have_seen = ret == LEASE_OK;
+	if (ret != LEASE_OK) {
+		ret = fail(r, "lease", handover_lease_exit(ret),
+			   "cannot read the lease: %s",
+			   lease_err(l, lease_strerror(ret)));
+		goto out;
+	}
+	if (st.state != LEASE_STATE_HELD || !st.has_owner ||
+	    st.owner.host_id != o->host_id) {
+		describe_owner(&st, who, sizeof(who));
+		ret = fail(r, "lease", XH_EXIT_NOT_HOLDER,
+			   "host %u does not hold the lease of %s (held by %s);"
+			   " nothing to deactivate", (unsigned int)o->host_id,
+			   o->vdi, who);
+		goto out;
+	}
+	r->lease_held = true;
+	step_end(r, &t, "lease_check");
+
+	/* 1. Drain: after this no write of ours can still land. */
+	step_begin(&t);
+	br = backend_pause(&o->backend, o->timeout_ms, err, sizeof(err));
+	step_end(r, &t, "pause");
+	if (br != BACKEND_OK) {
+		ret = fail(r, "pause", handover_backend_exit(br),
+			   "%s; the lease stays held by host %u (version %llu):"
+			   " a VDI whose I/O may still land is never released",
+			   err, (unsigned int)o->host_id,
+			   (unsigned long long)st.version);
+		goto out;
+	}
+
+	/* 2. Flush what this host may still cache dirty. */
+	step_begin(&t);
+	ret = cachedrop_path(o->vdi, &cd, err, sizeof(err));
+	step_end(r, &t, "flush");
+	if (ret) {
+		ret = fail(r, "flush", XH_EXIT_FLUSH_FAILED,
+			   "%s; the backend stays paused and the lease held "
+			   "(run reactivate to resume here)", err);
+		goto out;
+	}
+
+	/* 3. What we hand over: version and metadata fingerprint. */
+	step_begin(&t);
+	ret = read_metadata(o, r, err, sizeof(err));
+	step_end(r, &t, "fingerprint");
+	if (ret)	/* the destination's validation will refuse it */
+		snprintf(r->warning, sizeof(r->warning),
+			 "no fingerprint recorded: %s", err);
+	r->record.has_released_version = true;
+	r->record.released_version = st.version;
+	snprintf(r->record.fingerprint, sizeof(r->record.fingerprint), "%s",
+		 r->fingerprint);
+
+	/* 4. Release. */
+	step_begin(&t);
+	ret = lease_release(l, &st.owner, 0);
+	step_end(r, &t, "release");
+	if (ret != LEASE_OK) {
+		ret = fail(r, "release", handover_lease_exit(ret),
+			   "cannot release the lease: %s",
+			   lease_err(l, lease_strerror(ret)));
+		goto out;
+	}
+	r->lease_held = false;
+	r->has_version = true;
+	r->version = st.version;
+	r->record.total_us = handover_now_us() - t_start;
+	save_record(r);
+	if (r->warning[0] && strstr(r->warning, "handover record"))
+		/* reactivate needs it: say how to do without */
+		ret = fail(r, "record", XH_EXIT_STATE_WRITE,
+			   "lease released at version %llu but %s; reactivate "
+			   "will need --expect-version %llu",
+			   (unsigned long long)st.version, r->warning,
+			   (unsigned long long)st.version);
+	else
+		ret = XH_EXIT_OK;
+out:
+	r->record.total_us = handover_now_us() - t_start;
+	lease_close(l);
+	return ret;
+}
+
+/* Activation after the lease is ours: cache drop, validate, reopen. */
+static int activate_held(const struct handover_opts *o,
+			 struct handover_result *r, struct lease *l,
+			 const struct lease_holder *me,
+			 const char *expect_fingerprint)
+{
+	char err[1024] = "";
+	struct step_timer t;
+	enum backend_result br;
+	int ret;
+
+	step_begin(&t);
+	ret = cachedrop_path(o->vdi, NULL, err, sizeof(err));
+	step_end(r, &t, "cache_drop");
+	if (ret) {
+		ret = fail(r, "cache-drop", XH_EXIT_FLUSH_FAILED, "%s", err);
+		goto undo;
+	}
+	step_begin(&t);
+	ret = read_metadata(o, r, err, sizeof(err));
+	step_end(r, &t, "validate");
+	if (ret) {
+		ret = fail(r, "validate", ret, "%s", err);
+		goto undo;
+	}
+	if (expect_fingerprint && expect_fingerprint[0] && r->fingerprint[0] &&
+	    strcmp(expect_fingerprint, r->fingerprint)) {
+		ret = fail(r, "validate", XH_EXIT_METADATA_CHANGED,
+			   "the VHD metadata of %s changed since this host's "
+			   "deactivate (fingerprint %.16s... now %.16s...) "
+			   "although no host acquired the lease: something "
+			   "wrote it without the lease; refusing (--force "
+			   "overrides)", o->vdi, expect_fingerprint,
+			   r->fingerprint);
+		goto undo;
+	}
+	step_begin(&t);
+	br = backend_resume(&o->backend, o->vdi, o->timeout_ms, err,
+			    sizeof(err));
+	step_end(r, &t, "resume");
+	if (br != BACKEND_OK) {
+		ret = fail(r, "resume",
+			   br == BACKEND_UNREACHABLE ?
+			   XH_EXIT_BACKEND_UNREACHABLE :
+			   XH_EXIT_BACKEND_RESUME_FAILED, "%s", err);
+		goto undo;
+	}
+	return XH_EXIT_OK;
+undo:
+	/* The backend is still paused; give the VDI back. */
+	if (lease_release(l, me, 0) == LEASE_OK) {
+		r->lease_held = false;
+		snprintf(r->message + strlen(r->message),
+			 sizeof(r->message) - strlen(r->message),
+			 "; the backend stays paused and the lease was "
+			 "released");
+	} else {
+		snprintf(r->message + strlen(r->message),
+			 sizeof(r->message) - strlen(r->message),
+			 "; the backend stays paused but releasing the lease "
+			 "failed too: %s", lease_err(l, "?"));
+	}
+	return ret;
+}
+
+/* Makes sure the backend is paused before anything is read (bounded). */
+static int ensure_paused(const struct handover_opts *o,
+			 struct handover_result *r)
+{
+	struct backend_status bs;
+	struct step_timer t;
+	enum backend_result br;
+	char err[1024] = "";
+
+	if (o->backend.kind == BACKEND_NONE)
+		return XH_EXIT_OK;
+	step_begin(&t);
+	br = backend_query(&o->backend, &bs, o->timeout_ms, err, sizeof(err));
+	if (br == BACKEND_OK && !bs.paused)
+		/* It serves metadata it read before we own the VDI: close. */
+		br = backend_pause(&o->backend, o->timeout_ms, err,
+				   sizeof(err));
+	step_end(r, &t, "pause");
+	if (br != BACKEND_OK)
+		return fail(r, "pause", handover_backend_exit(br),
+			    "%s; no lease was acquired", err);
+	return XH_EXIT_OK;
+}
+
+static int do_activate(const struct handover_opts *o,
+		       struct handover_result *r, bool has_expect,
+		       uint64_t expect, const char *expect_fingerprint)
+{
+	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX], who[200];
+	uint64_t t_start = handover_now_us();
+	struct lease_acquire_opts ao = { 0 };
+	struct lease_holder me;
+	struct step_timer t;
+	struct lease *l = NULL;
+	int ret;
+
+	ret = handover_check_migrate(o, r);
+	if (ret)
+		return ret;
+	ret = ensure_paused(o, r);
+	if (ret)
+		return ret;
+
+	step_begin(&t);
+	ret = handover_lease_open(o, &l, lease_path, sizeof(lease_path), err,
+				  sizeof(err));
+	if (ret != LEASE_OK)
+		return fail(r, "lease", handover_lease_exit(ret),
+			    "cannot open the lease: %s", err);
+	state_path(o, lease_path, r);
+	ao.host_id = o->host_id;
+	ao.token = HANDOVER_TOKEN;
+	ao.has_expect_version = has_expect;
+	ao.expect_version = expect;
+	ao.wait_seconds = o->lease_wait_s;
+	r->has_expected = has_expect;
+	r->expected_version = expect;
+	ret = lease_acquire(l, &ao, &me, &r->seen);
+	step_end(r, &t, "lease");
+	if (ret != LEASE_OK) {
+		r->have_seen = ret == LEASE_HELD || ret == LEASE_VERSION_MOVED;
+		describe_owner(&r->seen, who, sizeof(who));
+		if (ret == LEASE_VERSION_MOVED)
+			ret = fail(r, "lease", XH_EXIT_REACTIVATE_REFUSED,
+				   "another host acquired the lease of %s after "
+				   "version %llu (now %s): it may have written "
+				   "the VDI, so activating here could lose its "
+				   "writes; refusing (--force overrides, only "
+				   "if that host is known not to run the "
+				   "guest); the backend stays paused",
+				   o->vdi, (unsigned long long)expect, who);
+		else if (ret == LEASE_HELD)
+			ret = fail(r, "lease", handover_lease_exit(ret),
+				   "the lease of %s is held by %s and was not "
+				   "released within %.1f s; the backend stays "
+				   "paused", o->vdi, who, o->lease_wait_s);
+		else
+			ret = fail(r, "lease", handover_lease_exit(ret),
+				   "cannot acquire the lease: %s; the backend "
+				   "stays paused",
+				   lease_err(l, lease_strerror(ret)));
+		goto out;
+	}
+	r->lease_held = true;
+	r->has_version = true;
+	r->version = me.version;
+	r->record.has_acquired_version = true;
+	r->record.acquired_version = me.version;
+
+	ret = activate_held(o, r, l, &me, expect_fingerprint);
+	if (ret)
+		goto out;
+	snprintf(r->record.fingerprint, sizeof(r->record.fingerprint), "%s",
+		 r->fingerprint);
+	r->record.total_us = handover_now_us() - t_start;
+	save_record(r);		/* a missing record only costs timings */
+out:
+	r->record.total_us = handover_now_us() - t_start;
+	lease_close(l);
+	return ret;
+}
+
+int handover_activate(const struct handover_opts *o,
+		      struct handover_result *r)
+{
+	init_result(o, r, "activate");
+	return do_activate(o, r, o->has_expect_version, o->expect_version,
+			   NULL);
+}
+
+/* The lease never left this host: only the backend needs resuming. */
+static int resume_only(const struct handover_opts *o,
+		       struct handover_result *r, const struct lease_status *st)
+{
+	char err[1024] = "";
+	struct step_timer t;
+	enum backend_result br;
+
+	r->lease_held = true;
+	r->has_version = true;
+	r->version = st->version;
+	step_begin(&t);
+	br = backend_resume(&o->backend, o->vdi, o->timeout_ms, err,
+			    sizeof(err));
+	step_end(r, &t, "resume");
+	if (br != BACKEND_OK)
+		return fail(r, "resume",
+			    br == BACKEND_UNREACHABLE ?
+			    XH_EXIT_BACKEND_UNREACHABLE :
+			    XH_EXIT_BACKEND_RESUME_FAILED,
+			    "%s; the lease is still held by this host", err);
+	snprintf(r->warning, sizeof(r->warning),
+		 "the lease was never released (version %llu): backend "
+		 "resumed only", (unsigned long long)st->version);
+	return XH_EXIT_OK;
+}
+
+int handover_reactivate(const struct handover_opts *o,
+			struct handover_result *r)
+{
+	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX];
+	struct handover_state rec;
+	struct lease_status st;
+	struct lease *l = NULL;
+	const char *fp = NULL;
+	uint64_t expect = 0;
+	bool has_expect = false;
+	int ret;
+
+	init_result(o, r, "reactivate");
+	ret = handover_lease_open(o, &l, lease_path, sizeof(lease_path), err,
+				  sizeof(err));
+	if (ret != LEASE_OK)
+		return fail(r, "lease", handover_lease_exit(ret),
+			    "cannot open the lease: %s", err);
+	state_path(o, lease_path, r);
+	ret = lease_read_status(l, &st);
+	lease_close(l);
+	if (ret != LEASE_OK)
+		return fail(r, "lease", handover_lease_exit(ret),
+			    "cannot read the lease: %s", lease_strerror(ret));
+	r->seen = st;
+	r->have_seen = true;
+	if (st.state == LEASE_STATE_HELD && st.has_owner &&
+	    st.owner.host_id == o->host_id) {
+		ret = handover_check_migrate(o, r);
+		return ret ? ret : resume_only(o, r, &st);
+	}
+
+	if (o->has_expect_version) {
+		has_expect = true;
+		expect = o->expect_version;
+	} else if (handover_state_load(r->state_path, &rec, err,
+				       sizeof(err)) == 0 &&
+		   !strcmp(rec.last_op, "deactivate") &&
+		   !strcmp(rec.result, "ok") && rec.has_released_version) {
+		has_expect = true;
+		expect = rec.released_version;
+		snprintf(r->record.fingerprint, sizeof(r->record.fingerprint),
+			 "%s", rec.fingerprint);
+		fp = r->record.fingerprint;
+	} else if (!o->force) {
+		return fail(r, "record", XH_EXIT_NO_HANDOVER_RECORD,
+			    "no deactivate of %s by host %u is recorded (%s): "
+			    "cannot tell whether another host activated it "
+			    "since; pass --expect-version V or --force",
+			    o->vdi, (unsigned int)o->host_id,
+			    err[0] ? err : r->state_path);
+	}
+	if (o->force) {
+		/* Operator's decision: no version or fingerprint check. */
+		has_expect = false;
+		fp = NULL;
+	}
+	return do_activate(o, r, has_expect, expect, fp);
+}

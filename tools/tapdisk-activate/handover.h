@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * handover: the ordering that makes a VDI change hosts safely, the one
+ * xenopsd enforces and plain xl lacks:
+ *
+ *   source:      pause backend (in-flight I/O completes, image closed)
+ *                -> flush (fdatasync / BLKFLSBUF) -> record version and
+ *                metadata fingerprint -> release lease        (deactivate)
+ *   destination: acquire lease (waiting for the release) -> drop cached
+ *                pages -> validate VHD metadata with O_DIRECT -> resume /
+ *                reopen the backend so it reads that metadata  (activate)
+ *   failed migration, on the source: activate again only if no other host
+ *                acquired since our release                  (reactivate)
+ *
+ * Failure rules: deactivate never releases a lease while the backend may
+ * still have I/O in flight (pause timeout -> keep the lease); activate
+ * leaves the backend paused and releases the lease on any failure. Every
+ * wait is bounded. Each entry point returns an enum xh_exit and fills a
+ * struct handover_result for the text/JSON report.
+ */
+#ifndef TAPDISK_ACTIVATE_HANDOVER_H
+#define TAPDISK_ACTIVATE_HANDOVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "backend.h"
+#include "handover_state.h"
+#include "lease.h"
+#include "migrate_safety.h"
+
+#define HANDOVER_TOKEN			"tapdisk-activate"
+#define HANDOVER_DEFAULT_TIMEOUT_MS	30000	/* xenopsd's flush wait */
+
+struct handover_opts {
+	const char *vdi;
+	const char *lease_spec;		/* NULL: VDI.lease */
+	const char *state_path;		/* NULL: handover_state_default_path */
+	uint16_t host_id;
+	struct backend backend;
+	int timeout_ms;			/* each backend pause/resume */
+	double lease_wait_s;		/* activate: wait for the release */
+	bool has_expect_version;
+	uint64_t expect_version;
+	bool force;			/* reactivate despite a moved version */
+	bool allow_unsafe;		/* --unsafe */
+	bool read_only;
+	bool shareable;
+	bool raw;			/* --format raw: no VHD metadata */
+};
+
+struct handover_result {
+	const char *op;			/* "deactivate", ... */
+	int exit_code;
+	char failed_step[24];		/* "" on success */
+	char message[2048];
+	char warning[1024];
+	bool lease_held;		/* this host holds the lease afterwards */
+	bool has_version;
+	uint64_t version;		/* released / acquired */
+	bool has_expected;
+	uint64_t expected_version;	/* what a versioned acquire asked for */
+	char fingerprint[65];
+	bool have_verdict;
+	struct migrate_verdict verdict;
+	bool have_seen;
+	struct lease_status seen;	/* the lease as last read */
+	struct handover_state record;	/* timings (also saved) */
+	char state_path[HANDOVER_STATE_PATH_MAX];
+};
+
+int handover_deactivate(const struct handover_opts *o,
+			struct handover_result *r);
+int handover_activate(const struct handover_opts *o,
+		      struct handover_result *r);
+int handover_reactivate(const struct handover_opts *o,
+			struct handover_result *r);
+
+/* check-migrate on its own: fills r->verdict; exit 0 or 30. */
+int handover_check_migrate(const struct handover_opts *o,
+			   struct handover_result *r);
+
+/* Human-readable report on @out, or one JSON object with @json. */
+void handover_print(FILE *out, const struct handover_opts *o,
+		    const struct handover_result *r, bool json);
+
+/* Lease plumbing shared with status (handover_lease.c). */
+int handover_lease_open(const struct handover_opts *o, struct lease **l,
+			char *path, size_t pathlen, char *err, size_t errlen);
+int handover_lease_exit(int lease_result);
+int handover_backend_exit(enum backend_result r);
+
+#endif /* TAPDISK_ACTIVATE_HANDOVER_H */

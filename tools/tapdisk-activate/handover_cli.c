@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* handover_cli: option parsing shared by the handover commands. */
+#include "handover_cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcodes.h"
+
+/* Longest wait any option may ask for: a day is already absurd. */
+#define HCLI_MAX_SECONDS	86400.0
+
+enum {
+	OPT_HOST_ID = 256, OPT_BACKEND, OPT_TIMEOUT, OPT_WAIT, OPT_EXPECT,
+	OPT_FORCE, OPT_UNSAFE, OPT_RO, OPT_SHAREABLE, OPT_LEASE, OPT_STATE,
+	OPT_FORMAT, OPT_JSON, OPT_HELP,
+};
+
+__attribute__((format(printf, 2, 3)))
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tapdisk-activate %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try --help)\n");
+	return XH_EXIT_USAGE;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 ||
+	    v > HCLI_MAX_SECONDS)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
+		       unsigned int accepted, const char *usage)
+{
+	static const struct option all[] = {
+		{ "host-id", required_argument, NULL, OPT_HOST_ID },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "expect-version", required_argument, NULL, OPT_EXPECT },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
+		{ "read-only", no_argument, NULL, OPT_RO },
+		{ "shareable", no_argument, NULL, OPT_SHAREABLE },
+		{ "lease", required_argument, NULL, OPT_LEASE },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const unsigned int need[] = {
+		[OPT_HOST_ID - 256] = HCLI_HOST_ID,
+		[OPT_BACKEND - 256] = HCLI_BACKEND,
+		[OPT_TIMEOUT - 256] = HCLI_TIMEOUT,
+		[OPT_WAIT - 256] = HCLI_WAIT,
+		[OPT_EXPECT - 256] = HCLI_EXPECT,
+		[OPT_FORCE - 256] = HCLI_FORCE,
+		[OPT_UNSAFE - 256] = HCLI_SAFETY,
+		[OPT_RO - 256] = HCLI_SAFETY,
+		[OPT_SHAREABLE - 256] = HCLI_SAFETY,
+		[OPT_LEASE - 256] = HCLI_LEASE,
+		[OPT_STATE - 256] = HCLI_LEASE,
+		[OPT_FORMAT - 256] = HCLI_LEASE,
+		[OPT_JSON - 256] = 0,
+		[OPT_HELP - 256] = 0,
+	};
+	struct handover_opts *o = &c->opts;
+	const char *cmd = argv[0];
+	char err[600];
+	bool have_backend = false;
+	uint64_t v;
+	double secs;
+	int opt;
+
+	memset(c, 0, sizeof(*c));
+	o->timeout_ms = HANDOVER_DEFAULT_TIMEOUT_MS;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", all, NULL)) != -1) {
+		if (opt < 256 || need[opt - 256] & ~accepted) {
+			return usage_error(cmd, "unknown or misplaced option %s",
+					   argv[optind - 1]);
+		}
+		switch (opt) {
+		case OPT_HOST_ID:
+			if (parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v)
+				return usage_error(cmd,
+					"--host-id must be 1..2000, not '%s'",
+					optarg);
+			o->host_id = (uint16_t)v;
+			break;
+		case OPT_BACKEND:
+			if (backend_parse(optarg, &o->backend, err,
+					  sizeof(err)))
+				return usage_error(cmd, "%s", err);
+			have_backend = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &secs) || secs < 0.001)
+				return usage_error(cmd,
+					"--timeout needs seconds > 0, not '%s'",
+					optarg);
+			o->timeout_ms = (int)(secs * 1000.0 + 0.5);
+			break;
+		case OPT_WAIT:
+			if (parse_seconds(optarg, &o->lease_wait_s))
+				return usage_error(cmd,
+					"--wait needs seconds >= 0, not '%s'",
+					optarg);
+			break;
+		case OPT_EXPECT:
+			if (parse_u64(optarg, UINT64_MAX, &o->expect_version))
+				return usage_error(cmd,
+					"bad --expect-version '%s'", optarg);
+			o->has_expect_version = true;
+			break;
+		case OPT_FORCE: o->force = true; break;
+		case OPT_UNSAFE: o->allow_unsafe = true; break;
+		case OPT_RO: o->read_only = true; break;
+		case OPT_SHAREABLE: o->shareable = true; break;
+		case OPT_LEASE: o->lease_spec = optarg; break;
+		case OPT_STATE: o->state_path = optarg; break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "raw"))
+				o->raw = true;
+			else if (strcmp(optarg, "vhd"))
+				return usage_error(cmd,
+					"--format is vhd or raw, not '%s'",
+					optarg);
+			break;
+		case OPT_JSON: c->json = true; break;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			c->help = true;
+			return XH_EXIT_OK;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(cmd, "%s", optind >= argc ?
+				   "missing VDI argument" :
+				   "exactly one VDI argument expected");
+	o->vdi = argv[optind];
+	if (!*o->vdi)
+		return usage_error(cmd, "%s", "empty VDI path");
+	if ((accepted & HCLI_HOST_ID_REQUIRED) && !o->host_id)
+		return usage_error(cmd, "%s", "--host-id N is required");
+	if (!have_backend)
+		backend_parse("none", &o->backend, err, sizeof(err));
+	return -1;
+}
