@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# dm: backend of tapdisk-activate against real device-mapper, in a QEMU VM
+# (TCG) running Debian's kernel, because this host's kernel has no
+# device-mapper. The VM boots a busybox initramfs holding loop, dm-mod and
+# dm-delay from the linux-image .deb, tapdisk-activate, helper_dmctl and a
+# VHD; tests/dm/vm-init.sh runs the checks and prints one line each.
+# Proves: deactivate on dm:NAME waits for writes delayed by dm-delay to
+# land before the lease is released; a suspend that cannot drain times out,
+# is undone and keeps the lease; activate resumes; reactivate refuses after
+# another host acquired.
+#
+# Artefacts (kernel .deb, extracted modules) are cached in
+# $XH_CACHE/dm; without a cache and without apt the suite is skipped.
+set -u
+top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${XH_BUILD:-$top/build}
+cache=${XH_CACHE:-/var/cache/xen-handover}/dm
+tool=$build/tapdisk-activate
+dmctl=$build/tests/dm/helper_dmctl
+work=$(mktemp -d /var/tmp/xh-dm-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+skip() { echo "SKIP dm: $*"; exit 0; }
+fail() { echo "FAIL dm/$1: $2"; }
+
+for p in qemu-system-x86_64 qemu-img qemu-io cpio gzip python3; do
+	command -v $p >/dev/null || skip "$p not installed"
+done
+[ -x /bin/busybox ] || skip "busybox-static not installed"
+[ -x "$tool" ] && [ -x "$dmctl" ] || skip "build first (make)"
+
+# Kernel: the ABI of the installed headers (the one the project targets).
+kv=${XH_DM_KV:-$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' | sort -V | tail -n1)}
+[ -n "$kv" ] || skip "no linux-headers-*-amd64 to name the kernel"
+mkdir -p "$cache"
+if [ ! -e "$cache/x/boot/vmlinuz-$kv" ]; then
+	if ! ls "$cache"/linux-image-"$kv"_*.deb >/dev/null 2>&1; then
+		(cd "$cache" && apt-get download "linux-image-$kv" >/dev/null 2>&1) ||
+			skip "cannot download linux-image-$kv"
+	fi
+	rm -rf "$cache/x" && mkdir -p "$cache/x"
+	dpkg-deb -x "$cache"/linux-image-"$kv"_*.deb "$cache/x" ||
+		skip "cannot extract linux-image-$kv"
+fi
+mods=$cache/x/lib/modules/$kv/kernel
+
+# Initramfs.
+root=$work/root
+mkdir -p "$root"/{bin,usr/bin,lib/modules,proc,sys,dev,tmp}
+cp /bin/busybox "$root/bin/"
+for a in $(/bin/busybox --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+done
+cp "$mods/drivers/block/loop.ko" "$mods/drivers/md/dm-mod.ko" \
+   "$mods/drivers/md/dm-delay.ko" "$root/lib/modules/" ||
+	skip "modules missing from linux-image-$kv"
+cp "$tool" "$dmctl" "$root/usr/bin/"
+for lib in $(ldd "$tool" "$dmctl" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+cp "$top/tests/dm/vm-init.sh" "$root/init"
+chmod +x "$root/init"
+
+# The VDI: a dynamic VHD with block 0 allocated; the test writes inside
+# block 0's data so the metadata stays valid.
+qemu-img create -q -f vpc -o subformat=dynamic "$root/disk.vhd" 64M
+qemu-io -f vpc -c 'write -P 0x11 0 1M' "$root/disk.vhd" >/dev/null
+truncate -s 4M "$root/lease.img"
+dataoff=$(python3 - "$root/disk.vhd" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'rb')
+f.seek(-512, 2); ftr = f.read(512)
+hdr_off = struct.unpack('>Q', ftr[16:24])[0]
+f.seek(hdr_off); hdr = f.read(1024)
+table = struct.unpack('>Q', hdr[16:24])[0]
+f.seek(table); bat0 = struct.unpack('>I', f.read(4))[0]
+print(bat0 * 512 + 512 + 65536)   # bitmap (512 B for 2 MiB blocks), then data
+PY
+)
+echo "DATAOFF=$dataoff" > "$root/params"
+(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd.gz"
+
+log=$work/serial.log
+start=$(date +%s)
+timeout -k 5 ${XH_DM_TIMEOUT:-900} qemu-system-x86_64 -accel tcg -m 768 -smp 1 \
+	-kernel "$cache/x/boot/vmlinuz-$kv" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init" \
+	-display none -monitor none -no-reboot -net none \
+	-serial "file:$log" >/dev/null 2>&1
+rc=$?
+secs=$(($(date +%s) - start))
+echo "dm VM ran ${secs}s (qemu exit $rc)"
+grep -E '^(deactivate rc=|tapdisk-activate |\{)' "$log" | tr -d '\r' | sed 's/^/  | /'
+grep -a '^DMTEST ' "$log" | tr -d '\r' | while read -r _ verdict name rest; do
+	case $verdict in
+	PASS) echo "PASS dm/$name" ;;
+	FAIL) echo "FAIL dm/${name%:}: $rest" ;;
+	esac
+done
+if ! grep -aq '^DMTEST DONE' "$log"; then
+	fail vm "did not finish (qemu exit $rc); serial log tail:"
+	tail -n 40 "$log" | sed 's/^/    | /'
+	exit 1
+fi
+exit 0
