@@ -136,7 +136,9 @@ enum xbd_rsp_check xbd_ring_process(struct xbd_ring *ring)
 	do {
 		rp = READ_ONCE(ring->front.sring->rsp_prod);
 		virt_rmb(); /* read responses only after seeing rsp_prod */
-		if (RING_RESPONSE_PROD_OVERFLOW(&ring->front, rp)) {
+		/* Never more responses than requests we produced. */
+		if (RING_RESPONSE_PROD_OVERFLOW(&ring->front, rp) ||
+		    rp - ring->front.rsp_cons > ring->front.req_prod_pvt - ring->front.rsp_cons) {
 			check = XBD_RSP_BAD_PROD;
 			break;
 		}

@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# checkpatch.pl --strict from Debian's linux-source-6.1 reports no error,
+# warning or check on any source file of the module or its shared header.
+. "$(dirname "$0")/lib.sh"
+
+command -v perl >/dev/null 2>&1 || xh_skip "perl not installed"
+src=$(xh_linux_src) || xh_skip "cannot prepare a tree from $XH_LINUX_TARBALL (linux-source-6.1)"
+cp=$src/scripts/checkpatch.pl
+[ -x "$cp" ] || xh_fail "$cp missing"
+
+files=()
+for f in "$XH_MODDIR"/*.[ch] "$XH_TOP"/include/xen-handover/*.h; do
+	case "$f" in *.mod.c) continue ;; esac
+	files+=("$f")
+done
+[ ${#files[@]} -ge 8 ] || xh_fail "only ${#files[@]} source files found"
+bad=0
+for f in "${files[@]}"; do
+	out=$(perl "$cp" --strict --no-tree --terse --no-summary --show-types -f "$f" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		bad=$((bad + 1))
+	fi
+done
+[ $bad -eq 0 ] || xh_fail "checkpatch complaints in $bad of ${#files[@]} files"
+exit 0
