@@ -1,0 +1,309 @@
+# shellcheck shell=bash
+# dom0-side helpers of the e2e harness (sourced by main.sh and scenario.sh).
+# Runs inside the Xen dom0 booted by tests/e2e/run.sh; the payload disk is
+# mounted on /xh. Guest lines start with "XH-G ", driver lines with "XH-".
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+XH=${XH:-/xh}
+XH_RUN=/run/xh			# pids, configs, poller files
+XH_VAR=/var/lib/xh		# disk images and save files (dom0 root is a QEMU snapshot)
+XH_CONSOLE_DIR=/var/log/xen/console
+XH_GUEST_MEM=${XH_GUEST_MEM:-160}
+# No udev in this dom0: let libdevmapper create the /dev/mapper nodes itself.
+export DM_DISABLE_UDEV=1
+
+xh_up() { cut -d' ' -f1 /proc/uptime; }
+xh_info() { echo "XH-INFO[$(xh_up)] $*"; }
+xh_since() { awk -v a="$1" -v b="$(xh_up)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---- results -------------------------------------------------------------
+# A scenario ends with exactly one of these; main.sh turns the file into
+# the XH-RESULT line. "guest crashed" failures keep that prefix so the host
+# can tell an infrastructure crash from a failed check.
+xh_result() { # STATUS reason...
+	local st=$1
+	shift
+	mkdir -p "$XH_RUN"
+	echo "$st $*" > "$XH_RUN/result"
+	exit 0
+}
+xh_pass() { xh_result PASS "$@"; }
+xh_fail() { xh_result FAIL "$@"; }
+xh_skip() { xh_result SKIP "$@"; }
+
+xh_metric() { echo "XH-METRIC $XH_SCENARIO $*"; }
+
+# ---- toolstack ------------------------------------------------------------
+xh_dom0_up() {
+	local m
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs tmpfs /dev/shm
+	mount -t tmpfs tmpfs /run
+	mount -o remount,rw /
+	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback loop dm-mod dm-delay; do
+		modprobe "$m" || xh_info "modprobe $m failed"
+	done
+	mount -t xenfs xenfs /proc/xen || return 1
+	mkdir -p /run/xen /run/xenstored /var/log/xen "$XH_CONSOLE_DIR" /var/lib/xen "$XH_RUN" "$XH_VAR"
+	rm -rf "${XH_CONSOLE_DIR:?}"/*
+	ln -sfn /run /var/run 2>/dev/null
+	export XENSTORED_ROOTDIR=/run/xenstored
+	/usr/lib/xen-4.17/bin/xenstored --pid-file /run/xenstore.pid || return 1
+	for _ in $(seq 30); do xenstore-read -s / >/dev/null 2>&1 && break; sleep 1; done
+	/usr/lib/xen-4.17/bin/xen-init-dom0 || return 1
+	/usr/lib/xen-4.17/bin/xenconsoled --pid-file /run/xenconsoled.pid --log=guest \
+		--log-dir="$XH_CONSOLE_DIR" || return 1
+	xl info > "$XH_RUN/xl-info" 2>&1 || { cat "$XH_RUN/xl-info"; return 1; }
+	xh_info "toolstack up: xen $(sed -n 's/^xen_version *: *//p' "$XH_RUN/xl-info"), $(grep -c . /proc/cpuinfo >/dev/null; nproc) dom0 vcpus"
+}
+
+# ---- storage ----------------------------------------------------------------
+# One loop device over a 64 MiB file stands for the shared storage. The
+# migration source reaches it through xh-src-NAME (dm-delay when WDELAY>0:
+# writes delayed WDELAY ms, reads and flushes not), the destination through
+# xh-dst-NAME (plain linear). Two dm devices are needed anyway: xl's block
+# script refuses one device attached to two domains.
+xh_disk_setup() { # NAME WDELAY_MS
+	local name=$1 w=$2 img loop sz
+	img=$XH_VAR/$name.img
+	rm -f "$img"
+	truncate -s 64M "$img" || return 1
+	loop=$(losetup -f --show "$img") || return 1
+	echo "$loop" > "$XH_RUN/$name.loop"
+	sz=$(blockdev --getsz "$loop")
+	if [ "$w" -gt 0 ]; then
+		dmsetup create "xh-src-$name" --table "0 $sz delay $loop 0 0 $loop 0 $w $loop 0 0" || return 1
+	else
+		dmsetup create "xh-src-$name" --table "0 $sz linear $loop 0" || return 1
+	fi
+	dmsetup create "xh-dst-$name" --table "0 $sz linear $loop 0" || return 1
+	xh_info "disk $name: $loop, source $(dmsetup table "xh-src-$name" | cut -d' ' -f3) (write delay ${w} ms), destination linear"
+}
+
+xh_loop() { cat "$XH_RUN/$1.loop"; }
+
+# Wait until the source device is closed: blkback holds it open until its
+# last in-flight request has completed, so this is when every delayed write
+# of the source has landed on the shared storage.
+xh_wait_src_idle() { # NAME TIMEOUT_S
+	local name=$1 t0 open
+	t0=$(xh_up)
+	while :; do
+		open=$(dmsetup info -c --noheadings -o open "xh-src-$name" 2>/dev/null | tr -d ' ')
+		[ "$open" = 0 ] && break
+		if awk -v a="$t0" -v b="$(xh_up)" -v t="$2" 'BEGIN { exit !(b - a > t) }'; then
+			xh_info "source device of $name still open after $2 s"
+			return 1
+		fi
+		sleep 0.5
+	done
+	xh_info "source device of $name idle after $(xh_since "$t0") s"
+	sleep 1
+}
+
+# ---- guests -----------------------------------------------------------------
+xh_guest_cfg() { # NAME TYPE DISK_DEV BLKFRONT EXTRA_CMDLINE
+	cat <<EOC
+name = "$1"
+type = "$2"
+kernel = "$XH/guest/vmlinuz"
+ramdisk = "$XH/guest/domu-initrd.gz"
+extra = "console=hvc0 xh_blkfront=$4 $5"
+memory = $XH_GUEST_MEM
+vcpus = 1
+disk = [ 'format=raw,vdev=xvda,access=rw,script=$XH/dom0/block-fast.sh,target=$3' ]
+on_crash = "preserve"
+EOC
+}
+
+xh_guest_logs() { ls "$XH_CONSOLE_DIR/guest-$1.log" "$XH_CONSOLE_DIR/guest-$1--incoming.log" 2>/dev/null; }
+xh_guest_grep() { # NAME ERE -> matching lines of both console logs
+	local f
+	f=$(xh_guest_logs "$1")
+	[ -n "$f" ] || return 1
+	# shellcheck disable=SC2086
+	cat $f | tr -d '\r' | grep -E -- "$2"
+}
+
+# "crashed: why" if the domain crashed or vanished, nothing otherwise.
+xh_guest_crash_reason() { # NAME
+	local st why
+	st=$(xl list 2>/dev/null | awk -v n="$1" '$1 == n || $1 == n "--incoming" { print $5 }' | head -1)
+	if [ -z "$st" ]; then
+		echo "domain $1 vanished"
+	elif [ "${st#*c}" != "$st" ]; then
+		why=$(xl dmesg 2>/dev/null | grep -E -i 'triple fault|domain_crash|crash' | tail -2 | tr '\n' ' ')
+		echo "domain $1 crashed (state $st) ${why:-}"
+	elif xh_guest_grep "$1" 'Kernel panic|BUG: |Oops' >/dev/null; then
+		echo "kernel panic/BUG in $1: $(xh_guest_grep "$1" 'Kernel panic|BUG: |Oops' | head -1)"
+	fi
+}
+
+# Wait for a guest console line; returns 0 found, 1 timeout, 2 crashed.
+xh_wait_guest() { # NAME ERE TIMEOUT_S
+	local t0 n=0 why
+	t0=$(xh_up)
+	while :; do
+		xh_guest_grep "$1" "$2" >/dev/null && return 0
+		n=$((n + 1))
+		if [ $((n % 4)) = 0 ]; then
+			why=$(xh_guest_crash_reason "$1")
+			[ -n "$why" ] && { echo "$why" > "$XH_RUN/crash"; return 2; }
+		fi
+		awk -v a="$t0" -v b="$(xh_up)" -v t="$3" 'BEGIN { exit !(b - a > t) }' && return 1
+		sleep 0.5
+	done
+}
+
+# Fail the scenario after an unsuccessful xh_wait_guest, naming a crash as such.
+xh_fail_wait() { # RC what
+	if [ "$1" = 2 ]; then
+		xh_fail "guest crashed while waiting for $2: $(cat "$XH_RUN/crash")"
+	fi
+	xh_fail "timeout waiting for $2"
+}
+
+xh_stream_console() { # NAME: copy the guest console to dom0's console, prefixed
+	local logs="$XH_CONSOLE_DIR/guest-$1.log $XH_CONSOLE_DIR/guest-$1--incoming.log"
+	# shellcheck disable=SC2086
+	( exec tail -q -n +1 -F $logs 2>/dev/null | sed -u "s/^/G|$1| /" ) &
+	echo $! >> "$XH_RUN/bg.pids"
+}
+
+xh_guest_start() { # NAME CFG
+	local t0 rc
+	t0=$(xh_up)
+	xh_stream_console "$1"
+	xl create "$2" > "$XH_RUN/$1.create.log" 2>&1 || {
+		tail -20 "$XH_RUN/$1.create.log"
+		xh_fail "xl create $1 failed"
+	}
+	xh_wait_guest "$1" '^XH-G (ready|fatal)' 400
+	rc=$?
+	[ $rc = 0 ] || xh_fail_wait $rc "the guest to boot"
+	xh_guest_grep "$1" '^XH-G fatal' && xh_fail "guest setup failed: $(xh_guest_grep "$1" '^XH-G fatal' | head -1)"
+	xh_info "guest $1 ready $(xh_since "$t0") s after xl create"
+}
+
+# ---- mailbox ----------------------------------------------------------------
+# Write "XHMB <seq> <cmd> <args>" into block 0 of the shared storage with
+# O_DIRECT and wait for the guest's "XH-G done <seq> ..." line, printed on
+# stdout. Commands: load, stop, verify, ping, quit.
+xh_mbox() { # NAME TIMEOUT_S CMD [ARGS]
+	local name=$1 tmo=$2 cmd=$3 args=${4:-} seq rc
+	seq=$(( $(cat "$XH_RUN/$name.mbseq" 2>/dev/null || echo 0) + 1 ))
+	echo "$seq" > "$XH_RUN/$name.mbseq"
+	printf 'XHMB %d %s%s\n' "$seq" "$cmd" "${args:+ $args}" |
+		dd of="$(xh_loop "$name")" bs=4096 count=1 conv=sync,notrunc oflag=direct status=none ||
+		return 1
+	xh_wait_guest "$name" "^XH-G (done|stop-timeout) $seq " "$tmo"
+	rc=$?
+	[ $rc = 0 ] || return $rc
+	xh_guest_grep "$name" "^XH-G (done|stop-timeout) $seq " | tail -1
+}
+
+# Same, failing the scenario on timeout or crash; the reply is left in MB_REPLY.
+xh_mbox_or_fail() { # NAME TIMEOUT_S CMD [ARGS]
+	local rc
+	MB_REPLY=$(xh_mbox "$@")
+	rc=$?
+	[ $rc = 0 ] || xh_fail_wait $rc "guest reply to '$3'"
+}
+
+xh_kv() { # "LINE" KEY -> value of KEY=value in LINE
+	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | tail -1
+}
+
+# Last value of a sysfs counter printed by the guest at verify time.
+xh_guest_counter() { # NAME KEY
+	local line
+	line=$(xh_guest_grep "$1" '^XH-G counters' | tail -1)
+	xh_kv "$line" "$2"
+}
+
+# ---- frontend drain keys ------------------------------------------------------
+# The frontend writes drain-state/drain-inflight/drain-usecs into its own
+# xenstore directory just before it suspends; the directory disappears with
+# the source domain, so poll it while the save/migration runs.
+xh_drain_poll_start() { # DOMID
+	local f=$XH_RUN/drain-keys
+	rm -f "$f" "$f.all"
+	(
+		while :; do
+			for v in $(xenstore-list "/local/domain/$1/device/vbd" 2>/dev/null); do
+				xenstore-ls "/local/domain/$1/device/vbd/$v" 2>/dev/null |
+					grep -E '^(drain-|feature-drain)' > "$f.tmp"
+				if grep -q '^drain-state' "$f.tmp"; then
+					mv "$f.tmp" "$f"
+				fi
+			done
+			sleep 0.2
+		done
+	) &
+	echo $! > "$XH_RUN/drain-poll.pid"
+}
+
+xh_drain_poll_stop() {
+	kill "$(cat "$XH_RUN/drain-poll.pid")" 2>/dev/null
+	wait "$(cat "$XH_RUN/drain-poll.pid")" 2>/dev/null
+	if [ -f "$XH_RUN/drain-keys" ]; then
+		xh_info "frontend drain keys: $(tr '\n' ' ' < "$XH_RUN/drain-keys")"
+	else
+		xh_info "frontend drain keys: none seen"
+	fi
+}
+
+xh_drain_key() { # KEY -> value seen by the last poll
+	sed -n "s/^$1 = \"\\(.*\\)\"\$/\\1/p" "$XH_RUN/drain-keys" 2>/dev/null | head -1
+}
+
+# ---- checks -------------------------------------------------------------------
+# Parse the verify line into V_* variables.
+xh_parse_verify() { # "LINE"
+	V_BLOCKS=$(xh_kv "$1" blocks)
+	V_OK=$(xh_kv "$1" ok)
+	V_STALE=$(xh_kv "$1" stale)
+	V_CORRUPT=$(xh_kv "$1" corrupt)
+	V_FUTURE=$(xh_kv "$1" future)
+	V_IOERR=$(xh_kv "$1" ioerr)
+	V_WRITES=$(xh_kv "$1" writes)
+	V_WERR=$(xh_kv "$1" write_errors)
+	[ -n "$V_BLOCKS" ] && [ -n "$V_STALE" ]
+}
+
+# Empty when the verify result is clean, else the reason.
+xh_verify_problems() {
+	local p=
+	[ "$V_STALE" = 0 ] || p="$p stale=$V_STALE/$V_BLOCKS"
+	[ "$V_CORRUPT" = 0 ] || p="$p corrupt=$V_CORRUPT"
+	[ "$V_FUTURE" = 0 ] || p="$p future=$V_FUTURE"
+	[ "$V_IOERR" = 0 ] || p="$p read_errors=$V_IOERR"
+	[ "$V_WERR" = 0 ] || p="$p write_errors=$V_WERR"
+	echo "${p# }"
+}
+
+# ---- cleanup --------------------------------------------------------------------
+xh_cleanup() {
+	local d l
+	for d in $(xl list 2>/dev/null | awk 'NR > 1 && $1 != "Domain-0" { print $1 }'); do
+		xl destroy "$d" >/dev/null 2>&1
+	done
+	[ -f "$XH_RUN/drain-poll.pid" ] && kill "$(cat "$XH_RUN/drain-poll.pid")" 2>/dev/null
+	if [ -f "$XH_RUN/bg.pids" ]; then
+		# shellcheck disable=SC2046
+		kill $(cat "$XH_RUN/bg.pids") 2>/dev/null
+		pkill -P "$(tr '\n' ',' < "$XH_RUN/bg.pids" | sed 's/,$//')" 2>/dev/null
+	fi
+	for d in $(dmsetup ls 2>/dev/null | awk '/^xh-/ { print $1 }'); do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			dmsetup remove "$d" 2>/dev/null && break
+			sleep 2
+		done
+	done
+	for l in "$XH_RUN"/*.loop; do
+		[ -f "$l" ] && losetup -d "$(cat "$l")" 2>/dev/null
+	done
+	rm -f "$XH_RUN"/*.loop "$XH_RUN"/bg.pids "$XH_RUN"/*.mbseq "$XH_RUN"/drain-* "$XH_RUN"/crash
+	rm -f "$XH_VAR"/*
+}

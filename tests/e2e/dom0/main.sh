@@ -1,0 +1,53 @@
+#!/bin/bash
+# dom0 test driver, exec'd by xh-boot from the payload disk (/xh). Brings up
+# the Xen toolstack without systemd, runs the scenarios listed in
+# /xh/plan.env one after another in this one Xen boot, prints one
+# "XH-RESULT <name> PASS|FAIL|SKIP <secs> <reason>" line per scenario,
+# saves logs to /xh/out and powers the machine off.
+XH=/xh
+# shellcheck source=/dev/null
+. "$XH/plan.env"
+# shellcheck source=lib.sh
+. "$XH/dom0/lib.sh"
+
+finish() {
+	mkdir -p "$XH/out"
+	cp -r /var/log/xen "$XH/out/" 2>/dev/null
+	xl dmesg > "$XH/out/xen-dmesg.txt" 2>&1
+	dmesg > "$XH/out/dom0-dmesg.txt" 2>&1
+	echo "XH-ALL-DONE"
+	sync
+	umount "$XH" 2>/dev/null
+	echo o > /proc/sysrq-trigger
+	sleep 60
+}
+
+run_scenario() { # NAME
+	local name=$1 t0 rc res
+	rm -f "$XH_RUN/result"
+	echo "XH-BEGIN $name"
+	t0=$(xh_up)
+	XH_SCENARIO=$name timeout -k 20 "${XH_SCENARIO_TIMEOUT:-600}" \
+		bash "$XH/dom0/scenario.sh" "$name"
+	rc=$?
+	if [ -f "$XH_RUN/result" ]; then
+		res=$(cat "$XH_RUN/result")
+	elif [ $rc = 124 ] || [ $rc = 137 ]; then
+		res="FAIL scenario timed out after ${XH_SCENARIO_TIMEOUT:-600} s"
+	else
+		res="FAIL scenario script exited rc=$rc without a result"
+	fi
+	[ "${res%% *}" = FAIL ] && xl list
+	xh_cleanup
+	echo "XH-RESULT $name ${res%% *} $(xh_since "$t0") ${res#* }"
+}
+
+echo "XH-DOM0 start uptime=$(xh_up) scenarios: $XH_SCENARIOS"
+if ! xh_dom0_up; then
+	for s in $XH_SCENARIOS; do echo "XH-RESULT $s FAIL 0 dom0 toolstack did not start"; done
+	finish
+fi
+for s in $XH_SCENARIOS; do
+	run_scenario "$s"
+done
+finish

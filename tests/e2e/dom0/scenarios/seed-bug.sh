@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# Scenario 1, the seed bug: a PVH guest keeps AIO+O_DIRECT record writes in
+# flight while it is live-migrated to localhost. The source reaches the
+# shared storage through dm-delay (writes delayed XH_S1_DELAY_MS), the
+# destination does not. A stock xen-blkfront re-issues its in-flight writes
+# on the destination, then the source's delayed copies land on top of newer
+# records: the test must find stale blocks. xen-blkfront-drain waits for
+# them before suspending: zero stale, drain-state=drained, nothing re-issued.
+
+# Shared by scenarios 1 and 2: boot a PVH guest on a delayed source disk and
+# start the record load. Sets NAME and DST_CFG.
+s1_setup() { # NAME BLKFRONT WDELAY_MS EXTRA_CMDLINE
+	NAME=$1
+	xh_disk_setup "$NAME" "$3" || xh_fail "disk setup failed"
+	xh_guest_cfg "$NAME" pvh "/dev/mapper/xh-src-$NAME" "$2" "$4" > "$XH_RUN/$NAME.cfg"
+	xh_guest_cfg "$NAME" pvh "/dev/mapper/xh-dst-$NAME" "$2" "$4" > "$XH_RUN/$NAME-dst.cfg"
+	DST_CFG=$XH_RUN/$NAME-dst.cfg
+	xh_guest_start "$NAME" "$XH_RUN/$NAME.cfg"
+	xh_mbox_or_fail "$NAME" 60 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=150"
+	xh_info "load started: $MB_REPLY"
+	sleep 2
+}
+
+# Migrate NAME to localhost with the destination config; extra xl flags in $@.
+s1_migrate() {
+	local t0 rc
+	xh_drain_poll_start "$(xl domid "$NAME")"
+	t0=$(xh_up)
+	xl -v migrate "$@" -s '' -C "$DST_CFG" "$NAME" 'xl migrate-receive' \
+		> "$XH_RUN/$NAME.migrate.log" 2>&1
+	rc=$?
+	MIGRATE_S=$(xh_since "$t0")
+	xh_drain_poll_stop
+	xh_info "xl migrate rc=$rc took $MIGRATE_S s"
+	if [ $rc != 0 ]; then
+		tail -15 "$XH_RUN/$NAME.migrate.log"
+		xh_fail "xl migrate failed rc=$rc: $(grep -v '^ *$' "$XH_RUN/$NAME.migrate.log" | tail -1)"
+	fi
+}
+
+# After the migration: let the guest write on the destination, stop, wait for
+# the source's delayed writes to land, then read every record back.
+s1_finish_and_verify() { # WDELAY_MS
+	xh_mbox_or_fail "$NAME" 90 ping
+	xh_info "guest alive on the destination: $MB_REPLY"
+	sleep "${XH_S1_POST_S:-3}"
+	xh_mbox_or_fail "$NAME" 240 stop
+	xh_info "load stopped: $MB_REPLY"
+	case $MB_REPLY in *stop-timeout*) xh_fail "in-flight writes never completed: $MB_REPLY" ;; esac
+	xh_wait_src_idle "$NAME" $(( $1 / 1000 + 60 )) || xh_fail "source device never went idle"
+	xh_mbox_or_fail "$NAME" 90 verify
+	xh_parse_verify "$MB_REPLY" || xh_fail "unparsable verify reply: $MB_REPLY"
+	REISSUED=$(xh_guest_counter "$NAME" "${XH_REISSUE_COUNTER:-reissued}")
+	xh_guest_grep "$NAME" '^XH-G block ' | tail -"$V_BLOCKS" | sed 's/^/XH-INFO /'
+}
+
+seed_bug() { # stock|drain
+	local fe=$1 w=${XH_S1_DELAY_MS:-15000} state problems
+	s1_setup "s1-$fe" "$fe" "$w" ""
+	s1_migrate
+	s1_finish_and_verify "$w"
+	state=$(xh_drain_key drain-state)
+	xh_metric "blkfront=$fe stale=$V_STALE blocks=$V_BLOCKS corrupt=$V_CORRUPT writes=$V_WRITES" \
+		"migrate_s=$MIGRATE_S drain_state=${state:-none} drain_usecs=$(xh_drain_key drain-usecs)" \
+		"reissued=${REISSUED:-n/a}"
+	if [ "$fe" = stock ]; then
+		[ "$V_IOERR" = 0 ] && [ "$V_WERR" = 0 ] ||
+			xh_fail "I/O errors (read $V_IOERR, write $V_WERR) instead of the hazard"
+		[ $((V_STALE + V_CORRUPT)) -ge 1 ] ||
+			xh_fail "hazard NOT reproduced: 0 of $V_BLOCKS blocks stale with stock xen-blkfront"
+		xh_pass "hazard reproduced with stock xen-blkfront: $V_STALE of $V_BLOCKS blocks stale" \
+			"(+$V_CORRUPT torn) after live migration"
+	fi
+	problems=$(xh_verify_problems)
+	[ -z "$problems" ] || xh_fail "records lost with xen-blkfront-drain: $problems"
+	[ "$state" = drained ] || xh_fail "xenstore drain-state='${state}' (want drained)"
+	[ "${REISSUED:-}" = 0 ] || xh_fail "re-issue counter '${REISSUED:-missing}' (want 0)"
+	xh_pass "0 of $V_BLOCKS blocks stale, drain-state=drained in" \
+		"$(xh_drain_key drain-usecs) us, re-issued 0, $V_WRITES writes"
+}

@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# Per-run payload disk (/dev/vdb in dom0): the dom0 driver and scenarios,
+# the guest kernel and initramfs, the plan. Rebuilt every run (seconds), so
+# the cached dom0 image never depends on what is being tested.
+
+xh_build_guest_binary() { # OUTDIR
+	make -s -C "$XH_E2E_DIR/guest" OUT="$1" "$1/xh-guest"
+}
+
+# Build xen_blkfront_drain.ko from a copy of the tree, so a concurrent build
+# in the work tree and this one never share object files. Sets XH_DRAIN_KO
+# or XH_DRAIN_WHY.
+xh_build_drain_module() { # KV
+	local kv=$1 src=$XH_REPO/drivers/block/xen-blkfront-drain kb=$XH_OUT/kbuild
+	if [ -n "${XH_DRAIN_KO:-}" ]; then
+		[ -f "$XH_DRAIN_KO" ] || { XH_DRAIN_WHY="XH_DRAIN_KO=$XH_DRAIN_KO missing"; XH_DRAIN_KO=; return 1; }
+		return 0
+	fi
+	if ! ls "$src"/*.c >/dev/null 2>&1; then
+		XH_DRAIN_WHY="drivers/block/xen-blkfront-drain/ has no sources yet"
+		return 1
+	fi
+	rm -rf "$kb"
+	mkdir -p "$kb"
+	cp -a "$XH_REPO/Kbuild" "$XH_REPO/drivers" "$XH_REPO/include" "$kb/" || return 1
+	find "$kb" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
+		-o -name modules.order -o -name Module.symvers \) -delete
+	if ! make -C "/usr/src/linux-headers-$kv" M="$kb" modules > "$XH_OUT/module-build.log" 2>&1; then
+		XH_DRAIN_WHY="module build failed (build/e2e/latest/module-build.log): $(grep -m1 -E 'error|Error' "$XH_OUT/module-build.log")"
+		return 1
+	fi
+	XH_DRAIN_KO=$(find "$kb" -name 'xen_blkfront_drain.ko' -o -name 'xen-blkfront-drain.ko' | head -1)
+	if [ -z "$XH_DRAIN_KO" ]; then
+		XH_DRAIN_WHY="module build produced no xen_blkfront_drain.ko"
+		return 1
+	fi
+}
+
+xh_build_guest_initrd() { # OUT_GZ GUEST_BIN
+	local d=$XH_OUT/guest-root
+	rm -rf "$d"
+	mkdir -p "$d/bin" "$d/lib" "$d/proc" "$d/sys" "$d/dev" "$d/tmp"
+	cp /bin/busybox "$d/bin/busybox" || return 1
+	ln -s busybox "$d/bin/sh"	# the kernel needs /bin/sh to run a script /init
+	install -m 755 "$2" "$d/bin/xh-guest"
+	install -m 755 "$XH_E2E_DIR/guest/init" "$d/init"
+	cp "$XH_IMG/xen-blkfront.ko" "$d/lib/"
+	[ -n "${XH_DRAIN_KO:-}" ] && cp "$XH_DRAIN_KO" "$d/lib/xen_blkfront_drain.ko"
+	( cd "$d" && find . | cpio -o -H newc 2>/dev/null | gzip -1 ) > "$1"
+}
+
+# Environment knobs forwarded from the host to dom0 (see Documentation/testing.rst).
+xh_plan_env() { # SCENARIOS...
+	local v
+	printf 'XH_SCENARIOS=%q\n' "$*"
+	printf 'XH_HAVE_DRAIN=%q\n' "$([ -n "${XH_DRAIN_KO:-}" ] && echo 1 || echo 0)"
+	printf 'XH_DRAIN_WHY=%q\n' "${XH_DRAIN_WHY:-}"
+	for v in $(compgen -v | grep -E '^XH_(S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO)_'); do
+		printf '%s=%q\n' "$v" "${!v}"
+	done
+}
+
+xh_build_payload() { # IMAGE_FILE SCENARIOS...
+	local img=$1 p=$XH_OUT/payload
+	shift
+	rm -rf "$p"
+	mkdir -p "$p/dom0/scenarios" "$p/guest" "$p/out"
+	cp "$XH_E2E_DIR"/dom0/*.sh "$p/dom0/" && cp "$XH_E2E_DIR"/dom0/scenarios/*.sh "$p/dom0/scenarios/" ||
+		return 1
+	chmod +x "$p"/dom0/*.sh
+	xh_build_guest_binary "$XH_OUT" || return 1
+	xh_build_guest_initrd "$p/guest/domu-initrd.gz" "$XH_OUT/xh-guest" || return 1
+	cp "$XH_IMG/vmlinuz" "$p/guest/vmlinuz"
+	xh_plan_env "$@" > "$p/plan.env"
+	rm -f "$img"
+	mke2fs -q -t ext4 -d "$p" -L xh-payload "$img" 512M > /dev/null
+}

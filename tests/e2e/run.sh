@@ -1,0 +1,192 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# End-to-end tests on real Xen: boots Debian's Xen 4.17 with a Debian 6.1
+# dom0 under qemu-system-x86_64 -accel tcg, runs the scenarios inside that
+# one boot and prints "PASS e2e/<name>", "FAIL e2e/<name>: reason" or
+# "SKIP e2e/<name>: reason" per scenario. Exit 0 iff none failed.
+#
+#   tests/e2e/run.sh                    all scenarios
+#   tests/e2e/run.sh --scenario NAME    one scenario (repeatable, or NAME,NAME)
+#   tests/e2e/run.sh --demo             seed bug: stock vs xen-blkfront-drain
+#   tests/e2e/run.sh --list             scenario names
+#
+# Options: --rebuild-images (ignore the image cache), --timeout SECONDS
+# (whole QEMU run), --verbose (stream dom0 progress lines).
+# Needs root and the packages of scripts/install-deps.sh. Images are cached
+# in ${XH_CACHE:-/var/cache/xen-handover}/e2e; logs go to build/e2e/latest/.
+# Documentation/testing.rst has the details.
+set -u
+XH_E2E_DIR=$(cd "$(dirname "$0")" && pwd)
+. "$XH_E2E_DIR/lib/common.sh"
+. "$XH_E2E_DIR/lib/images.sh"
+. "$XH_E2E_DIR/lib/payload.sh"
+. "$XH_E2E_DIR/lib/report.sh"
+
+ALL_SCENARIOS="seed-bug-stock seed-bug-drain drain-timeout suspend-cancel save-restore-pvh save-restore-pv throughput"
+# Guest-workload self-test on the host, before any boot.
+SELFTEST=workload-selftest
+
+usage() { sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'; }
+
+scenarios=
+demo=0
+verbose=${XH_E2E_VERBOSE:-0}
+timeout_s=${XH_E2E_TIMEOUT:-}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--scenario) [ $# -ge 2 ] || { usage >&2; exit 2; }; scenarios="$scenarios ${2//,/ }"; shift ;;
+	--scenario=*) scenarios="$scenarios ${1#--scenario=}"; scenarios=${scenarios//,/ } ;;
+	--demo) demo=1 ;;
+	--list) for s in $SELFTEST $ALL_SCENARIOS; do echo "$s"; done; exit 0 ;;
+	--rebuild-images) export XH_REBUILD=1 ;;
+	--timeout) timeout_s=$2; shift ;;
+	--verbose|-v) verbose=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+[ $demo = 1 ] && scenarios="seed-bug-stock seed-bug-drain"
+[ -n "${scenarios// /}" ] || scenarios="$SELFTEST $ALL_SCENARIOS"
+for s in $scenarios; do
+	case " $SELFTEST $ALL_SCENARIOS " in
+	*" $s "*) ;;
+	*) echo "run.sh: unknown scenario '$s' (see --list)" >&2; exit 2 ;;
+	esac
+done
+boot_scenarios=$(for s in $scenarios; do [ "$s" = $SELFTEST ] || echo "$s"; done | tr '\n' ' ')
+nboot=$(echo "$boot_scenarios" | wc -w)
+
+[ "$(id -u)" = 0 ] || { echo "SKIP e2e: needs root (debootstrap, chroot, loop)"; exit 77; }
+
+XH_OUT=$XH_REPO/build/e2e/run-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$XH_OUT"
+ln -sfn "$(basename "$XH_OUT")" "$XH_REPO/build/e2e/latest"
+: > "$XH_OUT/timings.txt"
+export XH_OUT
+T_START=$(date +%s)
+failed=0
+
+result() { # STATUS NAME REASON
+	case $1 in
+	PASS) echo "PASS e2e/$2${3:+: $3}" ;;
+	SKIP) echo "SKIP e2e/$2: $3" ;;
+	*) echo "FAIL e2e/$2: $3"; failed=1 ;;
+	esac
+}
+
+# Everything that cannot run reports every scenario once, then exits.
+fail_all() { # REASON
+	local s
+	for s in $boot_scenarios; do result FAIL "$s" "$1"; done
+	exit 1
+}
+
+if [[ " $scenarios " == *" $SELFTEST "* ]]; then
+	if make -s -C "$XH_E2E_DIR/guest" OUT="$XH_OUT" check > "$XH_OUT/selftest.log" 2>&1; then
+		result PASS $SELFTEST "verify catches stale, torn, lost and future records"
+	else
+		result FAIL $SELFTEST "see $XH_OUT/selftest.log: $(tail -1 "$XH_OUT/selftest.log")"
+	fi
+fi
+[ "$nboot" -gt 0 ] || exit $failed
+
+xh_need_cmds qemu-system-x86_64 debootstrap mke2fs debugfs cpio gzip zcat dpkg-deb flock gcc make
+[ -x /bin/busybox ] || xh_die "/bin/busybox missing (busybox-static)"
+KV=$(xh_detect_kv)
+xh_log "kernel ABI $KV, output $XH_OUT"
+
+xh_timed images xh_images_ensure "$KV" || fail_all "image build failed (see log above)"
+if xh_timed module xh_build_drain_module "$KV"; then
+	xh_log "xen_blkfront_drain: $XH_DRAIN_KO"
+else
+	xh_log "xen_blkfront_drain unavailable: $XH_DRAIN_WHY"
+fi
+# shellcheck disable=SC2086
+xh_timed payload xh_build_payload "$XH_OUT/payload.ext4" $boot_scenarios ||
+	fail_all "payload build failed"
+
+# Budget: boot ~1 min plus up to ~7 min per scenario under a loaded TCG.
+timeout_s=${timeout_s:-$(( 180 + 420 * nboot ))}
+xh_log "booting Xen under QEMU (TCG) for: $boot_scenarios(limit ${timeout_s}s)"
+T_BOOT=$(date +%s)
+timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu qemu64,+svm,+npt -m 4096 -smp 2 \
+	-display none -no-reboot -monitor none -net none \
+	-serial "file:$XH_OUT/serial.log" \
+	-kernel "$XH_IMG/xen.elf" \
+	-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 smap=0 smep=0 loglvl=all guest_loglvl=all" \
+	-initrd "$XH_IMG/vmlinuz root=/dev/vda rw console=hvc0 earlyprintk=xen init=/usr/local/sbin/xh-boot,$XH_IMG/dom0-initrd.img" \
+	-drive "file=$XH_IMG/dom0.ext4,if=virtio,format=raw,cache=unsafe,snapshot=on" \
+	-drive "file=$XH_OUT/payload.ext4,if=virtio,format=raw,cache=unsafe" \
+	> "$XH_OUT/qemu.out" 2>&1 &
+qpid=$!
+
+# Report each scenario as soon as dom0 prints its result.
+reported=
+report_new() {
+	local line name st secs reason
+	while IFS= read -r line; do
+		set -- $line
+		name=$2 st=$3 secs=$4
+		[[ " $reported " == *" $name "* ]] && continue
+		reported="$reported $name"
+		reason=${line#XH-RESULT "$name" "$st" "$secs"}
+		reason=${reason# }
+		xh_split_section "$name"
+		echo "scenario $name: $st in ${secs}s" >> "$XH_OUT/timings.txt"
+		result "$st" "$name" "$reason (${secs}s)"
+		[ "$st" = FAIL ] && xh_print_tails "$name"
+		xh_serial_clean | grep -a "^XH-BENCH\|^XH-METRIC $name " | sed 's/^/    /'
+	done < <(xh_serial_clean | grep -a '^XH-RESULT ')
+}
+seen_lines=0
+while kill -0 $qpid 2>/dev/null; do
+	sleep 3
+	report_new
+	if [ "$verbose" = 1 ]; then
+		xh_serial_clean | grep -a -E '^XH-(BEGIN|INFO|DOM0)' | tail -n +$((seen_lines + 1)) | sed 's/^/  /' >&2
+		seen_lines=$(xh_serial_clean | grep -a -c -E '^XH-(BEGIN|INFO|DOM0)')
+	fi
+done
+wait $qpid
+qrc=$?
+report_new
+echo "qemu $(( $(date +%s) - T_BOOT ))s rc=$qrc" >> "$XH_OUT/timings.txt"
+
+# Logs dom0 saved on the payload disk (xl logs, guest consoles, xl dmesg).
+debugfs -R "rdump /out $XH_OUT" "$XH_OUT/payload.ext4" > /dev/null 2>&1
+rm -f "$XH_OUT/payload.ext4"
+
+why="Xen/dom0 stopped before this scenario ran"
+[ $qrc = 124 ] && why="QEMU run hit the ${timeout_s}s limit before this scenario finished"
+grep -q 'XH-ALL-DONE' "$XH_OUT/serial.log" 2>/dev/null || {
+	xh_log "QEMU ended rc=$qrc without XH-ALL-DONE; last console lines:"
+	xh_serial_clean | tail -25 | sed 's/^/    | /' >&2
+}
+for s in $boot_scenarios; do
+	[[ " $reported " == *" $s "* ]] && continue
+	result FAIL "$s" "$why (qemu rc=$qrc; $XH_OUT/serial.log)"
+	xh_split_section "$s"
+	[ -s "$XH_OUT/scenarios/$s/serial.log" ] && xh_print_tails "$s"
+done
+
+if [ $demo = 1 ]; then
+	echo
+	echo "Seed bug demo: live migration with writes in flight, source writes delayed ${XH_S1_DELAY_MS:-15000} ms"
+	for fe in stock drain; do
+		m=$(xh_serial_clean | grep -a "^XH-METRIC seed-bug-$fe " | tail -1)
+		if [ -z "$m" ]; then
+			printf '  %-22s no result (see above)\n' "$fe"
+			continue
+		fi
+		printf '  %-22s stale blocks: %s of %s   drain-state=%s reissued=%s migrate=%ss\n' \
+			"$([ $fe = stock ] && echo 'stock xen-blkfront' || echo 'xen-blkfront-drain')" \
+			"$(xh_kv "$m" stale)" "$(xh_kv "$m" blocks)" "$(xh_kv "$m" drain_state)" \
+			"$(xh_kv "$m" reissued)" "$(xh_kv "$m" migrate_s)"
+	done
+fi
+echo "total $(( $(date +%s) - T_START ))s" >> "$XH_OUT/timings.txt"
+xh_log "wall times: $(tr '\n' ';' < "$XH_OUT/timings.txt")"
+exit $failed
