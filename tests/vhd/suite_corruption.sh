@@ -109,6 +109,9 @@ check block_size_below_sector q bad_block_size set32 hdr:32 256 fix-header
 check bat_entry_beyond_eof q bat_entry_beyond_eof set32 bat:1 0x7fffffff
 check bat_entry_in_header q bat_entry_in_metadata set32 bat:1 1
 check bat_blocks_overlap q bat_overlap set32 bat:1 $((q_first + 1))
+tap_first=$("$patch" "$tmp/tap.vhd" get32 bat:1)
+# Entry 9 reuses block 1's sectors: only found once entries are sorted.
+check bat_blocks_overlap_unsorted tap bat_overlap set32 bat:9 $tap_first
 check stale_bat_file_size q file_size_mismatch set32 bat:2 0xffffffff
 check fixed_file_size qf file_size_mismatch \
 	set64 ftr:48 $((64 << 20)) fix-footer ftr

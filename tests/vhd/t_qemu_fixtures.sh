@@ -79,6 +79,8 @@ case_img() {
 case_img dyn64m dynamic 64M 0 5M
 case_img dyn64m_exact dynamic 64M 0 62M
 case_img dyn1g dynamic 1G 0 300M 1020M
+# Written backwards: BAT order differs from file order (sorted check path).
+case_img dyn1g_reverse dynamic 1G 1020M 300M 0
 case_img dyn100g dynamic 100G 0 50G 99G
 case_img dyn2040g dynamic 2040G 0 1T 2000G 2039G
 case_img dyn2040g_empty dynamic 2040G

@@ -929,15 +929,19 @@ static void feed_tables(struct vhd_info *vi)
 static int sort_keys(uint64_t *k, size_t n)
 {
 	uint64_t *tmp = malloc(n * sizeof(*tmp));
-	size_t count[65536];
+	/* On the heap: callers may run on small thread stacks. */
+	size_t *count = malloc(65536 * sizeof(*count));
 
-	if (!tmp)
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
 		return -ENOMEM;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		unsigned int shift = 32 + 16 * pass;
 		size_t sum = 0;
 
-		memset(count, 0, sizeof(count));
+		memset(count, 0, 65536 * sizeof(*count));
 		for (size_t i = 0; i < n; i++)
 			count[(k[i] >> shift) & 0xFFFF]++;
 		for (size_t i = 0; i < 65536; i++) {
@@ -951,6 +955,7 @@ static int sort_keys(uint64_t *k, size_t n)
 		memcpy(k, tmp, n * sizeof(*k));
 	}
 	free(tmp);
+	free(count);
 	return 0;
 }
 
