@@ -13,7 +13,7 @@ pkgs=(
 	build-essential clang llvm libclang-rt-14-dev libaio-dev libxen-dev
 	xenstore-utils xen-utils-4.17 jq util-linux hyperfine
 	# VHD fixtures and independent readers
-	qemu-utils libvhdi-utils
+	qemu-utils libvhdi-utils strace
 	# lease: model checking and the sanlock comparison
 	spin sanlock
 	# guest module: headers, KUnit tree, sparse, ccache
