@@ -244,8 +244,9 @@ static int write_dynamic(const struct gen *g, int fd)
 		die("out of memory");
 	memset(bat, 0xFF, vhd_padded(bat_bytes));
 	memset(bitmap, 0xFF, bitmap_bytes);
-	/* Blocks start on a 4 KiB boundary, as tapdisk lays them out. */
-	off = (off + 4095) / 4096 * 4096;
+	/* Blocks start on a 4 KiB boundary; no blocks, no padding. */
+	if (g->nr_alloc)
+		off = (off + 4095) / 4096 * 4096;
 	for (i = 0; i < g->nr_alloc; i++) {
 		uint32_t b = g->alloc[i];
 

@@ -188,6 +188,24 @@ static bool tap_creator(const struct vhd_info *vi)
 
 enum footer_state { FTR_OK, FTR_POISON, FTR_BAD_COOKIE, FTR_BAD_CHECKSUM };
 
+/*
+ * tapdisk creators 0.1 and 1.1 set the hidden byte without updating the
+ * checksum (vhd-util tolerates it, and so must we, or old XenServer images
+ * look corrupt): true when that is the only explanation for a mismatch.
+ */
+static bool old_tap_hidden(const uint8_t *f)
+{
+	uint32_t ver = vhd_be32(f + VHD_FTR_CREATOR_VER);
+	uint32_t sum;
+
+	if (!f[VHD_FTR_HIDDEN] || memcmp(f + VHD_FTR_CREATOR_APP, "tap", 3) ||
+	    (ver != VHD_VERSION(0, 1) && ver != VHD_VERSION(1, 1)))
+		return false;
+	sum = vhd_checksum(f, VHD_FOOTER_SIZE, VHD_FTR_CHECKSUM);
+	/* The byte sum without the hidden byte. */
+	return ~(~sum - f[VHD_FTR_HIDDEN]) == vhd_be32(f + VHD_FTR_CHECKSUM);
+}
+
 static enum footer_state footer_state(const uint8_t *f)
 {
 	bool poison = !memcmp(f + VHD_FTR_COOKIE, VHD_POISON_COOKIE, 8);
@@ -195,7 +213,7 @@ static enum footer_state footer_state(const uint8_t *f)
 	if (!poison && memcmp(f + VHD_FTR_COOKIE, VHD_FOOTER_COOKIE, 8))
 		return FTR_BAD_COOKIE;
 	if (vhd_checksum(f, VHD_FOOTER_SIZE, VHD_FTR_CHECKSUM) !=
-	    vhd_be32(f + VHD_FTR_CHECKSUM))
+	    vhd_be32(f + VHD_FTR_CHECKSUM) && !old_tap_hidden(f))
 		return FTR_BAD_CHECKSUM;
 	return poison ? FTR_POISON : FTR_OK;
 }
@@ -232,10 +250,26 @@ static void report_footer_state(struct vhd_info *vi, const uint8_t *f,
  */
 static bool poison_only_diff(const uint8_t *a, const uint8_t *b)
 {
+	/* Tolerated: the cookie and checksum. */
 	return !memcmp(a + VHD_FTR_FEATURES, b + VHD_FTR_FEATURES,
 		       VHD_FTR_CHECKSUM - VHD_FTR_FEATURES) &&
 	       !memcmp(a + VHD_FTR_UUID, b + VHD_FTR_UUID,
 		       VHD_FOOTER_SIZE - VHD_FTR_UUID);
+}
+
+/*
+ * Old tapdisk marked the copy at offset 0 hidden and left the footer at
+ * EOF alone (libvhd reads the flag from the copy for 0.1/1.1 creators).
+ */
+static bool old_tap_hidden_diff(const uint8_t *tail, const uint8_t *copy)
+{
+	uint8_t t[VHD_FOOTER_SIZE];
+
+	if (!old_tap_hidden(copy) || tail[VHD_FTR_HIDDEN])
+		return false;
+	memcpy(t, copy, sizeof(t));
+	t[VHD_FTR_HIDDEN] = 0;
+	return !memcmp(t, tail, sizeof(t));
 }
 
 /* Name of the first footer field where @a and @b differ. */
@@ -706,7 +740,8 @@ static void feed_footers(struct vhd_info *vi)
 			report_footer_state(vi, head->buf, copy, "footer_copy");
 		else if (memcmp(tail->buf, head->buf, VHD_FOOTER_SIZE) &&
 			 !(prim != copy && poison_only_diff(tail->buf,
-							    head->buf))) {
+							    head->buf)) &&
+			 !old_tap_hidden_diff(tail->buf, head->buf)) {
 			const char *field = footer_diff_field(tail->buf,
 							      head->buf);
 
