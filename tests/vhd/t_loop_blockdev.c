@@ -2,9 +2,9 @@
 /*
  * VHD metadata read from block devices (loop, direct I/O on) with 512 and
  * 4096-byte logical sectors: same facts and fingerprint as from the file.
- * The 4096 case uses a layout whose footer sits at the end of a device
- * larger than the data (as on a logical volume): valid on the device,
- * a file_size_mismatch as a plain file.
+ * The 4096 case is a 2 TiB image (4 MiB BAT) whose footer sits at the end
+ * of a device larger than the data (as on a logical volume): valid on the
+ * device, a file_size_mismatch as a plain file.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -84,9 +84,10 @@ int main(void)
 			   "'%s' 1G && qemu-io -f vpc -c 'write -P 1 0 64k' "
 			   "-c 'write -P 2 700M 64k' '%s' >/dev/null",
 			   qimg, qimg), "qemu-img fixture");
-	T_ASSERT(!t_system("'%s' '%s' --size %llu --alloc 0,3,200 --pad-to 4096",
-			   helper("helper_vhdgen"), pimg, 1ull << 30),
-		 "helper_vhdgen fixture");
+	/* Exactly 2 TiB: a 4 MiB BAT, last entry allocated. */
+	T_ASSERT(!t_system("'%s' '%s' --size %llu --alloc 0,3,1048575 "
+			   "--pad-to 4096", helper("helper_vhdgen"), pimg,
+			   2ull << 40), "helper_vhdgen fixture");
 
 	dev512 = t_loop_attach(qimg, 512);
 	if (!dev512)
