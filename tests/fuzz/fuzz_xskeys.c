@@ -7,7 +7,7 @@
  * junk through fails here:
  *  - numbers: the canonical decimal of the result is the input itself;
  *  - enumerations: the input is one of the exact spellings;
- *  - VDI names: only [A-Za-z0-9._-], first alphanumeric, length bounded;
+ *  - VDI names: only [A-Za-z0-9_-], first alphanumeric, length bounded;
  *  - requests: formatting and re-parsing gives the same request.
  */
 #include <inttypes.h>
@@ -132,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     v[0]) && v[0]);
 			for (size_t i = 0; i < len; i++)
 				CHECK(v[i] && strchr("abcdefghijklmnopqrstuvwxyz"
-					"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
 					v[i]));
 		}
 		break;

@@ -88,8 +88,10 @@ static void recover(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	char token[64] = "", err[256];
 	uint64_t version = 0;
 
-	if (xsd_store_recall(d, a))
+	if (xsd_store_recall(d, a)) {
+		xsd_store_att(d, a);	/* new disk: publish it idle */
 		return;
+	}
 	was = a->state;
 	if (d->lease.status)
 		known = !d->lease.status(&a->vdi, &held, &owner, token,
@@ -250,6 +252,66 @@ static void scan_backends(struct xsd_daemon *d, uint64_t now)
 			d->att[i].dirty = true;
 }
 
+/*
+ * Records of disks that vanished while the daemon was not running (domain
+ * destroyed meanwhile): bring them back as unseen attachments so the state
+ * machine finishes what they were doing (release a lease still held).
+ */
+static void adopt_orphans(struct xsd_daemon *d, uint64_t now)
+{
+	unsigned int nv, na;
+	char **vdis = xsd_xs_list(&d->xs, XSD_ROOT, &nv), **atts, p[160];
+	char err[512];
+	const char *why;
+
+	for (unsigned int i = 0; i < nv; i++) {
+		struct xsd_vdi_conf conf;
+
+		if (xsd_parse_vdi_name(vdis[i], strlen(vdis[i]), &why))
+			continue;
+		snprintf(p, sizeof(p), XSD_ROOT "/%s/att", vdis[i]);
+		atts = xsd_xs_list(&d->xs, p, &na);
+		for (unsigned int k = 0; k < na; k++) {
+			char *dash = strchr(atts[k], '-');
+			uint32_t domid, devid;
+			struct xsd_att *a;
+
+			if (!dash ||
+			    xsd_parse_domid(atts[k], (size_t)(dash - atts[k]),
+					    true, &domid, &why) ||
+			    xsd_parse_devid(dash + 1, strlen(dash + 1), &devid,
+					    &why) ||
+			    find_att(d, domid, devid, domid == 0, vdis[i]))
+				continue;
+			if (xsd_vdi_conf_load(&d->cfg, vdis[i], &conf, err,
+					      sizeof(err))) {
+				xsd_log("error", "record %s/%s: %s", p, atts[k],
+					err);
+				continue;
+			}
+			a = new_att(d);
+			if (!a)
+				break;
+			a->domid = domid;
+			a->devid = devid;
+			a->manual = domid == 0;
+			a->vdi = conf;
+			a->dirty = true;
+			a->state_ms = now;
+			if (xsd_backend_spec(&a->vdi, domid, devid, a->backend,
+					     sizeof(a->backend))) {
+				a->used = false;
+				continue;
+			}
+			xsd_log("info", "VDI %s: record of domain %u disk %u "
+				"without a disk", conf.name, domid, devid);
+			recover(d, a, now);
+		}
+		free(atts);
+	}
+	free(vdis);
+}
+
 static void describe(struct xsd_daemon *d, const char *vdi, uint64_t id)
 {
 	char msg[400];
@@ -264,7 +326,7 @@ static void describe(struct xsd_daemon *d, const char *vdi, uint64_t id)
 			continue;
 		any = true;
 		used += (size_t)snprintf(msg + used, sizeof(msg) - used,
-					 "%s%u.%u=%s", used ? " " : "",
+					 "%s%u/%u=%s", used ? " " : "",
 					 a->domid, a->devid,
 					 xsd_att_state_name(a->state));
 		if (a->has_version && used < sizeof(msg))
@@ -386,6 +448,16 @@ static void handle_request(struct xsd_daemon *d, const char *vdi,
 	}
 }
 
+static bool request_running(struct xsd_daemon *d, const char *vdi,
+			    uint64_t id)
+{
+	for (unsigned int i = 0; i < XSD_MAX_ATTACH; i++)
+		if (d->att[i].used && d->att[i].req.id == id &&
+		    !strcmp(d->att[i].vdi.name, vdi))
+			return true;
+	return false;
+}
+
 static void scan_requests(struct xsd_daemon *d, uint64_t now)
 {
 	unsigned int n;
@@ -395,7 +467,7 @@ static void scan_requests(struct xsd_daemon *d, uint64_t now)
 		char p[160], v[XSD_REQUEST_MAX + 2], res[64];
 		struct xsd_request r;
 		const char *why;
-		uint64_t done_id;
+		uint64_t done_id, req_id;
 		int len;
 
 		if (xsd_parse_vdi_name(vdis[i], strlen(vdis[i]), &why))
@@ -404,32 +476,30 @@ static void scan_requests(struct xsd_daemon *d, uint64_t now)
 		len = xsd_xs_read(&d->xs, p, v, sizeof(v));
 		if (len == -ENOENT || len == 0)
 			continue;
+		/* The requester's id, even from a request that is malformed. */
+		req_id = 0;
+		if (len > 0) {
+			char *sp = memchr(v, ' ', (size_t)len);
+
+			if (!sp || xsd_parse_u64(v, (size_t)(sp - v), INT64_MAX,
+						 &req_id, &why))
+				req_id = 0;
+		}
 		snprintf(p, sizeof(p), XSD_ROOT "/%s/result", vdis[i]);
 		if (xsd_xs_read(&d->xs, p, res, sizeof(res)) > 0) {
 			char *sp = strchr(res, ' ');
 			size_t idlen = sp ? (size_t)(sp - res) : strlen(res);
 
 			if (!xsd_parse_u64(res, idlen, INT64_MAX, &done_id,
-					   &why) && len > 0 &&
-			    !xsd_parse_request(v, (size_t)len, &r, &why) &&
-			    r.id == done_id)
+					   &why) && done_id == req_id)
 				continue;	/* answered already */
 		}
+		if (req_id && request_running(d, vdis[i], req_id))
+			continue;		/* answered when its job ends */
 		if (len < 0 || xsd_parse_request(v, (size_t)len, &r, &why)) {
-			uint64_t id = 0;
-			char *sp = len > 0 ? memchr(v, ' ', (size_t)len) : NULL;
-
-			if (sp)
-				xsd_parse_u64(v, (size_t)(sp - v), INT64_MAX,
-					      &id, &why);
 			if (len < 0)
 				why = "request too long";
-			/* Answer malformed requests once (id 0 if none). */
-			snprintf(p, sizeof(p), XSD_ROOT "/%s/result", vdis[i]);
-			if (xsd_xs_read(&d->xs, p, res, sizeof(res)) > 0 &&
-			    !strncmp(res, "0 ", 2) && id == 0)
-				continue;
-			xsd_result(d, vdis[i], id, XH_EXIT_DAEMON_REQUEST,
+			xsd_result(d, vdis[i], req_id, XH_EXIT_DAEMON_REQUEST,
 				   "malformed request: %s", why);
 			continue;
 		}
@@ -448,7 +518,12 @@ static void on_event(struct xsd_daemon *d, const char *path,
 	if (!strcmp(token, "be")) {
 		d->rescan_backends = true;
 	} else if (!strcmp(token, "req")) {
-		d->rescan_requests = true;
+		size_t l = strlen(path);
+
+		/* Our own writes under /vdi-handover fire this watch too. */
+		if (!strcmp(path, XSD_ROOT) ||
+		    (l > 8 && !strcmp(path + l - 8, "/request")))
+			d->rescan_requests = true;
 	} else if (!strcmp(token, "rel") || !strcmp(token, "hyp")) {
 		d->recheck_all = true;
 	} else if (sscanf(token, "fe:%u:%u%c", &domid, &devid, &tail) == 2) {
@@ -462,7 +537,6 @@ static void on_event(struct xsd_daemon *d, const char *path,
 		if (a)
 			a->dirty = true;
 	}
-	(void)path;
 }
 
 int xsd_daemon_init(struct xsd_daemon *d, char *err, size_t errlen)
@@ -611,6 +685,10 @@ int xsd_daemon_run(struct xsd_daemon *d)
 		if (d->rescan_backends) {
 			d->rescan_backends = false;
 			scan_backends(d, now);
+			if (!d->adopted) {
+				d->adopted = true;
+				adopt_orphans(d, now);
+			}
 		}
 		if (d->rescan_requests && !d->stop_signal) {
 			d->rescan_requests = false;

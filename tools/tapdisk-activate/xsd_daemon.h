@@ -109,6 +109,7 @@ struct xsd_daemon {
 	struct xsd_att att[XSD_MAX_ATTACH];
 	char be_root[64];		/* /local/domain/<bdom>/backend/vbd */
 	bool rescan_backends, rescan_requests, recheck_all;
+	bool adopted;			/* orphan records taken over */
 	uint64_t next_sweep_ms;
 	int stop_signal;
 	uint64_t events_total, events_deferred;

@@ -163,10 +163,10 @@ int xsd_parse_vdi_name(const char *v, size_t len, const char **why)
 
 		if (alnum)
 			continue;
-		if (i > 0 && (c == '.' || c == '_' || c == '-'))
+		if (i > 0 && (c == '_' || c == '-'))
 			continue;
 		return reject(why, "VDI name has a character outside "
-			      "[A-Za-z0-9._-] or starts with punctuation");
+			      "[A-Za-z0-9_-] or starts with punctuation");
 	}
 	return 0;
 }

@@ -66,8 +66,9 @@ int xsd_parse_devid(const char *v, size_t len, uint32_t *devid,
 		    const char **why);
 
 /*
- * VDI name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. Used for the dom0-written
- * backend "params" of block-handover disks and for /vdi-handover/<vdi>.
+ * VDI name: [A-Za-z0-9][A-Za-z0-9_-]{0,63} (also a valid xenstore path
+ * element, which excludes '.'). Used for the dom0-written backend "params"
+ * of block-handover disks and for /vdi-handover/<vdi>.
  */
 int xsd_parse_vdi_name(const char *v, size_t len, const char **why);
 

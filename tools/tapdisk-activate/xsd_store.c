@@ -4,7 +4,7 @@
  * /vdi-handover/<vdi>/ (created dom0-only: no guest can read or write it):
  *   state, owner, version, alert      summary for operators and toolstacks
  *   request / result / message        the request tree
- *   att/<domid>.<devid>/{state,version,token,why,hold}
+ *   att/<domid>-<devid>/{state,version,token,why,hold}
  *                                     per-attachment record used to resume
  *                                     after a daemon restart
  * Documentation/xenstore-keys.rst lists every key and its grammar.
@@ -38,7 +38,7 @@ static void vdi_path(char *buf, size_t size, const char *vdi, const char *key)
 static void att_path(char *buf, size_t size, const struct xsd_att *a,
 		     const char *key)
 {
-	snprintf(buf, size, XSD_ROOT "/%s/att/%u.%u/%s", a->vdi.name,
+	snprintf(buf, size, XSD_ROOT "/%s/att/%u-%u/%s", a->vdi.name,
 		 a->domid, a->devid, key);
 }
 
@@ -73,7 +73,7 @@ void xsd_store_att(struct xsd_daemon *d, const struct xsd_att *a)
 	vdi_path(p, sizeof(p), a->vdi.name, "state");
 	put(d, p, xsd_att_state_name(a->state));
 	vdi_path(p, sizeof(p), a->vdi.name, "owner");
-	snprintf(v, sizeof(v), "%u.%u", a->domid, a->devid);
+	snprintf(v, sizeof(v), "%u/%u", a->domid, a->devid);
 	put(d, p, v);
 	if (a->has_version) {
 		vdi_path(p, sizeof(p), a->vdi.name, "version");
@@ -86,7 +86,7 @@ void xsd_store_forget(struct xsd_daemon *d, const struct xsd_att *a)
 {
 	char p[256];
 
-	snprintf(p, sizeof(p), XSD_ROOT "/%s/att/%u.%u", a->vdi.name,
+	snprintf(p, sizeof(p), XSD_ROOT "/%s/att/%u-%u", a->vdi.name,
 		 a->domid, a->devid);
 	xsd_xs_rm(&d->xs, p);
 	vdi_path(p, sizeof(p), a->vdi.name, "state");
