@@ -451,6 +451,31 @@ static void map_grant_failure_rolls_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xbd_rq_data(rq)->parts, 0U);
 }
 
+/* A segment of a multi-page bvec arrives as (first page, offset beyond it). */
+static void map_offset_beyond_first_page(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	struct request *rq = sim_rq(sim);
+	struct scatterlist *sg = xbd_rq_data(rq)->sg;
+	struct page *pair = alloc_pages(GFP_KERNEL, 1);
+	struct blkif_request *req;
+	unsigned long flags;
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, pair);
+	sg_init_table(sg, 1);
+	sg_set_page(&sg[0], pair, 2048, PAGE_SIZE + 1024);
+	spin_lock_irqsave(&sim->ring.lock, flags);
+	err = xbd_map_request(&sim->ring, rq, BLKIF_OP_READ, 0, sg, 1, 0, 0);
+	spin_unlock_irqrestore(&sim->ring.lock, flags);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	req = sim_req(sim, 0);
+	KUNIT_EXPECT_PTR_EQ(test, sim->grant_page[req->u.rw.seg[0].gref], pair + 1);
+	KUNIT_EXPECT_EQ(test, req->u.rw.seg[0].first_sect, 2);
+	KUNIT_EXPECT_EQ(test, req->u.rw.seg[0].last_sect, 5);
+	__free_pages(pair, 1);
+}
+
 static void map_bad_segment_rejected(struct kunit *test)
 {
 	struct xbd_sim *sim = sim_setup(test, 0);
@@ -515,6 +540,7 @@ static struct kunit_case map_cases[] = {
 	KUNIT_CASE(map_ring_full),
 	KUNIT_CASE(map_parts_need_room),
 	KUNIT_CASE(map_grant_failure_rolls_back),
+	KUNIT_CASE(map_offset_beyond_first_page),
 	KUNIT_CASE(map_bad_segment_rejected),
 	KUNIT_CASE(map_discard),
 	KUNIT_CASE(map_parts_needed),

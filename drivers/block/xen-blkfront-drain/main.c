@@ -152,7 +152,12 @@ static void xbd_backend_changed(struct xenbus_device *dev, enum xenbus_state sta
 		mutex_unlock(&info->mutex);
 		break;
 	case XBD_XS_CLOSED:
-		if (dev->state == xbd_xs(XBD_XS_CLOSED))
+		/*
+		 * Closed while we are Initialising: the backend was left behind
+		 * by a previous driver and reconnects when it sees Initialising.
+		 */
+		if (dev->state == xbd_xs(XBD_XS_CLOSED) ||
+		    dev->state == xbd_xs(XBD_XS_INITIALISING))
 			break;
 		fallthrough;
 	case XBD_XS_CLOSING:
@@ -228,6 +233,12 @@ static int xbd_probe(struct xenbus_device *dev, const struct xenbus_device_id *i
 		kfree(info);
 		return err;
 	}
+	/*
+	 * After an unbind (another driver, or this one reloaded) the device is
+	 * Closed; announcing Initialising makes blkback offer InitWait again.
+	 */
+	if (dev->state != xbd_xs(XBD_XS_INITIALISING))
+		xenbus_switch_state(dev, xbd_xs(XBD_XS_INITIALISING));
 	return 0;
 }
 

@@ -159,19 +159,22 @@ static int xbd_grant_segment(struct xbd_info *info, struct xbd_shadow *sh,
 			     struct scatterlist *sg, bool readonly,
 			     struct blkif_request_segment *seg)
 {
+	/* blk_rq_map_sg() may leave a multi-page bvec's page with a larger offset. */
+	struct page *page = sg_page(sg) + (sg->offset >> PAGE_SHIFT);
+	unsigned int off = offset_in_page(sg->offset);
 	int ref;
 
 	/* The queue limits keep every segment inside one page, in whole sectors. */
-	if (sg->offset + sg->length > XEN_PAGE_SIZE || !sg->length ||
-	    (sg->offset | sg->length) & (SECTOR_SIZE - 1))
+	if (off + sg->length > XEN_PAGE_SIZE || !sg->length ||
+	    (off | sg->length) & (SECTOR_SIZE - 1))
 		return -EINVAL;
-	ref = info->ops->grant(info, sg_page(sg), readonly);
+	ref = info->ops->grant(info, page, readonly);
 	if (ref < 0)
 		return ref;
 	sh->grefs[sh->nr_grants++] = ref;
 	seg->gref = ref;
-	seg->first_sect = sg->offset >> SECTOR_SHIFT;
-	seg->last_sect = (sg->offset + sg->length - 1) >> SECTOR_SHIFT;
+	seg->first_sect = off >> SECTOR_SHIFT;
+	seg->last_sect = (off + sg->length - 1) >> SECTOR_SHIFT;
 	return 0;
 }
 
