@@ -33,6 +33,68 @@ struct vhd_span {
 /* Locator data read for decoding (longer paths are cut, not refused). */
 #define VHD_MAX_LOCATOR_READ	(4u * VHD_NAME_MAX)
 
+enum vhd_stage {
+	VHD_STAGE_FOOTERS,
+	VHD_STAGE_HEADER,
+	VHD_STAGE_TABLES,
+	VHD_STAGE_BATMAP,
+	VHD_STAGE_DONE,
+};
+
+/* A byte range holding metadata: blocks and tables must stay out of it. */
+struct vhd_range {
+	uint64_t start, end;
+	const char *what;
+};
+
+#define VHD_MAX_RANGES		(5 + VHD_MAX_LOCATORS)
+#define VHD_MAX_ALLOCS		(8 + VHD_MAX_LOCATORS)
+
+struct vhd_parser {
+	enum vhd_stage stage;
+	int64_t now;
+	uint32_t slack;
+
+	unsigned int nr_spans;
+	struct vhd_span spans[VHD_MAX_SPANS];
+	int bat_span, bmh_span, loc_span[VHD_MAX_LOCATORS];
+
+	void *allocs[VHD_MAX_ALLOCS];
+	size_t alloc_len[VHD_MAX_ALLOCS];
+	unsigned int nr_allocs;
+
+	int result;			/* -ENOMEM from a late stage */
+	const char *footer_name;	/* "footer" or "footer_copy" */
+	bool table_ok, block_ok;
+	uint64_t bmh_offset;
+	uint32_t bmh_checksum;
+	uint64_t batmap_sum_len;	/* bytes covered by the checksum */
+
+	struct vhd_range meta[VHD_MAX_RANGES];
+	unsigned int nr_meta;
+};
+
+/* Shared helpers (vhd_parse.c). */
+int vhd_add_span(struct vhd_parser *p, uint64_t offset, size_t len);
+void vhd_add_meta(struct vhd_parser *p, uint64_t start, uint64_t len,
+		  const char *what);
+const char *vhd_meta_overlap(const struct vhd_parser *p, uint64_t start,
+			     uint64_t len);
+uint64_t vhd_meta_end(const struct vhd_parser *p);
+void vhd_format_cookie(const uint8_t *c, char *out, size_t len);
+int64_t vhd_check_time(struct vhd_info *vi, uint32_t stamp,
+		       const char *structure, const char *field);
+bool vhd_is_zero(const uint8_t *b, size_t len);
+bool vhd_tap_creator(const struct vhd_info *vi);
+
+/* Rounds and rules (vhd_footer.c, vhd_header.c, vhd_bat.c). */
+void vhd_feed_footers(struct vhd_info *vi);
+void vhd_parse_header(struct vhd_info *vi, const uint8_t *h);
+void vhd_decode_locators(struct vhd_info *vi);
+bool vhd_parse_batmap_header(struct vhd_info *vi, struct vhd_span *s);
+void vhd_check_batmap_map(struct vhd_info *vi, const uint8_t *map);
+void vhd_finalize(struct vhd_info *vi);
+
 int vhd_parser_init(struct vhd_info *vi, uint64_t file_size, bool blockdev,
 		    const struct vhd_options *opts);
 /* Ranges to fetch for the next round; 0 when the verdict is complete. */
