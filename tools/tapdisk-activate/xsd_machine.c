@@ -478,7 +478,7 @@ static void renew(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	uint32_t next_s = 0;
 	int rc;
 
-	if (!d->lease.renew || !a->token[0] || !a->has_version) {
+	if (!d->lease.renew || !a->has_version) {
 		schedule_renewal(d, a, now, 0);
 		return;
 	}
