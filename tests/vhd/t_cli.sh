@@ -42,6 +42,10 @@ expect_rc 2 "$tool" inspect --now never "$img"
 expect_rc 4 "$tool" inspect "$tmp/missing.vhd"
 grep -q 'missing.vhd' "$tmp/err" || bad "I/O error does not name the file"
 expect_rc 4 "$tool" inspect "$tmp"
+expect_rc 4 "$tool" inspect --json "$tmp/missing.vhd"
+jq -e '.valid == false and .errors[0].name == "io_error" and
+	(.errors[0].found | test("No such file"))' "$tmp/out" >/dev/null ||
+	bad "I/O error JSON: $(cat "$tmp/out")"
 
 expect_rc 0 "$tool" inspect "$img"
 grep -q "valid VHD, dynamic" "$tmp/out" || bad "summary: $(cat "$tmp/out")"

@@ -193,6 +193,30 @@ static void print_json(const struct inspect_opts *o,
 	json_finish(&j);
 }
 
+/* Automation gets an object even when nothing could be read. */
+static void print_io_error(const struct inspect_opts *o, int err)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "image", o->image);
+	json_null(&j, "format");
+	json_bool(&j, "valid", false);
+	json_array_begin(&j, "errors");
+	json_object_begin(&j, NULL);
+	json_string(&j, "name", "io_error");
+	json_string(&j, "structure", "file");
+	json_string(&j, "field", "-");
+	json_string(&j, "expected", "readable with O_DIRECT");
+	json_string(&j, "found", strerror(-err));
+	json_object_end(&j);
+	json_array_end(&j);
+	json_u64(&j, "errors_total", 1);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
 static void print_summary(const struct inspect_opts *o,
 			  const struct vhd_info *vi, const char *fp)
 {
@@ -245,6 +269,8 @@ int cmd_inspect(int argc, char **argv)
 	ret = vhd_open_path(o.image, &o.vhd, &vi, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "tapdisk-activate inspect: %s\n", err);
+		if (o.json)
+			print_io_error(&o, ret);
 		vhd_info_release(&vi);
 		return XH_EXIT_IO;
 	}
