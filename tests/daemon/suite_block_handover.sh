@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# The block-handover hotplug script against a real oxenstored, in libxl's
+# calling convention (argv add|remove, XENBUS_PATH=backend/vbd/D/N,
+# relative to dom0's home). One result line per case:
+#   contract-*  error paths: hotplug-error + hotplug-status=error, nothing
+#               left behind (no loop device, no physical-device)
+#   remove-*    remove asks tapdisk-activated to deactivate the disk and
+#               waits for the answer; a refusal keeps the device
+#   dm-*        the real thing, when this kernel has device-mapper: the
+#               device is created with an error table (nothing reads the
+#               image), suspended, with the linear table staged; activation
+#               through the daemon makes it live; remove deletes it
+. "$(dirname "$0")/lib.sh"
+
+if [ -z "${XH_XS_WORKDIR:-}" ]; then
+	work=$(mktemp -d /var/tmp/xh-daemon-test.XXXXXX)
+	"$XH_TOP/tests/daemon/xs-ns-run.sh" "$work" bash "$0" "$@"
+	rc=$?
+	if [ $rc -eq 77 ]; then
+		echo "SKIP block-handover: $(grep -m1 '^skip' "$work"/*.log 2>/dev/null || echo oxenstored unavailable)"
+		rc=0
+	fi
+	rm -rf "$work"
+	exit $rc
+fi
+T=$XH_XS_WORKDIR
+SCRIPT=$XH_TOP/tools/hotplug/block-handover
+failures=0
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
+skip() { echo "SKIP $1: $2"; }
+trap 'xh_cleanup' EXIT
+
+xh_setup
+xh_vdi vdi1
+cat >"$T/block-handover.conf" <<CONF
+tool = $XH_TOOL
+vdi-dir = $T/vdi.d
+daemon-config = $T/daemon.conf
+remove-timeout = 5
+CONF
+export XH_BLOCK_HANDOVER_CONF=$T/block-handover.conf
+
+hotplug() {	# hotplug add|remove DOMID DEVID
+	XENBUS_PATH=backend/vbd/$2/$3 "$SCRIPT" "$1" >>"$T/hotplug.log" 2>&1
+}
+be() { xenstore-read "$BE/$1/$2/$3" 2>/dev/null; }
+new_disk() {	# new_disk DOMID DEVID TARGET
+	xenstore-rm "$BE/$1" 2>/dev/null
+	xenstore-write "$BE/$1/$2/params" "$3" "$BE/$1/$2/mode" w \
+		"$BE/$1/$2/frontend-id" "$1" "$BE/$1/$2/state" 2
+}
+expect_error() {	# expect_error NAME DOMID DEVID PATTERN
+	local status err
+	status=$(be "$2" "$3" hotplug-status)
+	err=$(be "$2" "$3" hotplug-error)
+	if [ "$status" != error ]; then
+		fail "$1" "hotplug-status '$status'"
+	elif [[ $err != *$4* ]]; then
+		fail "$1" "hotplug-error '$err' lacks '$4'"
+	elif xenstore-exists "$BE/$2/$3/physical-device"; then
+		fail "$1" "physical-device written on failure"
+	else
+		pass "$1"
+	fi
+}
+
+# Contract: hostile or wrong targets never reach the storage.
+for target in "../../etc/passwd" "/dev/sda" "vdi1;reboot" '$(id)' ""; do
+	new_disk 3 51712 "$target"
+	hotplug add 3 51712
+	expect_error "contract-target-$(printf '%s' "$target" | tr -c 'a-z0-9' _)" \
+		3 51712 "not a VDI name"
+done
+new_disk 3 51712 nosuch
+hotplug add 3 51712
+expect_error contract-unknown-vdi 3 51712 "has no definition"
+
+if XENBUS_PATH=backend/vbd/3/../0 "$SCRIPT" add >/dev/null 2>&1; then
+	fail contract-xenbus-path "accepted a path with .."
+else
+	pass contract-xenbus-path
+fi
+if "$SCRIPT" add >/dev/null 2>&1 || "$SCRIPT" >/dev/null 2>&1; then
+	fail contract-usage "ran without XENBUS_PATH/command"
+else
+	pass contract-usage
+fi
+
+# Already added (libxl may call add twice): no change, success.
+new_disk 3 51712 vdi1
+xenstore-write "$BE/3/51712/physical-device" "fd:0"
+if hotplug add 3 51712 && [ "$(be 3 51712 physical-device)" = fd:0 ] &&
+   ! xenstore-exists "$BE/3/51712/hotplug-status"; then
+	pass contract-add-twice
+else
+	fail contract-add-twice "second add changed the disk"
+fi
+
+# Without device-mapper the add fails cleanly and detaches its loop device.
+# /proc/misc, not dmsetup: dmsetup creates /dev/mapper/control on the host.
+dm_usable() { grep -qw device-mapper /proc/misc; }
+if ! dm_usable; then
+	sed 's/^backend = none/backend = dm/' "$T/vdi.d/vdi1.conf" >"$T/vdi.d/vdidm.conf"
+	new_disk 3 51712 vdidm
+	hotplug add 3 51712
+	expect_error contract-no-dm 3 51712 "device-mapper is not available"
+	new_disk 3 51712 vdi1
+	hotplug add 3 51712
+	expect_error contract-dm-only 3 51712 "serves dm only"
+	if losetup -j "$T/vdi1.img" | grep -q .; then
+		fail contract-no-loop-leak "loop device left on the image"
+		losetup -j "$T/vdi1.img" | cut -d: -f1 | xargs -r -n1 losetup -d
+	else
+		pass contract-no-loop-leak
+	fi
+fi
+
+# remove: through the daemon.
+xh_start
+xh_attach 4 768 vdi1 running
+xh_expect_state 10 vdi1 4 768 active
+if hotplug remove 4 768 && att_is vdi1 4 768 released &&
+   [ "$(lease_field vdi1 state)" = free ]; then
+	pass remove-deactivates-through-daemon
+else
+	fail remove-deactivates-through-daemon \
+		"state $(att_state vdi1 4 768), lease $(lease_field vdi1 state)"
+fi
+# A disk the daemon says is already released: remove succeeds at once.
+if hotplug remove 4 768; then
+	pass remove-already-released
+else
+	fail remove-already-released "$(tail -n 2 "$T/hotplug.log")"
+fi
+xh_destroy 4
+
+# Daemon down: remove runs tapdisk-activate deactivate itself.
+xh_attach 6 768 vdi1 running
+xh_expect_state 10 vdi1 6 768 active
+xh_stop
+sed -i 's/^remove-timeout = 5/remove-timeout = 1/' "$T/block-handover.conf"
+xenstore-rm /vdi-handover
+if hotplug remove 6 768 && [ "$(lease_field vdi1 state)" = free ]; then
+	pass remove-without-daemon
+else
+	fail remove-without-daemon "lease $(lease_field vdi1 state): $(tail -n 3 "$T/hotplug.log")"
+fi
+xh_destroy 6
+
+if ! dm_usable; then
+	skip dm-suspended-until-activation "no device-mapper in this kernel (run it in the Xen-under-QEMU dom0)"
+	exit $((failures > 0))
+fi
+
+# dm: the full path. The image must never be read before activation.
+xh_start
+new_disk 7 51712 vdi1
+hotplug add 7 51712
+dm=$(be 7 51712 xh-dm)
+if [ "$(be 7 51712 hotplug-status)" = connected ] &&
+   dmsetup info "$dm" | grep -q SUSPENDED &&
+   dmsetup table "$dm" | grep -q " error" &&
+   dmsetup table --inactive "$dm" | grep -q " linear "; then
+	pass dm-suspended-until-activation
+else
+	fail dm-suspended-until-activation "$(dmsetup info "$dm" 2>&1 | tr '\n' ' ')"
+fi
+xenstore-write "$DOMS/7" running
+xh_expect_state 15 vdi1 7 51712 active
+if dmsetup info "$dm" | grep -q ACTIVE && dmsetup table "$dm" | grep -q " linear "; then
+	pass dm-live-after-activation
+else
+	fail dm-live-after-activation "$(dmsetup table "$dm" 2>&1)"
+fi
+if hotplug remove 7 51712 && ! dmsetup info "$dm" >/dev/null 2>&1; then
+	pass dm-removed
+else
+	fail dm-removed "$(tail -n 3 "$T/hotplug.log")"
+fi
+xh_destroy 7
+xh_stop
+exit $((failures > 0))
