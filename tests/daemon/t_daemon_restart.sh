@@ -16,7 +16,7 @@
 xh_enter "$0" "$@"
 xh_have_handover || xh_skip "needs tapdisk-activate activate/deactivate/reactivate"
 
-xh_setup "drain-wait = 30"
+xh_setup "drain-wait = 30" "drain-quiet-ms = 2000"
 xh_vdi vdi1 8
 st=$T/stats/vbd-5-51712/statistics
 mkdir -p "$st"
@@ -28,7 +28,7 @@ xh_expect_state 10 vdi1 5 51712 active
 v1=$(lease_field vdi1 version)
 
 # a. busy backend while suspended, daemon killed while draining
-( for i in $(seq 1 60); do echo "$i" >"$st/wr_req"; sleep 0.1; done ) &
+( for i in $(seq 1 120); do echo "$i" >"$st/wr_req"; sleep 0.05; done ) &
 busy=$!
 xh_domain 5 suspended
 xh_expect_state 5 vdi1 5 51712 draining

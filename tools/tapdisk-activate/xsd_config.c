@@ -17,6 +17,7 @@ void xsd_config_defaults(struct xsd_config *cfg)
 	cfg->activate_wait_s = 120;
 	cfg->deactivate_timeout_s = 30;
 	cfg->drain_wait_s = 30;
+	cfg->drain_quiet_ms = 600;
 	cfg->renew_interval_s = 10;
 	cfg->retry_s = 5;
 	cfg->events_per_s = 20;
@@ -145,6 +146,8 @@ static int daemon_kv(void *ctx, const char *k, const char *v, char *err,
 			       errlen);
 	if (!strcmp(k, "drain-wait"))
 		return set_u32(v, 0, 600, &c->drain_wait_s, err, errlen);
+	if (!strcmp(k, "drain-quiet-ms"))
+		return set_u32(v, 200, 60000, &c->drain_quiet_ms, err, errlen);
 	if (!strcmp(k, "renew-interval"))
 		return set_u32(v, 1, 3600, &c->renew_interval_s, err, errlen);
 	if (!strcmp(k, "retry"))

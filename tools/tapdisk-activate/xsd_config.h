@@ -33,6 +33,7 @@ struct xsd_config {
 	uint32_t activate_wait_s;	/* activate --wait */
 	uint32_t deactivate_timeout_s;	/* deactivate --timeout */
 	uint32_t drain_wait_s;		/* frontend drain-state / backend quiesce */
+	uint32_t drain_quiet_ms;	/* backend counters still this long */
 	uint32_t renew_interval_s;	/* for leases that never expire */
 	uint32_t retry_s;		/* first retry after a failed step */
 	uint32_t events_per_s;		/* guest-triggered events, per domain */

@@ -17,10 +17,8 @@
 
 /* Grace beyond the command's own bound before the daemon kills it. */
 #define XSD_JOB_GRACE_MS	60000u
-/* Backend quiesce: blkback counters sampled this often ... */
+/* Backend quiesce: blkback counters sampled this often. */
 #define XSD_DRAIN_SAMPLE_MS	200u
-/* ... and unchanged this many times in a row. */
-#define XSD_DRAIN_QUIET		3u
 #define XSD_RETRY_MAX_S		60u
 /* deactivate's "this host holds no lease" (XH_EXIT_NOT_HOLDER). */
 #define XSD_EXIT_NOT_HOLDER	32
@@ -133,9 +131,12 @@ static bool wants_activation(struct xsd_daemon *d, const struct xsd_att *a,
 	return dom == XSD_DOM_RUNNING || frontend_connecting(d, a);
 }
 
-/* blkback's per-vbd request counters; false when there are none. */
-static bool sample_backend(struct xsd_daemon *d, const struct xsd_att *a,
-			   uint64_t out[5])
+/*
+ * blkback's per-vbd request counters: 1 read, 0 this disk has none (not a
+ * blkback disk), -1 unreadable right now (counts as "still moving").
+ */
+static int sample_backend(struct xsd_daemon *d, const struct xsd_att *a,
+			  uint64_t out[5])
 {
 	static const char *const names[5] = {
 		"rd_req", "wr_req", "f_req", "ds_req", "oo_req",
@@ -151,16 +152,16 @@ static bool sample_backend(struct xsd_daemon *d, const struct xsd_att *a,
 			 d->cfg.backend_stats, a->domid, a->devid, names[i]);
 		f = fopen(p, "re");
 		if (!f)
-			return false;
+			return i == 0 && errno == ENOENT ? 0 : -1;
 		n = fread(v, 1, sizeof(v) - 1, f);
 		fclose(f);
 		v[n] = '\0';
 		while (n && (v[n - 1] == '\n' || v[n - 1] == ' '))
 			v[--n] = '\0';
 		if (xsd_parse_u64(v, n, UINT64_MAX, &out[i], &why))
-			return false;
+			return -1;
 	}
-	return true;
+	return 1;
 }
 
 /*
@@ -218,14 +219,24 @@ static bool drain_done(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	if (now < a->drain_next_ms)
 		return false;
 	a->drain_next_ms = now + XSD_DRAIN_SAMPLE_MS;
-	if (!sample_backend(d, a, s))
+	switch (sample_backend(d, a, s)) {
+	case 0:
 		return true;	/* no blkback counters: deactivate pauses */
-	if (!memcmp(s, a->drain_sample, sizeof(s)))
-		a->drain_stable++;
-	else
+	case 1:
+		if (!memcmp(s, a->drain_sample, sizeof(s)))
+			a->drain_stable++;
+		else
+			a->drain_stable = 0;
+		memcpy(a->drain_sample, s, sizeof(s));
+		break;
+	default:
 		a->drain_stable = 0;
-	memcpy(a->drain_sample, s, sizeof(s));
-	if (a->drain_stable >= (ds == XSD_DRAIN_DRAINED ? 1u : XSD_DRAIN_QUIET))
+		break;
+	}
+	/* Counters unchanged for drain-quiet (one sample if drained). */
+	if (a->drain_stable >= (ds == XSD_DRAIN_DRAINED ? 1u :
+				(d->cfg.drain_quiet_ms + XSD_DRAIN_SAMPLE_MS - 1) /
+				XSD_DRAIN_SAMPLE_MS))
 		return true;
 	if (expired) {
 		xsd_log("warning", "domain %u disk %u: backend still busy "
