@@ -92,6 +92,8 @@ xh_stop() {	# graceful stop, checks the exit status
 	local rc=$?
 	XH_PID=
 	[ $rc -eq 0 ] || xh_fail "daemon exited $rc on SIGTERM"
+	! grep -q "Sanitizer\|runtime error:" "$T/daemon.log" ||
+		xh_fail "sanitizer report in the daemon log"
 }
 
 xh_kill9() {
