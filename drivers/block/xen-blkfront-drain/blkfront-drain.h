@@ -118,6 +118,7 @@ struct xbd_rq {
 	unsigned int parts;	/* ring slots still outstanding */
 	blk_status_t status;
 	bool on_reissue_list;
+	bool counted;		/* scratch mark of xbd_requests_on_ring() */
 	struct scatterlist sg[];
 };
 
@@ -132,7 +133,7 @@ struct xbd_stats {
 
 struct xbd_drain_result {
 	bool drained;
-	unsigned int inflight;
+	unsigned int inflight;	/* requests (not ring slots) still on the ring */
 	u64 usecs;
 	int flush_status;	/* 0, -EOPNOTSUPP, -EIO, or 1 when not attempted */
 };
@@ -207,7 +208,8 @@ irqreturn_t xbd_interrupt(int irq, void *dev_id);
 const char *xbd_rsp_check_name(enum xbd_rsp_check c);
 
 /* drain.c */
-extern unsigned int drain_timeout_ms;
+extern unsigned int xbd_drain_timeout_ms;
+unsigned int xbd_requests_on_ring(struct xbd_info *info);
 void xbd_drain_rings(struct xbd_info *info, unsigned long timeout,
 		     struct xbd_drain_result *res);
 int xbd_suspend(struct xbd_info *info);

@@ -22,14 +22,54 @@
 
 #include "blkfront-drain.h"
 
-unsigned int drain_timeout_ms = 30000;
-module_param(drain_timeout_ms, uint, 0644);
+unsigned int xbd_drain_timeout_ms = 30000;
+module_param_named(drain_timeout_ms, xbd_drain_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(drain_timeout_ms,
 		 "Longest wait for the ring to drain before suspend, in ms (default 30000)");
 
 static bool xbd_drain_done(struct xbd_info *info)
 {
 	return !atomic_read(&info->inflight) || READ_ONCE(info->connected) == XBD_BROKEN;
+}
+
+static void xbd_mark_counted(struct xbd_ring *ring, bool mark, unsigned int *count)
+{
+	unsigned int id;
+
+	for (id = 0; ring->shadow && id < ring->size; id++) {
+		struct xbd_shadow *sh = &ring->shadow[id];
+
+		if (sh->state != XBD_SLOT_INFLIGHT)
+			continue;
+		if (!sh->rq) {
+			*count += mark;
+			continue;
+		}
+		if (xbd_rq_data(sh->rq)->counted != mark) {
+			xbd_rq_data(sh->rq)->counted = mark;
+			*count += mark;
+		}
+	}
+}
+
+/*
+ * Block requests with at least one slot still on the ring (the drain's own
+ * flush counts as one): what a resume would re-issue, plus that flush.
+ */
+unsigned int xbd_requests_on_ring(struct xbd_info *info)
+{
+	unsigned int r, count = 0;
+
+	for (r = 0; info->rings && r < info->nr_rings; r++) {
+		struct xbd_ring *ring = &info->rings[r];
+		unsigned long flags;
+
+		spin_lock_irqsave(&ring->lock, flags);
+		xbd_mark_counted(ring, true, &count);
+		xbd_mark_counted(ring, false, &count);
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	return count;
 }
 
 /*
@@ -66,8 +106,8 @@ void xbd_drain_rings(struct xbd_info *info, unsigned long timeout,
 		}
 		res->flush_status = err;
 	}
-	res->inflight = atomic_read(&info->inflight);
-	res->drained = !res->inflight && READ_ONCE(info->connected) != XBD_BROKEN &&
+	res->inflight = atomic_read(&info->inflight) ? xbd_requests_on_ring(info) : 0;
+	res->drained = !atomic_read(&info->inflight) && READ_ONCE(info->connected) != XBD_BROKEN &&
 		       (res->flush_status == 1 || res->flush_status == 0 ||
 			res->flush_status == -EOPNOTSUPP);
 	res->usecs = ktime_us_delta(ktime_get(), start);
@@ -125,10 +165,10 @@ int xbd_suspend(struct xbd_info *info)
 	xbd_stop_dispatch(info);
 	conn = READ_ONCE(info->connected);
 	if (conn == XBD_CONNECTED) {
-		xbd_drain_rings(info, msecs_to_jiffies(READ_ONCE(drain_timeout_ms)), &res);
+		xbd_drain_rings(info, msecs_to_jiffies(READ_ONCE(xbd_drain_timeout_ms)), &res);
 	} else if (conn == XBD_BROKEN) {
 		res.drained = false;
-		res.inflight = atomic_read(&info->inflight);
+		res.inflight = xbd_requests_on_ring(info);
 	}
 
 	info->stats.drains++;

@@ -970,6 +970,22 @@ static void drain_flush_timeout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, res.flush_status, -ETIMEDOUT);
 }
 
+/* drain-inflight counts requests; a request split over two slots is one. */
+static void drain_counts_requests_not_slots(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	struct xbd_drain_result res;
+
+	KUNIT_ASSERT_EQ(test, sim_submit(sim, sim_rq(sim), BLKIF_OP_WRITE, 0, 20), 0);
+	drain_submit_n(sim, 1);
+	KUNIT_ASSERT_EQ(test, atomic_read(&sim->info.inflight), 3);
+	xbd_drain_rings(&sim->info, msecs_to_jiffies(50), &res);
+	KUNIT_EXPECT_FALSE(test, res.drained);
+	KUNIT_EXPECT_EQ(test, res.inflight, 2U);
+	/* Counting leaves no mark behind. */
+	KUNIT_EXPECT_EQ(test, xbd_requests_on_ring(&sim->info), 2U);
+}
+
 static struct kunit_case drain_cases[] = {
 	KUNIT_CASE(drain_empty_ring),
 	KUNIT_CASE(drain_waits_for_slow_backend),
@@ -981,6 +997,7 @@ static struct kunit_case drain_cases[] = {
 	KUNIT_CASE(drain_flush_unsupported_is_drained),
 	KUNIT_CASE(drain_flush_error_not_drained),
 	KUNIT_CASE(drain_flush_timeout),
+	KUNIT_CASE(drain_counts_requests_not_slots),
 	{}
 };
 

@@ -357,7 +357,7 @@ static int __init xbd_init(void)
 		return err;
 	}
 	pr_info(XBD_NAME ": PV block frontend with drain-before-handover, drain_timeout_ms=%u\n",
-		drain_timeout_ms);
+		xbd_drain_timeout_ms);
 	return 0;
 }
 
