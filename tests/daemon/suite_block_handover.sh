@@ -137,6 +137,26 @@ else
 fi
 xh_destroy 4
 
+# xl save: the daemon is draining the suspended disk when remove comes;
+# "busy" answers are asked again until the deactivation is done.
+st=$T/stats/vbd-5-768/statistics
+mkdir -p "$st"
+for f in rd_req wr_req f_req ds_req oo_req; do echo 0 >"$st/$f"; done
+xh_attach 5 768 vdi1 running
+xh_expect_state 10 vdi1 5 768 active
+( for i in $(seq 1 30); do echo "$i" >"$st/wr_req"; sleep 0.05; done ) &
+busy=$!
+xh_domain 5 suspended
+xh_expect_state 5 vdi1 5 768 draining
+if hotplug remove 5 768 && [ "$(lease_field vdi1 state)" = free ] &&
+   grep -q "request .* error 42" "$T/daemon.log"; then
+	pass remove-waits-for-busy-daemon
+else
+	fail remove-waits-for-busy-daemon "lease $(lease_field vdi1 state): $(tail -n 2 "$T/hotplug.log")"
+fi
+wait $busy
+xh_destroy 5
+
 # Daemon down: remove runs tapdisk-activate deactivate itself.
 xh_attach 6 768 vdi1 running
 xh_expect_state 10 vdi1 6 768 active

@@ -525,7 +525,8 @@ void xsd_machine_step(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	enum xsd_dom_state dom;
 	bool gone;
 
-	if (a->job)
+	/* Stopping: running steps finish, nothing new starts. */
+	if (a->job || d->stop_signal)
 		return;
 	dom = a->manual ? XSD_DOM_RUNNING : d->hyp.state(&d->hyp, a->domid);
 	if (dom == XSD_DOM_UNKNOWN)
