@@ -66,6 +66,9 @@ static void fe_watch(struct xsd_daemon *d, struct xsd_att *a, bool on)
 
 static void drop_att(struct xsd_daemon *d, struct xsd_att *a)
 {
+	char vdi[XSD_VDI_NAME_MAX + 1];
+
+	snprintf(vdi, sizeof(vdi), "%s", a->vdi.name);
 	xsd_log("info", "VDI %s domain %u disk %u: forgotten (%s)",
 		a->vdi.name, a->domid, a->devid, xsd_att_state_name(a->state));
 	fe_watch(d, a, false);
@@ -74,6 +77,15 @@ static void drop_att(struct xsd_daemon *d, struct xsd_att *a)
 		xsd_job_abort(a->job);
 	free(a->job);
 	memset(a, 0, sizeof(*a));
+	/* The VDI's summary keys follow a disk that is still here. */
+	for (unsigned int i = 0; i < XSD_MAX_ATTACH; i++) {
+		struct xsd_att *o = &d->att[i];
+
+		if (o->used && !strcmp(o->vdi.name, vdi)) {
+			xsd_store_att(d, o);
+			break;
+		}
+	}
 }
 
 /*

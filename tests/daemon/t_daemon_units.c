@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Pieces of tapdisk-activated that need no xenstore: the per-domain rate
+ * limiter, the configuration parsers (strict: unknown keys and bad values
+ * are errors), the reading of tapdisk-activate's JSON report, and the
+ * child-job runner (output capture, exit code, kill on deadline).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handover_clock.h"
+#include "t_helpers.h"
+#include "xsd_config.h"
+#include "xsd_job.h"
+#include "xsd_rate.h"
+
+static void test_rate(void)
+{
+	struct xsd_rate_table t;
+	unsigned int allowed = 0, cursor = 0;
+	uint32_t domid = 0;
+	uint64_t n;
+
+	xsd_rate_init(&t, 10, 5);
+	for (int i = 0; i < 100; i++)
+		allowed += xsd_rate_allow(&t, 7, 1000);
+	T_ASSERT(allowed == 5, "burst of 5 allowed %u", allowed);
+	/* Another domain has its own bucket. */
+	T_ASSERT(xsd_rate_allow(&t, 8, 1000), "domain 8 starved by 7");
+	/* 10/s: after 300 ms three more. */
+	allowed = 0;
+	for (int i = 0; i < 100; i++)
+		allowed += xsd_rate_allow(&t, 7, 1300);
+	T_ASSERT(allowed == 3, "refill gave %u, want 3", allowed);
+	n = xsd_rate_report(&t, 1300, &cursor, &domid);
+	T_ASSERT(n == 192 && domid == 7, "report %lu for %u",
+		 (unsigned long)n, domid);
+	cursor = 0;
+	T_ASSERT(!xsd_rate_report(&t, 1400, &cursor, &domid),
+		 "reported twice within 10 s");
+	/* More noisy domains than slots: still bounded, still answering. */
+	for (uint32_t d = 1; d < 3 * XSD_RATE_SLOTS; d++)
+		xsd_rate_allow(&t, d, 2000);
+	T_ASSERT(xsd_rate_allow(&t, 99999, 2000), "new domain refused");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	T_ASSERT(f && fputs(text, f) >= 0 && !fclose(f), "write %s", path);
+}
+
+static void test_config(void)
+{
+	struct xsd_config c;
+	struct xsd_vdi_conf v;
+	char err[512], buf[200];
+	char *p = t_path("d.conf");
+
+	xsd_config_defaults(&c);
+	T_ASSERT(!xsd_config_load(&c, t_path("missing.conf"), false, err,
+				  sizeof(err)), "optional missing file");
+	T_ASSERT(xsd_config_load(&c, t_path("missing.conf"), true, err,
+				 sizeof(err)), "required missing file");
+
+	write_file(p, "# comment\n host-id = 12 \nactivate-on = attach\n"
+		   "drain-quiet-ms = 1500\n");
+	T_ASSERT(!xsd_config_load(&c, p, true, err, sizeof(err)), "%s", err);
+	T_ASSERT(c.host_id == 12 && c.activate_on == XSD_ACTIVATE_ON_ATTACH &&
+		 c.drain_quiet_ms == 1500, "values");
+
+	write_file(p, "host-id = 2001\n");
+	T_ASSERT(xsd_config_load(&c, p, true, err, sizeof(err)) &&
+		 strstr(err, ":1:"), "host-id range: %s", err);
+	write_file(p, "host-id = 1\nhostid = 2\n");
+	T_ASSERT(xsd_config_load(&c, p, true, err, sizeof(err)) &&
+		 strstr(err, "unknown key"), "typo accepted: %s", err);
+	write_file(p, "tool = relative/path\n");
+	T_ASSERT(xsd_config_load(&c, p, true, err, sizeof(err)), "relative");
+	write_file(p, "activate-wait = 5s\n");
+	T_ASSERT(xsd_config_load(&c, p, true, err, sizeof(err)), "5s");
+
+	snprintf(c.vdi_dir, sizeof(c.vdi_dir), "%s", t_tmpdir());
+	write_file(t_path("v1.conf"), "image = /dev/sdx\nformat = raw\n"
+		   "lease = /l/v1.lease:1048576\n");
+	T_ASSERT(!xsd_vdi_conf_load(&c, "v1", &v, err, sizeof(err)), "%s", err);
+	T_ASSERT(v.raw && v.backend == XSD_BACKEND_DM &&
+		 !strcmp(v.lease, "/l/v1.lease:1048576"), "vdi values");
+	T_ASSERT(!xsd_backend_spec(&v, 5, 51712, buf, sizeof(buf)) &&
+		 !strcmp(buf, "dm:xh-v1-5-51712"), "spec %s", buf);
+	T_ASSERT(!xsd_backend_spec(&v, 0, 0, buf, sizeof(buf)) &&
+		 !strcmp(buf, "none"), "disk-less spec %s", buf);
+	write_file(t_path("v2.conf"), "format = raw\n");
+	T_ASSERT(xsd_vdi_conf_load(&c, "v2", &v, err, sizeof(err)) &&
+		 strstr(err, "no image"), "missing image: %s", err);
+	write_file(t_path("v3.conf"), "image = /x\nbackend = tapdisk\n");
+	T_ASSERT(xsd_vdi_conf_load(&c, "v3", &v, err, sizeof(err)), "tapdisk");
+}
+
+static void test_json(void)
+{
+	static const char report[] =
+		"{\"command\":\"deactivate\",\"ok\":false,\"exit_code\":21,"
+		"\"error\":{\"step\":\"pause\",\"message\":\"backend did not "
+		"pause in 5000 ms \\\"dm\\\"\"},\"lease\":{\"held_by_this_host\""
+		":true,\"released_version\": 17}}";
+	char s[64];
+	uint64_t v;
+
+	T_ASSERT(!xsd_json_u64(report, "released_version", &v) && v == 17,
+		 "released_version");
+	T_ASSERT(xsd_json_u64(report, "acquired_version", &v), "absent key");
+	T_ASSERT(xsd_json_u64(report, "ok", &v), "bool as number");
+	T_ASSERT(!xsd_json_string(report, "message", s, sizeof(s)) &&
+		 !strcmp(s, "backend did not pause in 5000 ms \"dm\""),
+		 "message '%s'", s);
+	T_ASSERT(!xsd_json_string(report, "step", s, 3) && !strcmp(s, "pa"),
+		 "truncation '%s'", s);
+	T_ASSERT(xsd_json_u64("{\"version\":99999999999999999999}",
+			      "version", &v), "overflow accepted");
+}
+
+static void run_job(char *const argv[], uint64_t timeout_ms,
+		    struct xsd_job *j)
+{
+	char err[256];
+	uint64_t start = handover_now_ms();
+
+	T_ASSERT(!xsd_job_start(j, argv, start, timeout_ms, err, sizeof(err)),
+		 "%s", err);
+	while (!xsd_job_step(j, handover_now_ms())) {
+		struct pollfd pfd[3];
+		int n = xsd_job_pollfds(j, pfd);
+
+		poll(pfd, (nfds_t)n, 50);
+		T_ASSERT(handover_now_ms() - start < 10000, "job never ended");
+	}
+}
+
+static void test_jobs(void)
+{
+	char *ok[] = { "/bin/sh", "-c",
+		"echo '{\"acquired_version\":5}'; echo 'step one' >&2;"
+		" echo 'last line' >&2; exit 3", NULL };
+	char *slow[] = { "/bin/sh", "-c", "exec sleep 30", NULL };
+	char *big[] = { "/bin/sh", "-c",
+		"head -c 100000 /dev/zero | tr '\\0' x; echo oops >&2", NULL };
+	char *missing[] = { "/nonexistent/tool", NULL };
+	struct xsd_job j;
+	char msg[128];
+	uint64_t v, t0;
+
+	run_job(ok, 5000, &j);
+	T_ASSERT(j.exit_code == 3 && !j.timed_out, "exit %d", j.exit_code);
+	T_ASSERT(!xsd_json_u64(j.out, "acquired_version", &v) && v == 5,
+		 "stdout: %s", j.out);
+	T_ASSERT(!strcmp(xsd_job_message(&j, msg, sizeof(msg)), "last line"),
+		 "message '%s'", msg);
+
+	t0 = handover_now_ms();
+	run_job(slow, 300, &j);
+	T_ASSERT(j.timed_out && j.exit_code == 128 + 9, "not killed: %d",
+		 j.exit_code);
+	T_ASSERT(handover_now_ms() - t0 < 3000, "kill took too long");
+
+	run_job(big, 5000, &j);
+	T_ASSERT(j.exit_code == 0 && j.out_len == XSD_JOB_OUT_MAX - 1,
+		 "stdout bound: %zu", j.out_len);
+	T_ASSERT(!strcmp(xsd_job_message(&j, msg, sizeof(msg)), "oops"),
+		 "message after big output '%s'", msg);
+
+	run_job(missing, 5000, &j);
+	T_ASSERT(j.exit_code == 127 && strstr(j.err, "cannot execute"),
+		 "exec failure: %d %s", j.exit_code, j.err);
+}
+
+int main(void)
+{
+	test_rate();
+	test_config();
+	test_json();
+	test_jobs();
+	return T_EXIT_PASS;
+}
