@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,6 +100,41 @@ static inline const char *ht_report(const struct peer *p, const char *key)
 	return val;
 }
 
+/* Peers still running; killed at exit even when an assertion fails. */
+#define HT_MAX_PEERS 16
+static pid_t ht_live_peers[HT_MAX_PEERS];
+
+static inline void ht_kill_live_peers(void)
+{
+	for (int i = 0; i < HT_MAX_PEERS; i++) {
+		if (ht_live_peers[i] > 0) {
+			kill(ht_live_peers[i], SIGKILL);
+			waitpid(ht_live_peers[i], NULL, 0);
+			ht_live_peers[i] = 0;
+		}
+	}
+}
+
+static inline void ht_track_peer(pid_t pid, bool add)
+{
+	static bool registered;
+
+	if (!registered) {
+		atexit(ht_kill_live_peers);
+		registered = true;
+	}
+	for (int i = 0; i < HT_MAX_PEERS; i++) {
+		if (add && ht_live_peers[i] <= 0) {
+			ht_live_peers[i] = pid;
+			return;
+		}
+		if (!add && ht_live_peers[i] == pid) {
+			ht_live_peers[i] = 0;
+			return;
+		}
+	}
+}
+
 /*
  * Starts the peer for @image ("vhd:/path") with extra options @fmt
  * (space-separated, no quoting) and waits for its report to appear.
@@ -126,6 +162,8 @@ static inline void ht_peer_start(struct peer *p, const char *ctldir,
 	p->pid = fork();
 	T_ASSERT(p->pid >= 0, "fork");
 	if (p->pid == 0) {
+		/* Never outlive the test, whatever happens to it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* Wait until the parent knows our pid (it names the socket). */
 		close(fds[1]);
 		if (read(fds[0], &go, 1) != 1)
@@ -149,6 +187,7 @@ static inline void ht_peer_start(struct peer *p, const char *ctldir,
 		_exit(127);
 	}
 	close(fds[0]);
+	ht_track_peer(p->pid, true);
 	snprintf(p->sock, sizeof(p->sock), "%s/ctl%d", ctldir, (int)p->pid);
 	snprintf(p->report, sizeof(p->report), "%s/peer%d.report", ctldir,
 		 (int)p->pid);
@@ -173,6 +212,7 @@ static inline int ht_peer_stop(struct peer *p)
 		return -1;
 	kill(p->pid, SIGTERM);
 	waitpid(p->pid, &status, 0);
+	ht_track_peer(p->pid, false);
 	p->pid = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

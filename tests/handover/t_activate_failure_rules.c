@@ -67,6 +67,7 @@ int main(void)
 			  ">/dev/null", ctl) == 0, "names the rule");
 	assert_paused_and_free(&b, vdi);
 	corrupt_header(vdi, true);
+	ht_peer_stop(&b);
 
 	ht_peer_start(&b, ctl, params, "--fault die-on-resume");
 	rc = ht_cli(ctl, "activate %s --host-id 2 --backend tapdisk:%d:0",

@@ -35,7 +35,7 @@ int main(void)
 	st.total_us = 12345;
 	handover_state_add_step(&st, "pause", 100);
 	handover_state_add_step(&st, "release", 200);
-	T_ASSERT(handover_state_save(rec, &st, err, sizeof(err)) == 0, "%s",
+	T_ASSERT(handover_state_save(rec, &st, true, err, sizeof(err)) == 0, "%s",
 		 err);
 	snprintf(path, sizeof(path), "%s.tmp", rec);
 	T_ASSERT(access(path, F_OK) != 0, "temporary removed by rename");
@@ -50,7 +50,7 @@ int main(void)
 
 	/* A record that cannot be written leaves the old one in place. */
 	snprintf(st.vdi, sizeof(st.vdi), "bad\nvdi=/etc/passwd");
-	T_ASSERT(handover_state_save(rec, &st, err, sizeof(err)) == -EINVAL,
+	T_ASSERT(handover_state_save(rec, &st, true, err, sizeof(err)) == -EINVAL,
 		 "newline refused");
 	T_ASSERT(handover_state_load(rec, &back, err, sizeof(err)) == 0 &&
 		 back.released_version == 42, "old record intact");

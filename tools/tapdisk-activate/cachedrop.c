@@ -50,7 +50,7 @@ int64_t cachedrop_resident_pages(const char *path)
 int cachedrop_path(const char *path, struct cachedrop_result *res,
 		   char *err, size_t errlen)
 {
-	struct cachedrop_result r = { .resident_pages = -1 };
+	struct cachedrop_result r = { 0 };
 	struct stat st;
 	int fd, ret = 0;
 
@@ -93,8 +93,6 @@ int cachedrop_path(const char *path, struct cachedrop_result *res,
 			 path);
 	}
 	close(fd);
-	if (!ret && !r.is_blockdev)
-		r.resident_pages = cachedrop_resident_pages(path);
 	if (res)
 		*res = r;
 	return ret;

@@ -20,15 +20,16 @@
 struct cachedrop_result {
 	bool is_blockdev;
 	uint64_t size;
-	/* Pages still resident after the drop (files only; -1: unknown). */
-	int64_t resident_pages;
 };
 
 /* 0 or -errno with a message in @err. */
 int cachedrop_path(const char *path, struct cachedrop_result *res,
 		   char *err, size_t errlen);
 
-/* Counts resident pages of a file with mincore (tests, status). */
+/*
+ * Counts resident pages of a file with mincore (tests). Costs a byte per
+ * page of the file's size, sparse or not: not for 2 TiB images.
+ */
 int64_t cachedrop_resident_pages(const char *path);
 
 #endif /* TAPDISK_ACTIVATE_CACHEDROP_H */

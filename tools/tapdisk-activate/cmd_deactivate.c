@@ -6,7 +6,7 @@
 
 static const char usage[] =
 "usage: tapdisk-activate deactivate VDI --host-id N [--backend SPEC]\n"
-"           [--timeout S] [--lease PATH[:OFFSET]] [--state FILE]\n"
+"           [--timeout S] [--successor N] [--lease PATH[:OFFSET]] [--state FILE]\n"
 "           [--format vhd|raw] [--unsafe] [--read-only] [--shareable] [--json]\n"
 "\n"
 "Source side of a handover: pause the backend (its in-flight I/O completes\n"
@@ -18,6 +18,8 @@ static const char usage[] =
 "  --host-id N       this host's lease id (1..2000), required\n"
 "  --backend SPEC    tapdisk:PID:MINOR[,type=T][,no-o-direct] | dm:NAME | none\n"
 "  --timeout S       bound on the backend pause (seconds, default 30)\n"
+"  --successor N     host id of the destination: its acquire takes the\n"
+"                    lease's fast path (one slot-area read less)\n"
 "  --lease SPEC      lease area (default VDI.lease)\n"
 "  --state FILE      handover record (default LEASE.host<N>.state)\n"
 "  --format raw      the VDI has no VHD metadata (phy:/dm raw volumes)\n"
@@ -34,7 +36,7 @@ int cmd_deactivate(int argc, char **argv)
 	ret = handover_cli_parse(&c, argc, argv,
 				 HCLI_HOST_ID | HCLI_HOST_ID_REQUIRED |
 				 HCLI_BACKEND | HCLI_TIMEOUT | HCLI_SAFETY |
-				 HCLI_LEASE, usage);
+				 HCLI_LEASE | HCLI_SUCCESSOR, usage);
 	if (ret >= 0)
 		return ret;
 	ret = handover_deactivate(&c.opts, &r);

@@ -191,8 +191,9 @@ static int dio_run(struct dio_dev *dev, struct dio_slot *slots,
 	unsigned int submitted = 0, reaped = 0, i;
 	int ret;
 
-	if (n == 1) {
-		dio_run_one(dev, &slots[0].cb, res);
+	if (n == 1 || dev->sync_only) {
+		for (i = 0; i < n; i++)
+			dio_run_one(dev, &slots[i].cb, &res[i]);
 		return 0;
 	}
 	if (!dev->ctx) {

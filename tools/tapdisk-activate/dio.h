@@ -40,6 +40,12 @@ struct dio_dev {
 	/* Size in bytes when opened or last dio_refresh_size(). */
 	uint64_t size;
 	io_context_t ctx;
+	/*
+	 * Set after dio_open() to issue batches as sequential O_DIRECT
+	 * preads/pwrites instead of libaio: for one-shot commands whose few
+	 * batches cost less than the aio context teardown (see dio_open()).
+	 */
+	bool sync_only;
 	char path[4096];
 };
 

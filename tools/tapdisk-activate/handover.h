@@ -48,6 +48,7 @@ struct handover_opts {
 	bool read_only;
 	bool shareable;
 	bool raw;			/* --format raw: no VHD metadata */
+	uint16_t successor_host_id;	/* deactivate: destination (fast path) */
 };
 
 struct handover_result {

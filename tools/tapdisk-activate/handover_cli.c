@@ -18,7 +18,7 @@
 enum {
 	OPT_HOST_ID = 256, OPT_BACKEND, OPT_TIMEOUT, OPT_WAIT, OPT_EXPECT,
 	OPT_FORCE, OPT_UNSAFE, OPT_RO, OPT_SHAREABLE, OPT_LEASE, OPT_STATE,
-	OPT_FORMAT, OPT_JSON, OPT_HELP,
+	OPT_FORMAT, OPT_JSON, OPT_HELP, OPT_SUCCESSOR,
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -81,6 +81,7 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "successor", required_argument, NULL, OPT_SUCCESSOR },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const unsigned int need[] = {
@@ -98,6 +99,7 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 		[OPT_FORMAT - 256] = HCLI_LEASE,
 		[OPT_JSON - 256] = 0,
 		[OPT_HELP - 256] = 0,
+		[OPT_SUCCESSOR - 256] = HCLI_SUCCESSOR,
 	};
 	struct handover_opts *o = &c->opts;
 	const char *cmd = argv[0];
@@ -148,6 +150,13 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 				return usage_error(cmd,
 					"bad --expect-version '%s'", optarg);
 			o->has_expect_version = true;
+			break;
+		case OPT_SUCCESSOR:
+			if (parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v)
+				return usage_error(cmd,
+					"--successor must be 1..2000, not '%s'",
+					optarg);
+			o->successor_host_id = (uint16_t)v;
 			break;
 		case OPT_FORCE: o->force = true; break;
 		case OPT_UNSAFE: o->allow_unsafe = true; break;

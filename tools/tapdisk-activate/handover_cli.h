@@ -21,6 +21,7 @@
 #define HCLI_FORCE		0x040u
 #define HCLI_SAFETY		0x080u	/* --unsafe --read-only --shareable */
 #define HCLI_LEASE		0x100u	/* --lease --state --format */
+#define HCLI_SUCCESSOR		0x200u
 
 struct handover_cli {
 	struct handover_opts opts;

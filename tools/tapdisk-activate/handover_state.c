@@ -192,7 +192,7 @@ static bool has_newline(const char *s)
 }
 
 int handover_state_save(const char *path, const struct handover_state *st,
-			char *err, size_t errlen)
+			bool durable, char *err, size_t errlen)
 {
 	char tmp[HANDOVER_STATE_PATH_MAX + 16];
 	FILE *f;
@@ -235,13 +235,13 @@ int handover_state_save(const char *path, const struct handover_state *st,
 	for (unsigned int i = 0; i < st->nr_steps; i++)
 		fprintf(f, "step.%s=%" PRIu64 "\n", st->steps[i].name,
 			st->steps[i].us);
-	if (fflush(f) || fsync(fd) < 0)
+	if (fflush(f) || (durable && fsync(fd) < 0))
 		ret = -errno;
 	if (fclose(f) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path) < 0)
 		ret = -errno;
-	if (!ret)
+	if (!ret && durable)
 		ret = fsync_dir_of(path);
 	if (ret) {
 		snprintf(err, errlen, "cannot save handover record %s: %s",

@@ -59,9 +59,14 @@ int handover_state_default_path(const char *lease_path, const char *vdi,
 int handover_state_load(const char *path, struct handover_state *st,
 			char *err, size_t errlen);
 
-/* Durable replace (see above); 0 or -errno with @err. */
+/*
+ * Atomic replace (see above); 0 or -errno with @err. With @durable the
+ * data and the rename are fsynced before returning (the deactivate record
+ * that reactivate relies on); without, a crash may lose the new record but
+ * never tears it (activate's record only carries timings).
+ */
 int handover_state_save(const char *path, const struct handover_state *st,
-			char *err, size_t errlen);
+			bool durable, char *err, size_t errlen);
 
 void handover_state_add_step(struct handover_state *st, const char *name,
 			     uint64_t us);
