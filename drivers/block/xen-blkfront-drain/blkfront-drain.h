@@ -12,6 +12,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/completion.h>
 #include <linux/interrupt.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -37,6 +38,7 @@
  * xenbus protocol states (values fixed by xen/interface/io/xenbus.h), named
  * here so the driver reads the same everywhere.
  */
+#define XBD_XS_UNKNOWN		0
 #define XBD_XS_INITIALISING	1
 #define XBD_XS_INITWAIT		2
 #define XBD_XS_INITIALISED	3
@@ -179,6 +181,9 @@ struct xbd_info {
 	struct list_head reissue;	/* requests to re-issue after reconnect */
 	struct xbd_stats stats;
 	struct device *pmdev;
+	struct xenbus_watch close_watch;	/* backend state while unbinding */
+	struct completion backend_closed;
+	int close_wait_state;		/* backend state xbd_hand_back() waits for */
 };
 
 static inline struct xbd_rq *xbd_rq_data(struct request *rq)

@@ -252,6 +252,61 @@ static void xbd_fail_reissue_list(struct xbd_info *info)
 	}
 }
 
+static void xbd_close_watch(struct xenbus_watch *watch, const char *path, const char *token)
+{
+	struct xbd_info *info = container_of(watch, struct xbd_info, close_watch);
+	enum xenbus_state be = xenbus_read_driver_state(info->xbdev->otherend);
+
+	if (be == xbd_xs(READ_ONCE(info->close_wait_state)) || be == xbd_xs(XBD_XS_UNKNOWN))
+		complete(&info->backend_closed);
+}
+
+static bool xbd_wait_backend(struct xbd_info *info, int state)
+{
+	reinit_completion(&info->backend_closed);
+	WRITE_ONCE(info->close_wait_state, state);
+	if (xenbus_read_driver_state(info->xbdev->otherend) == xbd_xs(state))
+		return true;
+	return wait_for_completion_timeout(&info->backend_closed, 5 * HZ) &&
+	       xenbus_read_driver_state(info->xbdev->otherend) == xbd_xs(state);
+}
+
+/*
+ * Unbinding (rmmod, sysfs unbind) while the backend is connected: close the
+ * connection properly, so the backend unmaps our ring and pages, then offer
+ * the device again (Initialising, backend InitWait) so that any frontend
+ * driver, this one or xen-blkfront, can be bound next.
+ */
+static void xbd_hand_back(struct xbd_info *info)
+{
+	struct xenbus_device *dev = info->xbdev;
+
+	if (dev->state != xbd_xs(XBD_XS_INITIALISED) && dev->state != xbd_xs(XBD_XS_CONNECTED))
+		return;
+	/* Our directory is gone: the toolstack is removing the device. */
+	if (!xenbus_exists(XBT_NIL, dev->nodename, ""))
+		return;
+	if (xenbus_read_driver_state(dev->otherend) == xbd_xs(XBD_XS_UNKNOWN))
+		return;
+	init_completion(&info->backend_closed);
+	info->close_wait_state = XBD_XS_CLOSED;
+	if (xenbus_watch_pathfmt(dev, &info->close_watch, NULL, xbd_close_watch,
+				 "%s/state", dev->otherend))
+		return;
+	xenbus_switch_state(dev, xbd_xs(XBD_XS_CLOSING));
+	xenbus_switch_state(dev, xbd_xs(XBD_XS_CLOSED));
+	if (xbd_wait_backend(info, XBD_XS_CLOSED)) {
+		xenbus_switch_state(dev, xbd_xs(XBD_XS_INITIALISING));
+		if (!xbd_wait_backend(info, XBD_XS_INITWAIT))
+			dev_warn(&dev->dev, "backend did not offer a reconnection\n");
+	} else {
+		dev_warn(&dev->dev, "backend did not close; the device cannot be rebound\n");
+	}
+	unregister_xenbus_watch(&info->close_watch);
+	kfree(info->close_watch.node);
+	info->close_watch.node = NULL;
+}
+
 static void xbd_remove(struct xenbus_device *dev)
 {
 	struct xbd_info *info = dev_get_drvdata(&dev->dev);
@@ -269,6 +324,7 @@ static void xbd_remove(struct xenbus_device *dev)
 		del_gendisk(info->gd);
 	mutex_lock(&info->mutex);
 	WRITE_ONCE(info->connected, XBD_CLOSED);
+	xbd_hand_back(info);
 	xbd_free_rings(info);
 	if (info->gd) {
 		put_disk(info->gd);
@@ -331,6 +387,8 @@ static struct xenbus_driver xbd_driver = {
 	.resume = xbd_xenbus_resume,
 	.otherend_changed = xbd_backend_changed,
 	.is_ready = xbd_is_ready,
+	/* xbd_hand_back() leaves the device ready for the next driver. */
+	.allow_rebind = true,
 };
 
 static int __init xbd_init(void)
