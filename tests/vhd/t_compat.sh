@@ -60,4 +60,17 @@ expect locator_space_in_bytes VALID \
 	set32 loc:2:4 $(( $("$patch" "$tmp/base.vhd" get32 loc:2:4) * 512 )) \
 	fix-header
 expect locator_space_unusable bad_parent_locator set32 loc:2:4 1000 fix-header
+# Errors name the header slot: slot 0 emptied, slot 2's MacX URL broken.
+cp "$tmp/base.vhd" "$tmp/c.vhd"
+macx=$("$patch" "$tmp/c.vhd" get32 loc:2:20)
+"$patch" "$tmp/c.vhd" set32 loc:0:0 0 set32 loc:0:4 0 set32 loc:0:8 0 \
+	set64 loc:0:16 0 fix-header setstr "$macx" "http://"
+got=$("$tool" inspect --json "$tmp/c.vhd" 2>/dev/null |
+      jq -r '.errors[0] | .name + " " + .structure')
+if [ "$got" = "bad_parent_locator locator[2]" ]; then
+	echo "ok locator_error_names_slot: $got"
+else
+	echo "FAIL locator_error_names_slot: $got"
+	fail=1
+fi
 exit $fail

@@ -137,6 +137,7 @@ static void print_json(const struct inspect_opts *o,
 			const struct vhd_locator *l = &vi->locators[i];
 
 			json_object_begin(&j, NULL);
+			json_u64(&j, "slot", l->slot);
 			json_string(&j, "platform", l->platform);
 			json_u64(&j, "code", l->code);
 			json_u64(&j, "data_offset", l->data_offset);

@@ -88,6 +88,7 @@ struct vhd_error {
 };
 
 struct vhd_locator {
+	unsigned int slot;		/* entry in the header, 0..7 */
 	uint32_t code;			/* platform code, e.g. 0x57326B75 */
 	char platform[5];		/* "W2ku", "W2ru", "Mac ", "MacX", ... */
 	uint32_t data_space;		/* as stored (sectors, or bytes) */

@@ -106,7 +106,6 @@ bool vhd_parse_batmap_header(struct vhd_info *vi, struct vhd_span *s)
 	return true;
 }
 
-
 /* ---- whole-table rules ---------------------------------------------------- */
 
 /* Sorts (sector << 32 | index) keys by sector: LSD radix, 2 x 16 bits. */
@@ -204,7 +203,9 @@ static int check_bat(struct vhd_info *vi, uint64_t *end_out)
 			continue;
 		}
 		if (start < mend) {
-			const char *what = vhd_meta_overlap(p, start, block_bytes);
+			const char *what;
+
+			what = vhd_meta_overlap(p, start, block_bytes);
 
 			if (what) {
 				snprintf(exp, sizeof(exp),

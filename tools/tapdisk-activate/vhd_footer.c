@@ -165,7 +165,8 @@ static bool check_footer_fields(struct vhd_info *vi, const uint8_t *f)
 			    "0x00000002 set, no bits above 0x3",
 			    "0x%08" PRIx32, vi->features);
 	vhd_check_time(vi, vhd_be32(f + VHD_FTR_TIMESTAMP), name, "timestamp");
-	if (vhd_tap_creator(vi) && vi->creator_version > VHD_TAP_CURRENT_VERSION)
+	if (vhd_tap_creator(vi) &&
+	    vi->creator_version > VHD_TAP_CURRENT_VERSION)
 		vhd_reportf(vi, VHD_ERR_UNSUPPORTED_VERSION, name,
 			    "creator_version", "<= 0x00010003 for tap",
 			    "0x%08" PRIx32, vi->creator_version);
@@ -204,7 +205,6 @@ static void finish_fixed(struct vhd_info *vi, const uint8_t *f)
 	}
 	vi->data_end = vi->virtual_size;
 }
-
 
 /* ---- footers round -------------------------------------------------------- */
 

@@ -65,6 +65,7 @@ static void check_locator(struct vhd_info *vi, unsigned int i,
 		return;
 	}
 	l = &vi->locators[vi->nr_locators++];
+	l->slot = i;
 	l->code = code;
 	for (int k = 0; k < 4; k++)
 		l->platform[k] = (char)e[VHD_LOC_CODE + k];
@@ -314,7 +315,6 @@ void vhd_parse_header(struct vhd_info *vi, const uint8_t *h)
 	p->stage = VHD_STAGE_TABLES;
 }
 
-
 void vhd_decode_locators(struct vhd_info *vi)
 {
 	struct vhd_parser *p = vi->parser;
@@ -329,7 +329,8 @@ void vhd_decode_locators(struct vhd_info *vi)
 		if (p->loc_span[i] < 0)
 			continue;
 		s = &p->spans[p->loc_span[i]];
-		snprintf(st, sizeof(st), "locator[%u]", i);
+		/* Errors name the header entry, as the checks above do. */
+		snprintf(st, sizeof(st), "locator[%u]", l->slot);
 		if (s->got < s->len) {
 			vhd_report(vi, VHD_ERR_TRUNCATED, st, "data_offset",
 				   "locator data inside the file", "short read");

@@ -176,7 +176,6 @@ static void feed_tables(struct vhd_info *vi)
 	vhd_finalize(vi);
 }
 
-
 /* ---- state machine -------------------------------------------------------- */
 
 int vhd_parser_init(struct vhd_info *vi, uint64_t file_size, bool blockdev,
