@@ -76,6 +76,13 @@ grep -q 'bat_entry_in_metadata: bat.entry\[1\]' "$tmp/err" ||
 expect_rc 3 "$tool" inspect "$tmp/bad.vhd"
 [ -s "$tmp/out" ] && bad "summary printed for an invalid image"
 
+# Not a VHD at all: no format claimed.
+head -c 4096 /dev/zero >"$tmp/zero.img"
+expect_rc 3 "$tool" inspect --json "$tmp/zero.img"
+jq -e '.format == null and .valid == false and
+	.errors[0].name == "bad_cookie"' "$tmp/out" >/dev/null ||
+	bad "zero image JSON: $(cat "$tmp/out")"
+
 # --now: judged from the year 2001 the creation time is in the future.
 expect_rc 3 "$tool" inspect --json --now 1000000000 "$img"
 jq -e '.errors[0].name == "timestamp_in_future"' "$tmp/out" >/dev/null ||

@@ -113,7 +113,8 @@ static void print_json(const struct inspect_opts *o,
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
 	json_string(&j, "image", o->image);
-	json_string(&j, "format", "vhd");
+	/* Without a readable footer nothing says this is a VHD at all. */
+	json_string(&j, "format", vi->raw_footer ? "vhd" : NULL);
 	json_string(&j, "disk_type", vhd_disk_type_name(vi->disk_type));
 	json_u64(&j, "virtual_size", vi->virtual_size);
 	if (dyn) {
