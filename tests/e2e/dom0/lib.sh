@@ -8,7 +8,7 @@ XH=${XH:-/xh}
 XH_RUN=/run/xh			# pids, configs, poller files
 XH_VAR=/var/lib/xh		# disk images and save files (dom0 root is a QEMU snapshot)
 XH_CONSOLE_DIR=/var/log/xen/console
-XH_GUEST_MEM=${XH_GUEST_MEM:-160}
+XH_GUEST_MEM=${XH_GUEST_MEM:-128}
 # No udev in this dom0: let libdevmapper create the /dev/mapper nodes itself.
 export DM_DISABLE_UDEV=1
 
@@ -258,6 +258,37 @@ xh_drain_key() { # KEY -> value seen by the last poll
 	sed -n "s/^$1 = \"\\(.*\\)\"\$/\\1/p" "$XH_RUN/drain-keys" 2>/dev/null | head -1
 }
 
+# ---- migration timeline ----------------------------------------------------
+# Log (dom0 uptime) when the source domain suspends, when the incoming domain
+# appears and when it first runs, so a run that fails to reproduce a race
+# shows how long the guest was away.
+xh_timeline_start() { # NAME
+	(
+		src_s= in_seen= in_run=
+		while :; do
+			l=$(xl list 2>/dev/null)
+			st=$(echo "$l" | awk -v n="$1" '$1 == n { print $5 }')
+			in=$(echo "$l" | awk -v n="$1--incoming" '$1 == n { print $5 }')
+			if [ -z "$src_s" ] && [ "${st#*s}" != "$st" ]; then
+				src_s=1; xh_info "timeline: source $1 suspended"
+			fi
+			if [ -z "$in_seen" ] && [ -n "$in" ]; then
+				in_seen=1; xh_info "timeline: incoming domain created"
+			fi
+			if [ -z "$in_run" ] && [ -n "$in$st" ] && [ -n "$src_s" ] && [ -z "$in" ] &&
+			   [ "${st#*p}" = "$st" ] && [ "${st#*s}" = "$st" ]; then
+				in_run=1; xh_info "timeline: $1 running again (state $st)"
+			fi
+			sleep 0.5
+		done
+	) &
+	echo $! > "$XH_RUN/timeline.pid"
+}
+
+xh_timeline_stop() {
+	kill "$(cat "$XH_RUN/timeline.pid" 2>/dev/null)" 2>/dev/null
+}
+
 # ---- checks -------------------------------------------------------------------
 # Parse the verify line into V_* variables.
 xh_parse_verify() { # "LINE"
@@ -290,6 +321,7 @@ xh_cleanup() {
 		xl destroy "$d" >/dev/null 2>&1
 	done
 	[ -f "$XH_RUN/drain-poll.pid" ] && kill "$(cat "$XH_RUN/drain-poll.pid")" 2>/dev/null
+	xh_timeline_stop
 	if [ -f "$XH_RUN/bg.pids" ]; then
 		# shellcheck disable=SC2046
 		kill $(cat "$XH_RUN/bg.pids") 2>/dev/null

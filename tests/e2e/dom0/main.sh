@@ -27,13 +27,13 @@ run_scenario() { # NAME
 	rm -f "$XH_RUN/result"
 	echo "XH-BEGIN $name"
 	t0=$(xh_up)
-	XH_SCENARIO=$name timeout -k 20 "${XH_SCENARIO_TIMEOUT:-600}" \
+	XH_SCENARIO=$name timeout -k 20 "${XH_SCENARIO_TIMEOUT:-900}" \
 		bash "$XH/dom0/scenario.sh" "$name"
 	rc=$?
 	if [ -f "$XH_RUN/result" ]; then
 		res=$(cat "$XH_RUN/result")
 	elif [ $rc = 124 ] || [ $rc = 137 ]; then
-		res="FAIL scenario timed out after ${XH_SCENARIO_TIMEOUT:-600} s"
+		res="FAIL scenario timed out after ${XH_SCENARIO_TIMEOUT:-900} s"
 	else
 		res="FAIL scenario script exited rc=$rc without a result"
 	fi

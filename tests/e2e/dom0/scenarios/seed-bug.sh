@@ -2,7 +2,9 @@
 # Scenario 1, the seed bug: a PVH guest keeps AIO+O_DIRECT record writes in
 # flight while it is live-migrated to localhost. The source reaches the
 # shared storage through dm-delay (writes delayed XH_S1_DELAY_MS), the
-# destination does not. A stock xen-blkfront re-issues its in-flight writes
+# destination does not. The delay (30 s) must outlast the time the guest
+# is away (suspend to running on the destination: ~5 s on an idle host,
+# ~20 s on a loaded one), or the source's copies land first. A stock xen-blkfront re-issues its in-flight writes
 # on the destination, then the source's delayed copies land on top of newer
 # records: the test must find stale blocks. xen-blkfront-drain waits for
 # them before suspending: zero stale, drain-state=drained, nothing re-issued.
@@ -16,7 +18,7 @@ s1_setup() { # NAME BLKFRONT WDELAY_MS EXTRA_CMDLINE
 	xh_guest_cfg "$NAME" pvh "/dev/mapper/xh-dst-$NAME" "$2" "$4" > "$XH_RUN/$NAME-dst.cfg"
 	DST_CFG=$XH_RUN/$NAME-dst.cfg
 	xh_guest_start "$NAME" "$XH_RUN/$NAME.cfg"
-	xh_mbox_or_fail "$NAME" 60 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=150"
+	xh_mbox_or_fail "$NAME" 60 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=900"
 	xh_info "load started: $MB_REPLY"
 	sleep 2
 }
@@ -25,12 +27,14 @@ s1_setup() { # NAME BLKFRONT WDELAY_MS EXTRA_CMDLINE
 s1_migrate() {
 	local t0 rc
 	xh_drain_poll_start "$(xl domid "$NAME")"
+	xh_timeline_start "$NAME"
 	t0=$(xh_up)
 	xl -v migrate "$@" -s '' -C "$DST_CFG" "$NAME" 'xl migrate-receive' \
 		> "$XH_RUN/$NAME.migrate.log" 2>&1
 	rc=$?
 	MIGRATE_S=$(xh_since "$t0")
 	xh_drain_poll_stop
+	xh_timeline_stop
 	xh_info "xl migrate rc=$rc took $MIGRATE_S s"
 	if [ $rc != 0 ]; then
 		tail -15 "$XH_RUN/$NAME.migrate.log"
@@ -55,8 +59,11 @@ s1_finish_and_verify() { # WDELAY_MS
 }
 
 seed_bug() { # stock|drain
-	local fe=$1 w=${XH_S1_DELAY_MS:-15000} state problems
-	s1_setup "s1-$fe" "$fe" "$w" ""
+	local fe=$1 w=${XH_S1_DELAY_MS:-30000} state problems args=
+	# The drain may wait the whole write delay: give it room, within the
+	# 60 s libxl allows a guest to suspend.
+	[ "$fe" = drain ] && args="xh_drain_args=drain_timeout_ms=${XH_S1_DRAIN_TIMEOUT_MS:-50000}"
+	s1_setup "s1-$fe" "$fe" "$w" "$args"
 	s1_migrate
 	s1_finish_and_verify "$w"
 	state=$(xh_drain_key drain-state)
