@@ -189,10 +189,12 @@ int xbd_suspend(struct xbd_info *info)
 }
 
 /*
- * Resume bookkeeping: release every slot still in flight and remember its
- * block request once for re-issue. Slots whose response arrived are free
+ * Resume bookkeeping, once the backend that saw our ring is gone: release
+ * every slot still in flight and remember its block request once for
+ * re-issue (or, on a broken device, for failing). Requests of retired
+ * (leaked) slots are collected too. Slots whose response arrived are free
  * already, so a completed request can never end up here. Returns the number
- * of requests queued for re-issue.
+ * of requests collected.
  */
 unsigned int xbd_collect_unfinished(struct xbd_info *info)
 {
@@ -208,10 +210,13 @@ unsigned int xbd_collect_unfinished(struct xbd_info *info)
 			struct request *rq = sh->rq;
 			struct xbd_rq *d;
 
-			if (sh->state != XBD_SLOT_INFLIGHT)
+			if (sh->state == XBD_SLOT_LEAKED)
+				sh->rq = NULL;
+			else if (sh->state == XBD_SLOT_INFLIGHT)
+				/* The old backend is gone: its grants no longer matter. */
+				xbd_release_slot(ring, id);
+			else
 				continue;
-			/* The old backend is gone: its grants no longer matter. */
-			xbd_release_slot(ring, id);
 			if (!rq)
 				continue;
 			d = xbd_rq_data(rq);

@@ -661,6 +661,8 @@ static void rsp_duplicate(struct kunit *test)
 	struct xbd_sim *sim = sim_setup(test, 0);
 	u64 id = rsp_one_read(sim, NULL);
 
+	/* A second request out, so the duplicate does not overrun the producer. */
+	KUNIT_ASSERT_EQ(test, sim_submit(sim, sim_rq(sim), BLKIF_OP_READ, 8, 1), 0);
 	KUNIT_EXPECT_EQ(test, sim_inject(sim, id, BLKIF_OP_READ, BLKIF_RSP_OKAY), XBD_RSP_VALID);
 	KUNIT_EXPECT_EQ(test, sim_inject(sim, id, BLKIF_OP_READ, BLKIF_RSP_OKAY),
 			XBD_RSP_NOT_INFLIGHT);
@@ -720,6 +722,19 @@ static void rsp_negative_bad_status(struct kunit *test)
 	rsp_expect_broken(test, sim);
 }
 
+/* A response repeated beyond the requests produced is caught at rsp_prod. */
+static void rsp_duplicate_beyond_producer(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	u64 id = rsp_one_read(sim, NULL);
+
+	KUNIT_EXPECT_EQ(test, sim_inject(sim, id, BLKIF_OP_READ, BLKIF_RSP_OKAY), XBD_RSP_VALID);
+	KUNIT_EXPECT_EQ(test, sim_inject(sim, id, BLKIF_OP_READ, BLKIF_RSP_OKAY),
+			XBD_RSP_BAD_PROD);
+	KUNIT_EXPECT_EQ(test, sim->completed, 1U);
+	KUNIT_EXPECT_EQ(test, sim->info.connected, XBD_BROKEN);
+}
+
 static void rsp_producer_overflow(struct kunit *test)
 {
 	struct xbd_sim *sim = sim_setup(test, 0);
@@ -766,10 +781,15 @@ static void rsp_parts_complete_once(struct kunit *test)
 	struct xbd_sim *sim = sim_setup(test, 0);
 	struct request *rq = sim_rq(sim);
 
+	u64 id0, id1;
+
 	KUNIT_ASSERT_EQ(test, sim_submit(sim, rq, BLKIF_OP_WRITE, 0, 20), 0);
-	sim_inject(sim, sim_req(sim, 1)->u.rw.id, BLKIF_OP_WRITE, BLKIF_RSP_ERROR);
+	/* Responses overwrite request entries: read the ids first. */
+	id0 = sim_req(sim, 0)->u.rw.id;
+	id1 = sim_req(sim, 1)->u.rw.id;
+	sim_inject(sim, id1, BLKIF_OP_WRITE, BLKIF_RSP_ERROR);
 	KUNIT_EXPECT_EQ(test, sim->completed, 0U);
-	sim_inject(sim, sim_req(sim, 0)->u.rw.id, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	sim_inject(sim, id0, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
 	KUNIT_EXPECT_EQ(test, sim->completed, 1U);
 	/* One failed part fails the whole request. */
 	KUNIT_EXPECT_EQ(test, rq_errno(rq), -EIO);
@@ -784,6 +804,7 @@ static struct kunit_case response_cases[] = {
 	KUNIT_CASE(rsp_huge_id),
 	KUNIT_CASE(rsp_id_not_in_flight),
 	KUNIT_CASE(rsp_duplicate),
+	KUNIT_CASE(rsp_duplicate_beyond_producer),
 	KUNIT_CASE(rsp_wrong_operation),
 	KUNIT_CASE(rsp_indirect_must_echo_real_op),
 	KUNIT_CASE(rsp_indirect_valid),
@@ -1124,6 +1145,26 @@ static void resume_cancel_keeps_ring(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xbd_collect_unfinished(&sim->info), 0U);
 }
 
+/*
+ * A slot whose grant the backend kept is never completed while that backend
+ * lives; once it is gone the request is collected (to be failed), not lost.
+ */
+static void resume_leaked_slot_request_collected(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	struct request *rq;
+	u64 id = rsp_one_read(sim, &rq);
+
+	sim->grants_stuck = true;
+	sim_inject(sim, id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	KUNIT_ASSERT_EQ(test, sim->ring.shadow[id].state, XBD_SLOT_LEAKED);
+	KUNIT_EXPECT_EQ(test, sim->completed, 0U);
+	sim->grants_stuck = false;
+	KUNIT_EXPECT_EQ(test, xbd_collect_unfinished(&sim->info), 1U);
+	KUNIT_EXPECT_TRUE(test, on_list(&sim->info.reissue, rq));
+	KUNIT_EXPECT_NULL(test, sim->ring.shadow[id].rq);
+}
+
 static struct kunit_case resume_cases[] = {
 	KUNIT_CASE(resume_completed_never_collected),
 	KUNIT_CASE(resume_drained_ring_reissues_nothing),
@@ -1131,6 +1172,7 @@ static struct kunit_case resume_cases[] = {
 	KUNIT_CASE(resume_drain_flush_not_reissued),
 	KUNIT_CASE(resume_resplit_for_new_backend),
 	KUNIT_CASE(resume_cancel_keeps_ring),
+	KUNIT_CASE(resume_leaked_slot_request_collected),
 	{}
 };
 

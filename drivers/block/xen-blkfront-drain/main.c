@@ -277,25 +277,27 @@ static bool xbd_wait_backend(struct xbd_info *info, int state)
  * the device again (Initialising, backend InitWait) so that any frontend
  * driver, this one or xen-blkfront, can be bound next.
  */
-static void xbd_hand_back(struct xbd_info *info)
+static bool xbd_hand_back(struct xbd_info *info)
 {
 	struct xenbus_device *dev = info->xbdev;
+	bool closed;
 
 	if (dev->state != xbd_xs(XBD_XS_INITIALISED) && dev->state != xbd_xs(XBD_XS_CONNECTED))
-		return;
+		return false;
 	/* Our directory is gone: the toolstack is removing the device. */
 	if (!xenbus_exists(XBT_NIL, dev->nodename, ""))
-		return;
+		return false;
 	if (xenbus_read_driver_state(dev->otherend) == xbd_xs(XBD_XS_UNKNOWN))
-		return;
+		return false;
 	init_completion(&info->backend_closed);
 	info->close_wait_state = XBD_XS_CLOSED;
 	if (xenbus_watch_pathfmt(dev, &info->close_watch, NULL, xbd_close_watch,
 				 "%s/state", dev->otherend))
-		return;
+		return false;
 	xenbus_switch_state(dev, xbd_xs(XBD_XS_CLOSING));
 	xenbus_switch_state(dev, xbd_xs(XBD_XS_CLOSED));
-	if (xbd_wait_backend(info, XBD_XS_CLOSED)) {
+	closed = xbd_wait_backend(info, XBD_XS_CLOSED);
+	if (closed) {
 		xenbus_switch_state(dev, xbd_xs(XBD_XS_INITIALISING));
 		if (!xbd_wait_backend(info, XBD_XS_INITWAIT))
 			dev_warn(&dev->dev, "backend did not offer a reconnection\n");
@@ -305,14 +307,26 @@ static void xbd_hand_back(struct xbd_info *info)
 	unregister_xenbus_watch(&info->close_watch);
 	kfree(info->close_watch.node);
 	info->close_watch.node = NULL;
+	return closed;
 }
 
 static void xbd_remove(struct xenbus_device *dev)
 {
 	struct xbd_info *info = dev_get_drvdata(&dev->dev);
 
+	bool handed_back = false;
+
 	xbd_pmdev_unregister(info);
 	mutex_lock(&info->mutex);
+	if (READ_ONCE(info->connected) == XBD_BROKEN) {
+		/*
+		 * Requests of a broken device never complete: close the backend
+		 * first; once it has let go of our pages they can be failed.
+		 */
+		handed_back = xbd_hand_back(info);
+		if (handed_back)
+			xbd_collect_unfinished(info);
+	}
 	if (READ_ONCE(info->connected) != XBD_CONNECTED)
 		WRITE_ONCE(info->connected, XBD_CLOSED);
 	xbd_fail_reissue_list(info);
@@ -324,7 +338,8 @@ static void xbd_remove(struct xenbus_device *dev)
 		del_gendisk(info->gd);
 	mutex_lock(&info->mutex);
 	WRITE_ONCE(info->connected, XBD_CLOSED);
-	xbd_hand_back(info);
+	if (!handed_back)
+		xbd_hand_back(info);
 	xbd_free_rings(info);
 	if (info->gd) {
 		put_disk(info->gd);
@@ -358,11 +373,21 @@ static int xbd_xenbus_resume(struct xenbus_device *dev)
 		dev_warn(&dev->dev, "%u requests were still on the ring at suspend\n", n);
 	xbd_free_rings(info);
 	atomic_set(&info->inflight, 0);
-	if (READ_ONCE(info->connected) == XBD_CONNECTED)
+	switch (READ_ONCE(info->connected)) {
+	case XBD_CONNECTED:
 		WRITE_ONCE(info->connected, XBD_DISCONNECTED);
-	if (READ_ONCE(info->connected) == XBD_DISCONNECTED &&
-	    xenbus_read_driver_state(dev->otherend) == xbd_xs(XBD_XS_INITWAIT))
-		xbd_talk_to_backend(info);
+		fallthrough;
+	case XBD_DISCONNECTED:
+		if (xenbus_read_driver_state(dev->otherend) == xbd_xs(XBD_XS_INITWAIT))
+			xbd_talk_to_backend(info);
+		break;
+	default:
+		/* Broken or closed for good: fail what is left instead of hanging. */
+		xbd_fail_reissue_list(info);
+		info->resuming = false;
+		xbd_dispatch_restart(info);
+		break;
+	}
 	mutex_unlock(&info->mutex);
 	return 0;
 }

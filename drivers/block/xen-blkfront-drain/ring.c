@@ -147,8 +147,8 @@ bool xbd_release_slot(struct xbd_ring *ring, unsigned int id)
 	if (sh->state == XBD_SLOT_INFLIGHT)
 		atomic_dec(&info->inflight);
 	if (!ok) {
+		/* sh->rq stays: only a backend that is gone lets it be failed. */
 		sh->state = XBD_SLOT_LEAKED;
-		sh->rq = NULL;
 		return false;
 	}
 	xbd_put_slot(ring, id);
