@@ -458,10 +458,10 @@ static int check_owner(struct lease *l, const struct lease_value *v,
 {
 	*stale_leader = false;
 	if (leader->version == version && leader->state == LEASE_LEADER_HELD &&
-	    lease_value_equal(&leader->owner, v))
+	    lease_value_same_holder(&leader->owner, v))
 		return LEASE_OK;
 	if (tracked && leader->version < version && own->lver == version &&
-	    own->bal && lease_value_equal(&own->inp, v)) {
+	    own->bal && lease_value_same_holder(&own->inp, v)) {
 		*stale_leader = true;
 		return LEASE_OK;
 	}
@@ -512,7 +512,7 @@ int lease_renew(struct lease *l, const struct lease_holder *h)
 	if (!ret && stale) {
 		leader.version = h->version;
 		leader.state = LEASE_LEADER_HELD;
-		leader.owner = v;
+		leader.owner = own.inp;
 		leader.successor_host_id = 0;
 		leader.flags = 0;
 		leader.ballot = own.bal;
@@ -539,8 +539,9 @@ int lease_renew(struct lease *l, const struct lease_holder *h)
 			return lease_fail(l, LEASE_LOST,
 					  "renewal completed after the deadline");
 		}
-		l->valid_until_ns = start + lease_owner_valid_ms(
-				l->hdr.timeout_s) * 1000000u;
+		l->valid_until_ns = !l->hdr.timeout_s ? UINT64_MAX :
+			start + lease_owner_valid_ms(l->hdr.timeout_s) *
+			1000000u;
 	}
 	return LEASE_OK;
 }
@@ -554,7 +555,8 @@ static int write_free(struct lease *l, const struct lease_value *v,
 
 	r.version = version;
 	r.state = LEASE_LEADER_FREE;
-	r.owner = *v;
+	if (!lease_value_same_holder(&r.owner, v))
+		r.owner = *v;
 	r.successor_host_id = successor;
 	r.flags = flags;
 	r.writer_host_id = v->host_id;

@@ -39,7 +39,12 @@ struct ballot {
 	struct lease_slot_rec own;	/* our slot as last read */
 	struct lease_value chosen;
 	uint64_t moved_to;		/* RESTART: version some slot is at */
-	uint64_t commit_start_ns;
+	/*
+	 * When this call first wrote a proposal of itself for version n:
+	 * no one can have committed us before, so no contender can have
+	 * started timing our lease before. Validity counts from here.
+	 */
+	uint64_t prop_start_ns;
 	int err;
 };
 
@@ -143,7 +148,12 @@ static enum ballot_outcome scan_and_check(struct lease *l, struct ballot *bt,
 static enum ballot_outcome write_own(struct lease *l, struct ballot *bt,
 				     const struct lease_slot_rec *s)
 {
-	int ret = lease_write_slot(l, s);
+	int ret;
+
+	if (s->bal && !bt->prop_start_ns &&
+	    lease_value_equal(&s->inp, &bt->me))
+		bt->prop_start_ns = lease_now_ns();
+	ret = lease_write_slot(l, s);
 
 	if (ret) {
 		bt->err = ret;
@@ -191,16 +201,13 @@ static enum ballot_outcome run_ballot(struct lease *l, struct ballot *bt)
 		if (out != BALLOT_CHOSEN || l->leader.version >= bt->n)
 			return out;
 		pick_value(l, bt, &s.inp);
-		if (s.bal != s.mbal || !lease_value_equal(&s.inp, &bt->own.inp)) {
-			s.bal = s.mbal;
-			s.written_unix_ms = lease_wall_ms();
-			out = write_own(l, bt, &s);		/* phase 2 */
-			if (out == BALLOT_CHOSEN)
-				out = scan_and_check(l, bt, &s);
-			if (out != BALLOT_CHOSEN ||
-			    l->leader.version >= bt->n)
-				return out;
-		}
+		s.bal = s.mbal;
+		s.written_unix_ms = lease_wall_ms();
+		out = write_own(l, bt, &s);			/* phase 2 */
+		if (out == BALLOT_CHOSEN)
+			out = scan_and_check(l, bt, &s);
+		if (out != BALLOT_CHOSEN || l->leader.version >= bt->n)
+			return out;
 	}
 	/* s.inp is chosen for version n: commit it to the leader. */
 	bt->chosen = s.inp;
@@ -210,7 +217,6 @@ static enum ballot_outcome run_ballot(struct lease *l, struct ballot *bt)
 		.writer_host_id = bt->me.host_id, .ballot = s.bal,
 		.written_unix_ms = lease_wall_ms(),
 	};
-	bt->commit_start_ns = lease_now_ns();
 	bt->err = lease_write_leader(l, &leader);
 	return bt->err ? BALLOT_ERROR : BALLOT_CHOSEN;
 }
@@ -263,6 +269,10 @@ static int make_me(struct lease *l, const struct lease_acquire_opts *o,
 		for (int i = 0; i < 16; i++)
 			sprintf(me->token + 2 * i, "%02x", r[i]);
 	}
+	while (!me->nonce)
+		if (getrandom(&me->nonce, sizeof(me->nonce), 0) !=
+		    sizeof(me->nonce))
+			return lease_fail(l, LEASE_IO, "getrandom failed");
 	return lease_check_value(l, me);
 }
 
@@ -310,7 +320,7 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 		  struct lease_holder *holder, struct lease_status *seen)
 {
 	uint64_t start = lease_now_ns(), deadline, busy_deadline;
-	uint64_t restart_at = 0;
+	uint64_t restart_at = 0, prop_n = 0, prop_start = 0;
 	struct lease_leader_rec leader;
 	struct lease_slot_rec own, owner;
 	struct watch w = { 0 };
@@ -384,7 +394,8 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			n = leader.version + 1;
 			fast = leader.successor_host_id == me.host_id &&
 			       own.lver < n;
-		} else if (lease_value_equal(&leader.owner, &me) || o->force) {
+		} else if (lease_value_same_holder(&leader.owner, &me) ||
+			   o->force) {
 			n = leader.version + 1;
 		} else {
 			/* Held by someone else: expired only if nothing moved
@@ -435,24 +446,38 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 		bt.fast = fast;
 		bt.me = me;
 		bt.own = own;
-		switch (run_ballot(l, &bt)) {
+		if (prop_n == n)
+			bt.prop_start_ns = prop_start;
+		ret = run_ballot(l, &bt);
+		if (bt.prop_start_ns) {
+			prop_n = n;
+			prop_start = bt.prop_start_ns;
+		}
+		switch (ret) {
 		case BALLOT_ERROR:
 			ret = bt.err;
 			goto out_unlock;
 		case BALLOT_CHOSEN:
 			lease_unlock_host(l);
 			if (lease_value_equal(&bt.chosen, &me)) {
+				uint64_t valid = bt.prop_start_ns +
+					lease_owner_valid_ms(l->hdr.timeout_s) *
+					1000000u;
+
+				if (l->hdr.timeout_s && lease_now_ns() >= valid)
+					return lease_fail(l, LEASE_LOST,
+							  "won version %llu but only after its validity ran out (stalled %.1f s): not taken",
+							  (unsigned long long)n,
+							  (lease_now_ns() -
+							   bt.prop_start_ns) / 1e9);
 				memset(&l->held, 0, sizeof(l->held));
 				l->held.host_id = me.host_id;
 				strcpy(l->held.host_name, me.host_name);
 				strcpy(l->held.token, me.token);
 				l->held.version = n;
 				l->holding = true;
-				l->valid_until_ns = (bt.commit_start_ns ?
-						     bt.commit_start_ns :
-						     lease_now_ns()) +
-					lease_owner_valid_ms(l->hdr.timeout_s) *
-					1000000u;
+				l->valid_until_ns = l->hdr.timeout_s ? valid :
+						    UINT64_MAX;
 				if (holder)
 					*holder = l->held;
 				return LEASE_OK;

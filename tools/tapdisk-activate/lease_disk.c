@@ -66,6 +66,12 @@ static void put_str(unsigned char *p, const char *s, size_t field)
 bool lease_value_equal(const struct lease_value *a,
 		       const struct lease_value *b)
 {
+	return a->nonce == b->nonce && lease_value_same_holder(a, b);
+}
+
+bool lease_value_same_holder(const struct lease_value *a,
+			     const struct lease_value *b)
+{
 	return a->host_id == b->host_id &&
 	       !strncmp(a->host_name, b->host_name, LEASE_NAME_LEN) &&
 	       !strncmp(a->token, b->token, LEASE_TOKEN_LEN);
@@ -103,9 +109,11 @@ void lease_encode_header(void *sec, uint32_t ss,
 }
 
 static void put_value(unsigned char *p, size_t id_off, size_t name_off,
-		      size_t token_off, const struct lease_value *v)
+		      size_t token_off, size_t nonce_off,
+		      const struct lease_value *v)
 {
 	put16(p + id_off, v->host_id);
+	put64(p + nonce_off, v->nonce);
 	put_str(p + name_off, v->host_name, LEASE_NAME_LEN);
 	put_str(p + token_off, v->token, LEASE_TOKEN_LEN);
 }
@@ -124,7 +132,8 @@ void lease_encode_leader(void *sec, uint32_t ss, const uint8_t *uuid,
 	put16(p + LL_FLAGS, r->flags);
 	put64(p + LL_BALLOT, r->ballot);
 	put64(p + LL_WRITTEN_MS, r->written_unix_ms);
-	put_value(p, LL_OWNER_ID, LL_OWNER_NAME, LL_OWNER_TOKEN, &r->owner);
+	put_value(p, LL_OWNER_ID, LL_OWNER_NAME, LL_OWNER_TOKEN, LL_OWNER_NONCE,
+		  &r->owner);
 	seal(p, ss);
 }
 
@@ -141,7 +150,8 @@ void lease_encode_slot(void *sec, uint32_t ss, const uint8_t *uuid,
 	put64(p + LS_BAL, r->bal);
 	put64(p + LS_RENEWALS, r->renewals);
 	put64(p + LS_WRITTEN_MS, r->written_unix_ms);
-	put_value(p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN, &r->inp);
+	put_value(p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN, LS_INP_NONCE,
+		  &r->inp);
 	put_str(p + LS_WRITER_NAME, r->writer_name, LEASE_NAME_LEN);
 	seal(p, ss);
 }
@@ -236,9 +246,11 @@ static int get_str(const struct why *w, const unsigned char *p, size_t field,
 
 static int get_value(const struct why *w, const unsigned char *p,
 		     size_t id_off, size_t name_off, size_t token_off,
-		     const char *prefix, struct lease_value *v)
+		     size_t nonce_off, const char *prefix,
+		     struct lease_value *v)
 {
 	v->host_id = get16(p + id_off);
+	v->nonce = get64(p + nonce_off);
 	if (get_str(w, p + name_off, LEASE_NAME_LEN, prefix, "_host_name",
 		    v->host_name))
 		return -1;
@@ -248,7 +260,7 @@ static int get_value(const struct why *w, const unsigned char *p,
 
 static bool value_empty(const struct lease_value *v)
 {
-	return !v->host_id && !v->host_name[0] && !v->token[0];
+	return !v->host_id && !v->host_name[0] && !v->token[0] && !v->nonce;
 }
 
 int lease_decode_header(const void *sec, size_t avail,
@@ -312,7 +324,7 @@ int lease_decode_leader(const void *sec, uint32_t ss, const uint8_t *uuid,
 	r->ballot = get64(p + LL_BALLOT);
 	r->written_unix_ms = get64(p + LL_WRITTEN_MS);
 	if (get_value(&w, p, LL_OWNER_ID, LL_OWNER_NAME, LL_OWNER_TOKEN,
-		      "owner", &r->owner))
+		      LL_OWNER_NONCE, "owner", &r->owner))
 		return -1;
 	if (r->state != LEASE_LEADER_FREE && r->state != LEASE_LEADER_HELD)
 		return bad(&w, "field state: %u", r->state);
@@ -361,8 +373,8 @@ int lease_decode_slot(const void *sec, uint32_t ss, const uint8_t *uuid,
 	r->bal = get64(p + LS_BAL);
 	r->renewals = get64(p + LS_RENEWALS);
 	r->written_unix_ms = get64(p + LS_WRITTEN_MS);
-	if (get_value(&w, p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN, "inp",
-		      &r->inp))
+	if (get_value(&w, p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN,
+		      LS_INP_NONCE, "inp", &r->inp))
 		return -1;
 	if (get_str(&w, p + LS_WRITER_NAME, LEASE_NAME_LEN, "writer",
 		    "_host_name", r->writer_name))

@@ -66,7 +66,8 @@ enum lease_kind {
 #define LL_WRITTEN_MS	64	/* u64 writer's wall clock (information) */
 #define LL_OWNER_NAME	72	/* 64 bytes */
 #define LL_OWNER_TOKEN	136	/* 64 bytes */
-#define LL_END		200
+#define LL_OWNER_NONCE	200	/* u64 the owner's acquire call */
+#define LL_END		208
 
 /* Host slot body. */
 #define LS_HOST_ID	32	/* u16 == sector index - 1 */
@@ -80,7 +81,8 @@ enum lease_kind {
 #define LS_INP_NAME	80	/* 64 bytes proposed owner's host name */
 #define LS_INP_TOKEN	144	/* 64 bytes proposed owner's token */
 #define LS_WRITER_NAME	208	/* 64 bytes host that uses this id */
-#define LS_END		272
+#define LS_INP_NONCE	272	/* u64 proposed owner's acquire call */
+#define LS_END		280
 
 #define LEASE_LEADER_FREE	0u
 #define LEASE_LEADER_HELD	1u
@@ -96,11 +98,16 @@ struct lease_hdr_rec {
 	uint8_t uuid[LEASE_UUID_LEN];
 };
 
-/* A proposed or actual owner. */
+/*
+ * A proposed or actual owner. The nonce is random per acquire call: a
+ * caller only takes a version its own call proposed, never one a former
+ * call with the same token left behind (its validity would start too late).
+ */
 struct lease_value {
 	uint16_t host_id;
 	char host_name[LEASE_NAME_LEN];
 	char token[LEASE_TOKEN_LEN];
+	uint64_t nonce;
 };
 
 struct lease_leader_rec {
@@ -126,8 +133,12 @@ struct lease_slot_rec {
 	char writer_name[LEASE_NAME_LEN];
 };
 
+/* Same acquire call (nonce included). */
 bool lease_value_equal(const struct lease_value *a,
 		       const struct lease_value *b);
+/* Same holder: host id, host name and token. */
+bool lease_value_same_holder(const struct lease_value *a,
+			     const struct lease_value *b);
 
 /* Encoders fill a whole zeroed sector of @ss bytes, checksum included. */
 void lease_encode_header(void *sec, uint32_t ss,
