@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Used when the kernel cannot tell (no STATX_DIOALIGN): always sufficient. */
@@ -182,6 +183,53 @@ static void dio_run_one(struct dio_dev *dev, struct iocb *cb, long *res)
 	*res = r < 0 ? -errno : (long)r;
 }
 
+/*
+ * Adjacent I/Os as one preadv/pwritev (sync_only mode): a BAT read in
+ * many pieces then costs one syscall and one request, not one each.
+ */
+static void dio_run_vec(struct dio_dev *dev, struct dio_slot *slots,
+			unsigned int n, long *res)
+{
+	struct iovec iov[DIO_MAX_BATCH];
+	ssize_t r;
+
+	for (unsigned int i = 0; i < n; i++) {
+		iov[i].iov_base = slots[i].cb.u.c.buf;
+		iov[i].iov_len = slots[i].cb.u.c.nbytes;
+	}
+	do {
+		if (slots[0].cb.aio_lio_opcode == IO_CMD_PREAD)
+			r = preadv(dev->fd, iov, (int)n,
+				   slots[0].cb.u.c.offset);
+		else
+			r = pwritev(dev->fd, iov, (int)n,
+				    slots[0].cb.u.c.offset);
+	} while (r < 0 && errno == EINTR);
+	for (unsigned int i = 0; i < n; i++) {
+		if (r < 0) {
+			res[i] = -errno;
+			continue;
+		}
+		res[i] = (size_t)r < iov[i].iov_len ? (long)r :
+			 (long)iov[i].iov_len;
+		r -= res[i];
+	}
+}
+
+/* Length of the run of I/Os from @i on that continue each other. */
+static unsigned int dio_adjacent(const struct dio_slot *slots, unsigned int i,
+				 unsigned int n)
+{
+	unsigned int j = i + 1;
+
+	while (j < n &&
+	       slots[j].cb.aio_lio_opcode == slots[i].cb.aio_lio_opcode &&
+	       slots[j].cb.u.c.offset == slots[j - 1].cb.u.c.offset +
+	       (long long)slots[j - 1].cb.u.c.nbytes)
+		j++;
+	return j - i;
+}
+
 /* Submits @n prepared iocbs and reaps all of them; ->res into @res. */
 static int dio_run(struct dio_dev *dev, struct dio_slot *slots,
 		   unsigned int n, long *res)
@@ -191,9 +239,19 @@ static int dio_run(struct dio_dev *dev, struct dio_slot *slots,
 	unsigned int submitted = 0, reaped = 0, i;
 	int ret;
 
-	if (n == 1 || dev->sync_only) {
-		for (i = 0; i < n; i++)
-			dio_run_one(dev, &slots[i].cb, &res[i]);
+	if (n == 1) {
+		dio_run_one(dev, &slots[0].cb, res);
+		return 0;
+	}
+	if (dev->sync_only) {
+		for (i = 0; i < n; i += submitted) {
+			submitted = dio_adjacent(slots, i, n);
+			if (submitted == 1)
+				dio_run_one(dev, &slots[i].cb, &res[i]);
+			else
+				dio_run_vec(dev, &slots[i], submitted,
+					    &res[i]);
+		}
 		return 0;
 	}
 	if (!dev->ctx) {
