@@ -289,6 +289,12 @@ void vhd_finalize(struct vhd_info *vi)
 	char exp[96];
 
 	p->stage = VHD_STAGE_DONE;
+	/* Fail closed: a dynamic disk is never valid without its table. */
+	if ((vi->disk_type == VHD_TYPE_DYNAMIC ||
+	     vi->disk_type == VHD_TYPE_DIFFERENCING) &&
+	    (!vi->raw_header || !vi->raw_bat) && vhd_valid(vi))
+		vhd_report(vi, VHD_ERR_TRUNCATED, "bat", "table_offset",
+			   "a readable table", "not read");
 	if (!vi->raw_bat || !p->block_ok)
 		return;
 	if (check_bat(vi, &end)) {

@@ -46,16 +46,20 @@ static uint8_t *vhd_alloc(struct vhd_parser *p, size_t len)
 	return buf;
 }
 
+/*
+ * A range that cannot be planned fails the whole parse (p->result): a
+ * skipped BAT must never turn into a verdict without BAT checks.
+ */
 int vhd_add_span(struct vhd_parser *p, uint64_t offset, size_t len)
 {
 	struct vhd_span *s;
 
 	if (p->nr_spans == VHD_MAX_SPANS)
-		return -ENOMEM;
+		return p->result = -ENOMEM;
 	s = &p->spans[p->nr_spans];
 	s->buf = vhd_alloc(p, len);
 	if (!s->buf)
-		return -ENOMEM;
+		return p->result = -ENOMEM;
 	s->offset = offset;
 	s->len = len;
 	s->got = 0;
