@@ -12,7 +12,9 @@
 #     that never ran is forgotten without ever activating;
 #  3. failed migration after another host (host 2) activated meanwhile:
 #     reactivation refused, disk fenced, REACTIVATE-REFUSED alert;
-#  4. the daemon renews the lease it holds (lease with a 4 s expiry).
+#  4. the daemon renews the lease it holds (lease with a 4 s expiry);
+#  5. a lease lost (broken by host 2) is noticed at the next renewal: the
+#     guest is paused, the disk fenced, LEASE-LOST raised.
 . "$(dirname "$0")/lib.sh"
 xh_enter "$0" "$@"
 xh_have_handover || xh_skip "needs tapdisk-activate activate/deactivate/reactivate"
@@ -100,5 +102,16 @@ xh_destroy 9
 xh_wait 10 eval '! xenstore-exists /vdi-handover/vdi1/att/9-768' ||
 	xh_fail "disk 9/768 not released on destroy"
 [ "$(lease_field vdi1 state)" = free ] || xh_fail "lease held after destroy"
+
+# 5. lease lost (an operator broke it from host 2): the guest is paused
+xh_attach 10 768 vdi1 running
+xh_expect_state 10 vdi1 10 768 active
+"$XH_TOOL" lease break "$T/vdi1.img.lease" --force --host-id 2 >/dev/null ||
+	xh_fail "lease break"
+xh_expect_state 5 vdi1 10 768 fenced
+xs_is "$DOMS/10" paused || xh_fail "guest not paused after LEASE-LOST"
+xenstore-read /vdi-handover/vdi1/alert | grep -q "^LEASE-LOST: .*Domain paused" ||
+	xh_fail "no LEASE-LOST alert"
+xh_destroy 10
 xh_stop
 exit 0

@@ -121,12 +121,17 @@ static void recover(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	} else if (known) {
 		/* The lease is not ours: a cut-short release completed. */
 		switch (was) {
-		case XSD_ATT_ACTIVE:
+		case XSD_ATT_ACTIVE: {
+			bool paused = !a->manual &&
+				      !d->hyp.pause(&d->hyp, a->domid);
+
 			xsd_alert(d, a, "LEASE-LOST", "recorded active but the "
-				  "lease is held by host %u, not by this host",
-				  owner);
+				  "lease is %s by host %u, not by this host. "
+				  "%s", held ? "held" : "last held", owner,
+				  paused ? "Domain paused" : "Domain not paused");
 			a->state = XSD_ATT_FENCED;
 			break;
+		}
 		case XSD_ATT_DRAINING:
 		case XSD_ATT_DEACTIVATING:
 		case XSD_ATT_REACTIVATING:

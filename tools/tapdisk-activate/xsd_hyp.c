@@ -42,6 +42,14 @@ static enum xsd_dom_state table_state(struct xsd_hyp *hyp, uint32_t domid)
 	return XSD_DOM_UNKNOWN;
 }
 
+static int table_pause(struct xsd_hyp *hyp, uint32_t domid)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/%u", hyp->table, domid);
+	return xsd_xs_write(hyp->xs, path, "paused");
+}
+
 static void table_close(struct xsd_hyp *hyp)
 {
 	(void)hyp;
@@ -61,6 +69,7 @@ int xsd_hyp_open_table(struct xsd_hyp *hyp, struct xsd_xs *xs,
 	hyp->watch_path = hyp->table;
 	hyp->xs = xs;
 	hyp->state = table_state;
+	hyp->pause = table_pause;
 	hyp->close = table_close;
 	return 0;
 }

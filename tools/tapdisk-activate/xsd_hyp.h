@@ -28,6 +28,8 @@ struct xsd_hyp {
 	/* Path to watch for state changes besides @releaseDomain, or NULL. */
 	const char *watch_path;
 	enum xsd_dom_state (*state)(struct xsd_hyp *hyp, uint32_t domid);
+	/* Pauses the domain's vCPUs (fencing a guest whose lease is lost). */
+	int (*pause)(struct xsd_hyp *hyp, uint32_t domid);
 	void (*close)(struct xsd_hyp *hyp);
 	void *priv;
 	struct xsd_xs *xs;

@@ -38,6 +38,11 @@ static enum xsd_dom_state xc_state(struct xsd_hyp *hyp, uint32_t domid)
 	return XSD_DOM_RUNNING;
 }
 
+static int xc_pause(struct xsd_hyp *hyp, uint32_t domid)
+{
+	return xc_domain_pause(hyp->priv, domid) ? -1 : 0;
+}
+
 static void xc_close(struct xsd_hyp *hyp)
 {
 	if (hyp->priv)
@@ -57,6 +62,7 @@ int xsd_hyp_open_xenctrl(struct xsd_hyp *hyp, char *err, size_t errlen)
 	}
 	hyp->name = "xenctrl";
 	hyp->state = xc_state;
+	hyp->pause = xc_pause;
 	hyp->close = xc_close;
 	return 0;
 }

@@ -500,10 +500,18 @@ static void renew(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 		return;
 	}
 	if (rc > 0) {
+		/*
+		 * Another host may take the VDI now: stop this guest from
+		 * issuing more I/O before it does. The domain stays paused
+		 * until an operator decides (operator-guide, LEASE-LOST).
+		 */
+		bool paused = !a->manual && !d->hyp.pause(&d->hyp, a->domid);
+
 		xsd_alert(d, a, "LEASE-LOST", "renewal refused (%s): another "
-			  "host may take this VDI. Pause or destroy domain "
-			  "%u now; see operator-guide 'LEASE-LOST'", err,
-			  a->domid);
+			  "host may take this VDI. %s; see operator-guide "
+			  "'LEASE-LOST'", err, a->manual ? "No domain to pause" :
+			  paused ? "Domain paused" :
+			  "Could not pause the domain: destroy it now");
 		xsd_set_state(d, a, XSD_ATT_FENCED, now);
 		return;
 	}
