@@ -11,7 +11,9 @@
 #  c. killed while active: still active with the same lease version after
 #     the restart, renewals go on;
 #  d. domain destroyed while the daemon is down: the lease it still held
-#     is released after the restart (orphan record adopted).
+#     is released after the restart (orphan record adopted);
+#  e. released by a direct deactivate while the daemon was down: the
+#     record becomes released, no LEASE-LOST alarm.
 . "$(dirname "$0")/lib.sh"
 xh_enter "$0" "$@"
 xh_have_handover || xh_skip "needs tapdisk-activate activate/deactivate/reactivate"
@@ -72,5 +74,18 @@ xh_start
 xh_wait 10 eval '! xenstore-exists /vdi-handover/vdi1/att/5-51712' ||
 	xh_fail "orphan record not finished: $(att_state vdi1 5 51712)"
 [ "$(lease_field vdi1 state)" = free ] || xh_fail "orphan lease still held"
+
+# e. released behind the daemon's back while it was down (block-handover's
+#    fallback runs tapdisk-activate deactivate itself): no false alarm
+xh_attach 5 768 vdi1 running
+xh_expect_state 10 vdi1 5 768 active
+xh_kill9
+"$XH_TOOL" deactivate "$T/vdi1.img" --host-id 1 --backend none --format raw \
+	>/dev/null 2>&1 || xh_fail "direct deactivate"
+xh_start
+xh_wait 5 grep -q "disk 768: recovered active -> released" "$T/daemon.log" ||
+	xh_fail "not recovered as released: $(att_state vdi1 5 768)"
+xenstore-exists /vdi-handover/vdi1/alert && xh_fail "false LEASE-LOST alert"
+xh_destroy 5
 xh_stop
 exit 0

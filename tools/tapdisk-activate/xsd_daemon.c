@@ -122,8 +122,17 @@ static void recover(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 		/* The lease is not ours: a cut-short release completed. */
 		switch (was) {
 		case XSD_ATT_ACTIVE: {
-			bool paused = !a->manual &&
-				      !d->hyp.pause(&d->hyp, a->domid);
+			bool paused;
+
+			if (!held && owner == d->cfg.host_id) {
+				/* Released by us meanwhile (block-handover's
+				 * fallback while the daemon was down). */
+				a->state = XSD_ATT_RELEASED;
+				a->version = version;
+				a->has_version = true;
+				break;
+			}
+			paused = !a->manual && !d->hyp.pause(&d->hyp, a->domid);
 
 			xsd_alert(d, a, "LEASE-LOST", "recorded active but the "
 				  "lease is %s by host %u, not by this host. "
