@@ -87,7 +87,8 @@ struct xsd_att {
 
 /* Lease access the daemon needs; NULL members mean "not available". */
 struct xsd_lease_ops {
-	/* Fills holder/version of the lease of @vdi; 0 on success. */
+	/* Fills holder (the last one when free)/version of the lease of
+	 * @vdi; 0 on success. */
 	int (*status)(const struct xsd_vdi_conf *vdi, bool *held,
 		      uint16_t *owner_host, char *owner_token, size_t tlen,
 		      uint64_t *version, char *err, size_t errlen);

@@ -48,9 +48,10 @@ static int status(const struct xsd_vdi_conf *vdi, bool *held,
 		return -1;
 	}
 	lease_close(l);
+	/* When free, st.owner is the last owner (0 if there never was one). */
 	*held = st.state == LEASE_STATE_HELD && st.has_owner;
-	*owner_host = st.has_owner ? st.owner.host_id : 0;
-	snprintf(owner_token, tlen, "%s", st.has_owner ? st.owner.token : "");
+	*owner_host = st.owner.host_id;
+	snprintf(owner_token, tlen, "%s", st.owner.token);
 	*version = st.version;
 	return 0;
 }
