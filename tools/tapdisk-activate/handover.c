@@ -3,6 +3,7 @@
 #include "handover.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -179,9 +180,36 @@ static void describe_owner(const struct lease_status *st, char *buf,
 			 (unsigned long long)st->version);
 }
 
+/* The durable deactivate record, saved on a thread beside the release. */
+struct record_saver {
+	struct handover_state rec;	/* a copy: the main thread goes on */
+	const char *path;
+	pthread_t thread;
+	bool started;
+	uint64_t us;
+	char err[512];
+};
+
+static void *save_durably(void *arg)
+{
+	struct record_saver *sv = arg;
+	uint64_t t0 = handover_now_us();
+
+	sv->err[0] = '\0';
+	if (!sv->path[0])
+		snprintf(sv->err, sizeof(sv->err),
+			 "no place for the handover record");
+	else
+		handover_state_save(sv->path, &sv->rec, true, sv->err,
+				    sizeof(sv->err));
+	sv->us = handover_now_us() - t0;
+	return NULL;
+}
+
 int handover_deactivate(const struct handover_opts *o,
 			struct handover_result *r)
 {
+	static struct record_saver saver;	/* large: not on the stack */
 	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX], who[200];
 	uint64_t t_start = handover_now_us();
 	struct lease_status st;
@@ -260,11 +288,30 @@ int handover_deactivate(const struct handover_opts *o,
 	snprintf(r->record.fingerprint, sizeof(r->record.fingerprint), "%s",
 		 r->fingerprint);
 
-	/* 4. Release. */
+	/*
+	 * 4. Release, while the record of it is made durable: both wait for
+	 * the storage, so they overlap. Writing "released V" a moment early
+	 * is harmless: if the release then fails, the record is marked
+	 * failed, and a reactivate that finds the lease still ours only
+	 * resumes the backend.
+	 */
+	r->record.total_us = handover_now_us() - t_start;
+	r->record.time = (int64_t)time(NULL);
+	saver.rec = r->record;
+	saver.path = r->state_path;
+	saver.started = !pthread_create(&saver.thread, NULL, save_durably,
+					&saver);
+	if (!saver.started)
+		save_durably(&saver);
 	step_begin(&t);
 	ret = lease_release(l, &st.owner, o->successor_host_id);
 	step_end(r, &t, "release");
+	if (saver.started)
+		pthread_join(saver.thread, NULL);
+	handover_state_add_step(&r->record, "record", saver.us);
 	if (ret != LEASE_OK) {
+		snprintf(r->record.result, sizeof(r->record.result), "failed");
+		save_record(r, false);
 		ret = fail(r, "release", handover_lease_exit(ret),
 			   "cannot release the lease: %s",
 			   lease_err(l, lease_strerror(ret)));
@@ -273,8 +320,8 @@ int handover_deactivate(const struct handover_opts *o,
 	r->lease_held = false;
 	r->has_version = true;
 	r->version = st.version;
-	r->record.total_us = handover_now_us() - t_start;
-	save_record(r, true);	/* reactivate relies on it */
+	if (saver.err[0])
+		snprintf(r->warning, sizeof(r->warning), "%s", saver.err);
 	if (r->warning[0] && strstr(r->warning, "handover record"))
 		/* reactivate needs it: say how to do without */
 		ret = fail(r, "record", XH_EXIT_STATE_WRITE,
