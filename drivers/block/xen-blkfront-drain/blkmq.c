@@ -14,6 +14,10 @@
 #define XBD_IDE0_MAJOR		3
 #define XBD_IDE1_MAJOR		22
 #define XBD_SCSI0_MAJOR		8
+#define XBD_SCSI1_MAJOR		65
+#define XBD_SCSI7_MAJOR		71
+#define XBD_SCSI8_MAJOR		128
+#define XBD_SCSI15_MAJOR	135
 
 /* xvda .. xvdz, xvdaa .. xvdzz, xvdaaa ..: the same scheme as sd and upstream. */
 int xbd_disk_name(unsigned int index, char *buf, size_t len)
@@ -35,34 +39,33 @@ int xbd_disk_name(unsigned int index, char *buf, size_t len)
 }
 
 /*
- * Translate the "virtual-device" number into our minor range. Whole disks
- * only get partitions; emulated IDE/SCSI numbers map onto xvd names.
+ * Translate the "virtual-device" number into our minor range, the way the
+ * in-tree driver does (so names in fstab stay valid): xvd numbers as they
+ * are, emulated IDE/SCSI numbers onto xvd names. Whole disks get all their
+ * partition minors, a partition alone gets one.
  */
 int xbd_decode_vdevice(unsigned int vdevice, unsigned int *minor, unsigned int *nr_minors,
 		       unsigned int *index)
 {
 	unsigned int parts = XBD_PARTS_PER_DISK;
-	unsigned int m;
+	unsigned int major = vdevice >> 8;
+	unsigned int m = vdevice & 0xff;
 
+	if ((vdevice >> XBD_EXT_SHIFT) > 1)
+		return -ENODEV;
 	if (vdevice & (1U << XBD_EXT_SHIFT)) {
 		parts = XBD_PARTS_PER_EXT_DISK;
 		m = vdevice & ((1U << XBD_EXT_SHIFT) - 1);
-	} else {
-		m = vdevice & 0xff;
-		switch (vdevice >> 8) {
-		case XBD_MAJOR:
-			break;
-		case XBD_IDE0_MAJOR:
-			m = (m / 64) * parts + (m % 64);
-			break;
-		case XBD_IDE1_MAJOR:
-			m = (m / 64 + 2) * parts + (m % 64);
-			break;
-		case XBD_SCSI0_MAJOR:
-			break;
-		default:
-			return -ENODEV;
-		}
+	} else if (major == XBD_IDE0_MAJOR) {
+		m = (m / 64) * parts;
+	} else if (major == XBD_IDE1_MAJOR) {
+		m = (m / 64 + 2) * parts;
+	} else if (major >= XBD_SCSI1_MAJOR && major <= XBD_SCSI7_MAJOR) {
+		m += (major - XBD_SCSI1_MAJOR + 1) * 16 * parts;
+	} else if (major >= XBD_SCSI8_MAJOR && major <= XBD_SCSI15_MAJOR) {
+		m += (major - XBD_SCSI8_MAJOR + 8) * 16 * parts;
+	} else if (major != XBD_MAJOR && major != XBD_SCSI0_MAJOR) {
+		return -ENODEV;
 	}
 	if (m >= MINORMASK)
 		return -ERANGE;

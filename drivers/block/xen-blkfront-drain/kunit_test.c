@@ -1221,12 +1221,19 @@ static void naming_vdevice(struct kunit *test)
 			0);
 	KUNIT_EXPECT_EQ(test, index, 26U);
 	KUNIT_EXPECT_EQ(test, nr, 256U);
-	/* hdc (IDE1 master) and sdb map onto xvd names. */
+	/* hdc (IDE1 master), hdb (IDE0 slave), sdb and sdq map onto xvd names. */
 	KUNIT_ASSERT_EQ(test, xbd_decode_vdevice(22 << 8, &minor, &nr, &index), 0);
 	KUNIT_EXPECT_EQ(test, index, 2U);
+	KUNIT_EXPECT_EQ(test, minor, 32U);
+	KUNIT_ASSERT_EQ(test, xbd_decode_vdevice((3 << 8) | 64, &minor, &nr, &index), 0);
+	KUNIT_EXPECT_EQ(test, index, 1U);
+	KUNIT_EXPECT_EQ(test, nr, 16U);
 	KUNIT_ASSERT_EQ(test, xbd_decode_vdevice((8 << 8) | 16, &minor, &nr, &index), 0);
 	KUNIT_EXPECT_EQ(test, index, 1U);
+	KUNIT_ASSERT_EQ(test, xbd_decode_vdevice(65 << 8, &minor, &nr, &index), 0);
+	KUNIT_EXPECT_EQ(test, index, 16U);
 	KUNIT_EXPECT_EQ(test, xbd_decode_vdevice(7 << 8, &minor, &nr, &index), -ENODEV);
+	KUNIT_EXPECT_EQ(test, xbd_decode_vdevice(1U << 29, &minor, &nr, &index), -ENODEV);
 }
 
 static struct kunit_case naming_cases[] = {
