@@ -76,6 +76,13 @@ grep -q 'bat_entry_in_metadata: bat.entry\[1\]' "$tmp/err" ||
 expect_rc 3 "$tool" inspect "$tmp/bad.vhd"
 [ -s "$tmp/out" ] && bad "summary printed for an invalid image"
 
+# --sync-io: other I/O path, same verdict and report.
+for f in "$img" "$tmp/bad.vhd"; do
+	a=$("$tool" inspect --json --fingerprint "$f" 2>/dev/null)
+	b=$("$tool" inspect --json --fingerprint --sync-io "$f" 2>/dev/null)
+	[ -n "$a" ] && [ "$a" = "$b" ] || bad "--sync-io differs on $f"
+done
+
 # Not a VHD at all: no format claimed.
 head -c 4096 /dev/zero >"$tmp/zero.img"
 expect_rc 3 "$tool" inspect --json "$tmp/zero.img"

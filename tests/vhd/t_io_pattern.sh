@@ -5,7 +5,9 @@
 # with O_DIRECT, nothing reads it except io_submit, and a 2040 GiB dynamic
 # image (4 MiB BAT) costs exactly two submissions (footers + header, then
 # BAT), a differencing disk with locators and a batmap image too; no
-# data block is read (every submitted offset lies in metadata).
+# data block is read (every submitted offset lies in metadata). With
+# --sync-io the same rounds are plain O_DIRECT pread/preadv calls, adjacent
+# pieces coalesced: no aio context at all, at most four reads.
 set -u
 top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${XH_BUILD:-$top/build}
@@ -56,11 +58,35 @@ check() {
 	echo "ok $name: O_DIRECT, $n submissions, highest offset $max"
 }
 
+# check_sync NAME IMAGE: --sync-io reads
+check_sync() {
+	local name=$1 img=$2 log=$tmp/$1.sync.strace n
+	strace -f -qq -e trace=openat,close,io_setup,io_submit,pread64,preadv \
+		-e abbrev=none -s 0 -o "$log" "$tool" inspect --sync-io "$img" \
+		>/dev/null || { echo "FAIL $name: inspect --sync-io"; fail=1; return; }
+	if grep -q 'io_setup\|io_submit' "$log"; then
+		echo "FAIL $name: --sync-io used libaio"; fail=1; return
+	fi
+	grep -q "openat(.*\"$img\", [^)]*O_DIRECT" "$log" ||
+		{ echo "FAIL $name: --sync-io without O_DIRECT"; fail=1; return; }
+	n=$(awk -v img="\"$img\"" '
+		index($0, "openat(") && index($0, img) {
+			fd = $NF; open = 1; next }
+		open && $0 ~ ("close\\(" fd "\\)") { open = 0 }
+		open && $0 ~ ("(pread64|preadv)\\(" fd ",") { n++ }
+		END { print n + 0 }' "$log")
+	if [ "$n" -lt 1 ] || [ "$n" -gt 4 ]; then
+		echo "FAIL $name: --sync-io made $n reads, want 1..4"; fail=1; return
+	fi
+	echo "ok $name --sync-io: O_DIRECT, no libaio, $n reads"
+}
+
 big=$tmp/big.vhd
 qemu-img create -q -f vpc -o subformat=dynamic "$big" 2040G
 qemu-io -f vpc -c 'write -P 1 0 64k' -c 'write -P 2 1T 64k' "$big" >/dev/null
 # qemu: BAT at 1536, 1044480 entries, first block right after it.
 check dyn2040g "$big" 2 $((1536 + 1044480 * 4))
+check_sync dyn2040g "$big"
 
 if [ -x "$gen" ]; then
 	"$gen" "$tmp/diff.vhd" --size $((8 << 30)) --type differencing \

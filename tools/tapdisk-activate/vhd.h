@@ -103,6 +103,13 @@ struct vhd_options {
 	int64_t now;
 	/* Seconds a timestamp may lie in the future (vhd-util: 1800). */
 	uint32_t timestamp_slack;
+	/*
+	 * vhd_open_path() only: issue each round as coalesced synchronous
+	 * O_DIRECT preadv (dio sync_only) instead of one libaio submission.
+	 * For short-lived processes, which otherwise pay the aio context
+	 * teardown (RCU grace periods) at exit.
+	 */
+	bool sync_io;
 };
 
 #define VHD_TIMESTAMP_SLACK_DEFAULT	1800u
