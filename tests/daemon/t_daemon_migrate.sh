@@ -33,14 +33,20 @@ att_is vdi1 7 51712 idle || xh_fail "destination left idle: $(att_state vdi1 7 5
 fe=/local/domain/5/device/vbd/51712
 xenstore-write "$fe/feature-drain" 1 "$fe/drain-state" drained \
 	"$fe/drain-inflight" 0 "$fe/drain-usecs" 1234
+t0=$(date +%s%N)
 xh_domain 5 suspended
 xh_expect_state 10 vdi1 5 51712 released
+t1=$(date +%s%N)
 [ "$(lease_field vdi1 state)" = free ] || xh_fail "source did not release"
 grep -q "frontend drained (in flight 0, 1234 us)" "$T/daemon.log" ||
 	xh_fail "drain report not logged"
+t2=$(date +%s%N)
 xh_domain 7 running
 xenstore-write /local/domain/7/device/vbd/51712/state 4
 xh_expect_state 10 vdi1 7 51712 active
+t3=$(date +%s%N)
+xh_log "suspend -> released $(( (t1 - t0) / 1000000 )) ms (drained frontend," \
+	"no blkback counters); connect -> active $(( (t3 - t2) / 1000000 )) ms"
 v2=$(lease_field vdi1 version)
 [ "$v2" -gt "$v1" ] || xh_fail "version did not move ($v1 -> $v2)"
 rel=$(grep -n "domain 5 disk 51712: deactivating -> released" "$T/daemon.log" | cut -d: -f1)
