@@ -11,7 +11,9 @@
  * Two drivers share one parser (vhd_parse.c, a pure state machine that asks
  * for byte ranges and consumes them):
  *   vhd_open_path()/vhd_read_dev(): O_DIRECT + libaio through dio, one
- *     submission for the footers and header, one for BAT+batmap+locators;
+ *     submission for the footers and header, one for BAT+batmap+locators
+ *     (or coalesced O_DIRECT preadv with vhd_options.sync_io / dio
+ *     sync_only, for short-lived processes);
  *   vhd_parse_image(): an image held in memory (tests, fuzzing).
  *
  * Typical use:
