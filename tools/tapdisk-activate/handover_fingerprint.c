@@ -10,6 +10,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHA_NI_BUILD 1
 #else
@@ -99,10 +100,15 @@ static void sha256_blocks(uint32_t h[8], const uint8_t *p, size_t n)
 bool handover_sha256_accelerated(void)
 {
 #if HAVE_SHA_NI_BUILD
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("sha") &&
-	       __builtin_cpu_supports("sse4.1") &&
-	       __builtin_cpu_supports("ssse3");
+	/* CPUID directly: not every compiler knows "sha" as a feature name. */
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) ||
+	    !(c & (1u << 19)) || !(c & (1u << 9)))	/* SSE4.1, SSSE3 */
+		return false;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return false;
+	return b & (1u << 29);				/* SHA */
 #else
 	return false;
 #endif
