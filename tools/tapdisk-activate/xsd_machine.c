@@ -247,67 +247,70 @@ static bool drain_done(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	return false;
 }
 
-static void add_arg(char **argv, unsigned int *n, const char *s)
+/* A job's argv, in fixed storage: nothing to free on any path. */
+struct job_args {
+	char *argv[24];
+	char text[23][XSD_PATH_MAX + 16];
+	unsigned int n;
+};
+
+static void add_arg(struct job_args *ja, const char *s)
 {
-	argv[(*n)++] = strdup(s);
+	if (ja->n >= 23)
+		return;
+	snprintf(ja->text[ja->n], sizeof(ja->text[0]), "%s", s);
+	ja->argv[ja->n] = ja->text[ja->n];
+	ja->n++;
 }
 
 int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 		  enum xsd_att_state next, uint64_t now)
 {
-	char *argv[24] = { 0 };
+	static struct job_args ja;	/* one job starts at a time */
 	char num[32], err[256];
-	unsigned int n = 0;
 	uint64_t bound_s;
 	int rc;
 
 	if (d->stop_signal)
 		return -1;	/* shutting down: leave it to the next start */
-	add_arg(argv, &n, d->cfg.tool);
-	switch (next) {
-	case XSD_ATT_ACTIVATING:
-		add_arg(argv, &n, "activate");
-		break;
-	case XSD_ATT_DEACTIVATING:
-		add_arg(argv, &n, "deactivate");
-		break;
-	case XSD_ATT_REACTIVATING:
-		add_arg(argv, &n, "reactivate");
-		break;
-	default:
+	if (next != XSD_ATT_ACTIVATING && next != XSD_ATT_DEACTIVATING &&
+	    next != XSD_ATT_REACTIVATING)
 		return -1;
-	}
-	add_arg(argv, &n, a->vdi.image);
-	add_arg(argv, &n, "--host-id");
+	memset(&ja, 0, sizeof(ja));
+	add_arg(&ja, d->cfg.tool);
+	add_arg(&ja, next == XSD_ATT_ACTIVATING ? "activate" :
+		next == XSD_ATT_DEACTIVATING ? "deactivate" : "reactivate");
+	add_arg(&ja, a->vdi.image);
+	add_arg(&ja, "--host-id");
 	snprintf(num, sizeof(num), "%u", d->cfg.host_id);
-	add_arg(argv, &n, num);
-	add_arg(argv, &n, "--backend");
-	add_arg(argv, &n, a->backend);
+	add_arg(&ja, num);
+	add_arg(&ja, "--backend");
+	add_arg(&ja, a->backend);
 	if (a->vdi.lease[0]) {
-		add_arg(argv, &n, "--lease");
-		add_arg(argv, &n, a->vdi.lease);
+		add_arg(&ja, "--lease");
+		add_arg(&ja, a->vdi.lease);
 	}
 	if (a->vdi.raw) {
-		add_arg(argv, &n, "--format");
-		add_arg(argv, &n, "raw");
+		add_arg(&ja, "--format");
+		add_arg(&ja, "raw");
 	}
 	if (next == XSD_ATT_ACTIVATING) {
 		bound_s = a->req.id && a->req.has_wait ? a->req.wait_s :
 			d->cfg.activate_wait_s;
-		add_arg(argv, &n, "--wait");
+		add_arg(&ja, "--wait");
 		snprintf(num, sizeof(num), "%" PRIu64, bound_s);
-		add_arg(argv, &n, num);
+		add_arg(&ja, num);
 		if (a->req.id && a->req.has_version) {
-			add_arg(argv, &n, "--expect-version");
+			add_arg(&ja, "--expect-version");
 			snprintf(num, sizeof(num), "%" PRIu64, a->req.version);
-			add_arg(argv, &n, num);
+			add_arg(&ja, num);
 		}
 	} else if (next == XSD_ATT_DEACTIVATING) {
 		bound_s = a->req.id && a->req.has_timeout ? a->req.timeout_s :
 			d->cfg.deactivate_timeout_s;
-		add_arg(argv, &n, "--timeout");
+		add_arg(&ja, "--timeout");
 		snprintf(num, sizeof(num), "%" PRIu64, bound_s);
-		add_arg(argv, &n, num);
+		add_arg(&ja, num);
 	} else {
 		bool force = a->req.id && a->req.force;
 		bool has_v = a->req.id ? a->req.has_version : a->has_version;
@@ -315,38 +318,35 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 
 		bound_s = d->cfg.activate_wait_s;
 		if (has_v) {
-			add_arg(argv, &n, "--expect-version");
+			add_arg(&ja, "--expect-version");
 			snprintf(num, sizeof(num), "%" PRIu64, v);
-			add_arg(argv, &n, num);
+			add_arg(&ja, num);
 		}
 		if (force)
-			add_arg(argv, &n, "--force");
+			add_arg(&ja, "--force");
 	}
-	add_arg(argv, &n, "--json");
+	add_arg(&ja, "--json");
 
 	a->job = calloc(1, sizeof(*a->job));
-	rc = a->job ? xsd_job_start(a->job, argv, now,
+	rc = a->job ? xsd_job_start(a->job, ja.argv, now,
 				    bound_s * 1000u + XSD_JOB_GRACE_MS,
 				    err, sizeof(err)) : -1;
 	if (!rc) {
 		char line[512];
 		size_t used = 0;
 
-		for (unsigned int i = 0; i < n && used < sizeof(line); i++)
+		for (unsigned int i = 0; i < ja.n && used < sizeof(line); i++)
 			used += (size_t)snprintf(line + used,
 						 sizeof(line) - used, "%s%s",
-						 i ? " " : "", argv[i]);
+						 i ? " " : "", ja.argv[i]);
 		xsd_log("info", "VDI %s domain %u disk %u: running %s",
 			a->vdi.name, a->domid, a->devid, line);
 	} else {
 		xsd_log("error", "%s", a->job ? err : "out of memory");
 		free(a->job);
 		a->job = NULL;
-	}
-	for (unsigned int i = 0; i < n; i++)
-		free(argv[i]);
-	if (rc)
 		return -1;
+	}
 	a->dirty = false;
 	xsd_set_state(d, a, next, now);
 	return 0;
