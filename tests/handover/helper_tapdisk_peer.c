@@ -20,6 +20,8 @@
  * usage: helper_tapdisk_peer --socket PATH --image TYPE:/PATH --report PATH
  *        [--minor N] [--probe VOFF] [--inflight-ms MS] [--inflight-voff VOFF]
  *        [--fault pause-hang|resume-fail|die-on-pause|die-on-resume]
+ *        [--list-minor-unknown]  (LIST says minor -1, as blktap3 does
+ *                                 when the VBD has no kernel tap device)
  */
 #include <endian.h>
 #include <errno.h>
@@ -73,6 +75,7 @@ static struct {
 	const char *report;
 	int minor;
 	enum fault fault;
+	bool list_minor_unknown;	/* blktap3 without a tap device */
 	uint64_t probe_voff;
 	bool probe;
 	struct image img;
@@ -387,7 +390,7 @@ static void do_list(struct conn *c)
 				.cookie = (uint16_t)peer.minor };
 
 	m.u.list.count = 1;
-	m.u.list.minor = peer.minor;
+	m.u.list.minor = peer.list_minor_unknown ? -1 : peer.minor;
 	m.u.list.state = (int32_t)peer.state;
 	snprintf(m.u.list.path, sizeof(m.u.list.path), "%s",
 		 peer.img.params);
@@ -612,6 +615,7 @@ int main(int argc, char **argv)
 		{ "inflight-ms", required_argument, NULL, 'd' },
 		{ "inflight-voff", required_argument, NULL, 'o' },
 		{ "fault", required_argument, NULL, 'f' },
+		{ "list-minor-unknown", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *image = NULL;
@@ -632,6 +636,7 @@ int main(int argc, char **argv)
 		case 'd': inflight_ms = strtol(optarg, NULL, 0); break;
 		case 'o': peer.inflight_voff = strtoull(optarg, NULL, 0); break;
 		case 'f': peer.fault = parse_fault(optarg); break;
+		case 'u': peer.list_minor_unknown = true; break;
 		default: return 2;
 		}
 	}

@@ -113,6 +113,21 @@ static void socket_dies(const char *ctl, const char *image)
 	T_ASSERT(ret == -ENOENT, "missing socket: %d", ret);
 }
 
+/* blktap3 lists a VBD without a tap device as minor -1: still found. */
+static void list_minor_unknown(const char *ctl, const char *image)
+{
+	char params[600], err[512];
+	struct tapctl_vbd vbd;
+	struct peer p;
+
+	snprintf(params, sizeof(params), "vhd:%s", image);
+	ht_peer_start(&p, ctl, params, "--list-minor-unknown");
+	T_ASSERT(tapctl_vbd_state(p.sock, 0, &vbd, 2000, err, sizeof(err)) ==
+		 0 && vbd.minor == 0 && !strcmp(vbd.params, params),
+		 "minor -1 entry: %s", err);
+	ht_peer_stop(&p);
+}
+
 int main(void)
 {
 	const char *ctl = t_path("ctl");
@@ -124,6 +139,7 @@ int main(void)
 	pause_hang(ctl, image);
 	resume_fail(ctl, image);
 	socket_dies(ctl, image);
+	list_minor_unknown(ctl, image);
 
 	setenv("TAPDISK_ACTIVATE_CONTROL_DIR", "/x", 1);
 	T_ASSERT(tapctl_socket_path(path, sizeof(path), NULL, 42) == 0 &&

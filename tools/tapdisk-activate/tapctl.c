@@ -351,6 +351,15 @@ int tapctl_vbd_state(const char *sock, int minor, struct tapctl_vbd *out,
 				break;
 			}
 		}
+		/*
+		 * blktap3 without a kernel tap device lists its VBD with
+		 * minor -1 (vbd->tap is NULL); one such VBD is ours.
+		 */
+		if (ret && n == 1 && vbds[0].minor == -1) {
+			*out = vbds[0];
+			out->minor = minor;
+			ret = 0;
+		}
 		if (ret && err && errlen)
 			snprintf(err, errlen, "tapdisk at %s has no minor %d",
 				 sock, minor);
