@@ -577,7 +577,8 @@ int handover_reactivate(const struct handover_opts *o,
 	} else if (handover_state_load(r->state_path, &rec, err,
 				       sizeof(err)) == 0 &&
 		   !strcmp(rec.last_op, "deactivate") &&
-		   !strcmp(rec.result, "ok") && rec.has_released_version) {
+		   !strcmp(rec.result, "ok") && rec.has_released_version &&
+		   rec.host_id == o->host_id && !strcmp(rec.vdi, o->vdi)) {
 		has_expect = true;
 		expect = rec.released_version;
 		snprintf(r->record.fingerprint, sizeof(r->record.fingerprint),
