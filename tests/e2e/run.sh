@@ -175,7 +175,7 @@ done
 
 if [ $demo = 1 ]; then
 	echo
-	echo "Seed bug demo: live migration with writes in flight, source writes delayed ${XH_S1_DELAY_MS:-15000} ms"
+	echo "Seed bug demo: live migration with writes in flight, source writes delayed ${XH_S1_DELAY_MS:-30000} ms"
 	for fe in stock drain; do
 		m=$(xh_serial_clean | grep -a "^XH-METRIC seed-bug-$fe " | tail -1)
 		if [ -z "$m" ]; then

@@ -114,6 +114,7 @@ memory = $XH_GUEST_MEM
 vcpus = 1
 disk = [ 'format=raw,vdev=xvda,access=rw,script=$XH/dom0/block-fast.sh,target=$3' ]
 on_crash = "preserve"
+on_reboot = "destroy"
 EOC
 }
 
@@ -130,10 +131,13 @@ xh_guest_grep() { # NAME ERE -> matching lines of both console logs
 xh_guest_crash_reason() { # NAME
 	local st why
 	st=$(xl list 2>/dev/null | awk -v n="$1" '$1 == n || $1 == n "--incoming" { print $5 }' | head -1)
+	# Xen's ring is cleared after every scenario, so this names this guest.
+	if [ -z "$st" ] || [ "${st#*c}" != "$st" ]; then
+		why=$(xl dmesg 2>/dev/null | grep -E -i 'triple fault|domain_crash' | tail -2 | tr '\n' ' ')
+	fi
 	if [ -z "$st" ]; then
-		echo "domain $1 vanished"
+		echo "domain $1 vanished ${why:-}"
 	elif [ "${st#*c}" != "$st" ]; then
-		why=$(xl dmesg 2>/dev/null | grep -E -i 'triple fault|domain_crash|crash' | tail -2 | tr '\n' ' ')
 		echo "domain $1 crashed (state $st) ${why:-}"
 	elif xh_guest_grep "$1" 'Kernel panic|BUG: |Oops' >/dev/null; then
 		echo "kernel panic/BUG in $1: $(xh_guest_grep "$1" 'Kernel panic|BUG: |Oops' | head -1)"
@@ -338,4 +342,5 @@ xh_cleanup() {
 	done
 	rm -f "$XH_RUN"/*.loop "$XH_RUN"/bg.pids "$XH_RUN"/*.mbseq "$XH_RUN"/drain-* "$XH_RUN"/crash
 	rm -f "$XH_VAR"/*
+	xl dmesg -c > /dev/null 2>&1
 }

@@ -45,7 +45,10 @@ static void usage(FILE *f)
 	fputs("usage: xh-guest serve --dev DEV [--blocks N] [--counters DIR]...\n"
 	      "       xh-guest bench --dev DEV --label NAME [--secs S] [--depth D] [--mib M]\n"
 	      "serve obeys mailbox commands written by dom0 into block 0 of DEV:\n"
-	      "  load [pace_us=U] [max_s=S]  start the record write load (AIO, O_DIRECT)\n"
+	      "  load [pace_us=U] [max_s=S] [stop_after_resume_ms=M]\n"
+	      "                              start the record write load (AIO, O_DIRECT);\n"
+	      "                              stop by itself M ms after a resume from\n"
+	      "                              suspend, once every block was rewritten\n"
 	      "  stop                        stop it and wait for in-flight writes\n"
 	      "  verify                      read records back, count stale blocks\n"
 	      "  ping                        report progress\n"
@@ -55,6 +58,37 @@ static void usage(FILE *f)
 static long elapsed_ms(const struct timespec *a, const struct timespec *b)
 {
 	return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/*
+ * Time the guest spent suspended so far: a Xen save/migrate resume injects
+ * the time away into CLOCK_BOOTTIME (read from the hypervisor's wallclock)
+ * but not into CLOCK_MONOTONIC, so their difference jumps at each resume.
+ */
+static double suspended_s(void)
+{
+	struct timespec b, m;
+
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return (double)(b.tv_sec - m.tv_sec) + (double)(b.tv_nsec - m.tv_nsec) / 1e9;
+}
+
+/* Auto-stop after a resume: see the "load" command's stop_after_resume_ms. */
+struct resume_stop {
+	uint64_t after_ms;	/* 0: disabled */
+	uint64_t first_seq;	/* first sequence number submitted after the resume */
+	struct timespec at;
+	int armed;
+};
+
+/* True once every block completed a write submitted after the resume. */
+static int rewritten_since(const struct xh_load *l, uint64_t first_seq)
+{
+	for (uint32_t b = 0; b < l->nblocks; b++)
+		if (l->completed[b] < first_seq)
+			return 0;
+	return 1;
 }
 
 static void print_counters(const struct serve_opts *o)
@@ -98,7 +132,7 @@ static void report_progress(const char *what, uint64_t seq, const struct xh_load
 }
 
 static int handle(const struct serve_opts *o, struct xh_load *l, const struct xh_mbox_cmd *c,
-		  struct timespec *load_started, uint64_t *max_s)
+		  struct timespec *load_started, uint64_t *max_s, struct resume_stop *rs)
 {
 	unsigned long long seq = (unsigned long long)c->seq;
 
@@ -109,6 +143,9 @@ static int handle(const struct serve_opts *o, struct xh_load *l, const struct xh
 		*max_s = 120;
 		xh_args_get_u64(c->args, "pace_us", &pace);
 		xh_args_get_u64(c->args, "max_s", max_s);
+		rs->after_ms = 0;
+		rs->armed = 0;
+		xh_args_get_u64(c->args, "stop_after_resume_ms", &rs->after_ms);
 		clock_gettime(CLOCK_MONOTONIC, load_started);
 		if (xh_load_start(l, (unsigned int)pace) < 0) {
 			printf("XH-G done %llu load error=%s\n", seq, strerror(errno));
@@ -145,6 +182,8 @@ static int serve(const struct serve_opts *o)
 {
 	struct timespec load_started = { 0 }, last_progress, last_poll, now;
 	uint64_t last_seq = 0, max_s = 0;
+	struct resume_stop rs = { 0 };
+	double away = suspended_s();
 	struct xh_load l;
 	void *scratch;
 	int fd;
@@ -176,6 +215,24 @@ static int serve(const struct serve_opts *o)
 			nanosleep(&ts, NULL);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (suspended_s() - away > 1.0) {
+			printf("XH-G resumed away_s=%.1f seq=%llu completed=%llu inflight=%u\n",
+			       suspended_s() - away, (unsigned long long)(l.next_seq - 1),
+			       (unsigned long long)l.nr_completed, l.inflight);
+			away = suspended_s();
+			if (l.running && rs.after_ms) {
+				rs.armed = 1;
+				rs.first_seq = l.next_seq;
+				rs.at = now;
+			}
+		}
+		if (rs.armed && l.running && elapsed_ms(&rs.at, &now) >= (long)rs.after_ms &&
+		    rewritten_since(&l, rs.first_seq)) {
+			/* Stop before late writes of the old host land, so they stay visible. */
+			rs.armed = 0;
+			xh_load_stop(&l, STOP_TIMEOUT_MS);
+			report_progress("autostop-after-resume", 0, &l);
+		}
 		if (l.running && elapsed_ms(&last_progress, &now) >= PROGRESS_MS) {
 			report_progress("progress", 0, &l);
 			last_progress = now;
@@ -194,7 +251,7 @@ static int serve(const struct serve_opts *o)
 		if (rc <= 0 || c.seq <= last_seq)
 			continue;
 		last_seq = c.seq;
-		if (handle(o, &l, &c, &load_started, &max_s))
+		if (handle(o, &l, &c, &load_started, &max_s, &rs))
 			break;
 	}
 	xh_load_free(&l);

@@ -18,7 +18,7 @@ s1_setup() { # NAME BLKFRONT WDELAY_MS EXTRA_CMDLINE
 	xh_guest_cfg "$NAME" pvh "/dev/mapper/xh-dst-$NAME" "$2" "$4" > "$XH_RUN/$NAME-dst.cfg"
 	DST_CFG=$XH_RUN/$NAME-dst.cfg
 	xh_guest_start "$NAME" "$XH_RUN/$NAME.cfg"
-	xh_mbox_or_fail "$NAME" 60 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=900"
+	xh_mbox_or_fail "$NAME" 60 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=900 stop_after_resume_ms=${XH_S1_STOP_AFTER_RESUME_MS:-1000}"
 	xh_info "load started: $MB_REPLY"
 	sleep 2
 }
@@ -42,15 +42,16 @@ s1_migrate() {
 	fi
 }
 
-# After the migration: let the guest write on the destination, stop, wait for
-# the source's delayed writes to land, then read every record back.
+# After the migration: the guest stops its load by itself shortly after it
+# resumed (once every block was rewritten on the destination), before the
+# source's delayed copies land; stop here only collects that. Then wait for
+# the source's delayed writes to land and read every record back.
 s1_finish_and_verify() { # WDELAY_MS
-	xh_mbox_or_fail "$NAME" 90 ping
-	xh_info "guest alive on the destination: $MB_REPLY"
-	sleep "${XH_S1_POST_S:-3}"
 	xh_mbox_or_fail "$NAME" 240 stop
 	xh_info "load stopped: $MB_REPLY"
 	case $MB_REPLY in *stop-timeout*) xh_fail "in-flight writes never completed: $MB_REPLY" ;; esac
+	AWAY_S=$(xh_kv "$(xh_guest_grep "$NAME" '^XH-G resumed' | tail -1)" away_s)
+	xh_info "guest was away ${AWAY_S:-?} s; $(xh_guest_grep "$NAME" '^XH-G autostop' | tail -1)"
 	xh_wait_src_idle "$NAME" $(( $1 / 1000 + 60 )) || xh_fail "source device never went idle"
 	xh_mbox_or_fail "$NAME" 90 verify
 	xh_parse_verify "$MB_REPLY" || xh_fail "unparsable verify reply: $MB_REPLY"
@@ -68,7 +69,7 @@ seed_bug() { # stock|drain
 	s1_finish_and_verify "$w"
 	state=$(xh_drain_key drain-state)
 	xh_metric "blkfront=$fe stale=$V_STALE blocks=$V_BLOCKS corrupt=$V_CORRUPT writes=$V_WRITES" \
-		"migrate_s=$MIGRATE_S drain_state=${state:-none} drain_usecs=$(xh_drain_key drain-usecs)" \
+		"migrate_s=$MIGRATE_S away_s=${AWAY_S:-?} drain_state=${state:-none} drain_usecs=$(xh_drain_key drain-usecs)" \
 		"reissued=${REISSUED:-n/a}"
 	if [ "$fe" = stock ]; then
 		[ "$V_IOERR" = 0 ] && [ "$V_WERR" = 0 ] ||
