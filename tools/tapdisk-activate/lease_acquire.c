@@ -316,6 +316,30 @@ static int held_result(struct lease *l, const struct lease_leader_rec *ld,
 			  " (timeout 0: never expires; break --force after fencing)");
 }
 
+/* Version bt->n is ours: take it if its validity has not run out yet. */
+static int acquired(struct lease *l, const struct ballot *bt,
+		    struct lease_holder *holder)
+{
+	uint64_t valid = bt->prop_start_ns +
+			 lease_owner_valid_ms(l->hdr.timeout_s) * 1000000u;
+
+	if (l->hdr.timeout_s && lease_now_ns() >= valid)
+		return lease_fail(l, LEASE_LOST,
+				  "won version %llu but only after its validity ran out (stalled %.1f s): not taken",
+				  (unsigned long long)bt->n,
+				  (lease_now_ns() - bt->prop_start_ns) / 1e9);
+	memset(&l->held, 0, sizeof(l->held));
+	l->held.host_id = bt->me.host_id;
+	strcpy(l->held.host_name, bt->me.host_name);
+	strcpy(l->held.token, bt->me.token);
+	l->held.version = bt->n;
+	l->holding = true;
+	l->valid_until_ns = l->hdr.timeout_s ? valid : UINT64_MAX;
+	if (holder)
+		*holder = l->held;
+	return LEASE_OK;
+}
+
 int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 		  struct lease_holder *holder, struct lease_status *seen)
 {
@@ -386,6 +410,19 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			goto out_unlock;
 		}
 		now = lease_now_ns();
+		if (leader.state == LEASE_LEADER_HELD &&
+		    lease_value_equal(&leader.owner, &me) &&
+		    prop_n == leader.version && prop_start) {
+			/* Our own proposal, committed by someone else after
+			 * our ballot was pre-empted: it is ours. */
+			memset(&bt, 0, sizeof(bt));
+			bt.n = leader.version;
+			bt.me = me;
+			bt.chosen = me;
+			bt.prop_start_ns = prop_start;
+			lease_unlock_host(l);
+			return acquired(l, &bt, holder);
+		}
 		if (restart_at > leader.version) {
 			/* A slot is at a newer version: its ballot started only
 			 * after the leader's version was free or expired. */
@@ -459,29 +496,8 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			goto out_unlock;
 		case BALLOT_CHOSEN:
 			lease_unlock_host(l);
-			if (lease_value_equal(&bt.chosen, &me)) {
-				uint64_t valid = bt.prop_start_ns +
-					lease_owner_valid_ms(l->hdr.timeout_s) *
-					1000000u;
-
-				if (l->hdr.timeout_s && lease_now_ns() >= valid)
-					return lease_fail(l, LEASE_LOST,
-							  "won version %llu but only after its validity ran out (stalled %.1f s): not taken",
-							  (unsigned long long)n,
-							  (lease_now_ns() -
-							   bt.prop_start_ns) / 1e9);
-				memset(&l->held, 0, sizeof(l->held));
-				l->held.host_id = me.host_id;
-				strcpy(l->held.host_name, me.host_name);
-				strcpy(l->held.token, me.token);
-				l->held.version = n;
-				l->holding = true;
-				l->valid_until_ns = l->hdr.timeout_s ? valid :
-						    UINT64_MAX;
-				if (holder)
-					*holder = l->held;
-				return LEASE_OK;
-			}
+			if (lease_value_equal(&bt.chosen, &me))
+				return acquired(l, &bt, holder);
 			/* Someone else won version n. */
 			leader.version = n;
 			leader.state = LEASE_LEADER_HELD;
