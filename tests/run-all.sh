@@ -108,7 +108,7 @@ run_suite() {
 
 # Areas that are not plain programs run last, slowest at the end.
 ordered_areas() {
-	local a late="kernel model fuzz e2e"
+	local a late="fuzz model kernel dm e2e"
 	for a in tests/*/; do
 		a=$(basename "$a")
 		[ "$a" = lib ] && continue
