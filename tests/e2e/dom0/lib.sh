@@ -222,8 +222,8 @@ xh_kv() { # "LINE" KEY -> value of KEY=value in LINE
 # Last value of a sysfs counter printed by the guest at verify time.
 xh_guest_counter() { # NAME KEY
 	local line
-	line=$(xh_guest_grep "$1" '^XH-G counters' | tail -1)
-	xh_kv "$line" "$2"
+	line=$(xh_guest_grep "$1" "^XH-G counters .* $2=" | tail -1)
+	[ -n "$line" ] && xh_kv "$line" "$2"
 }
 
 # ---- frontend drain keys ------------------------------------------------------
