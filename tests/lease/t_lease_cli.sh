@@ -60,8 +60,9 @@ check "timeout" "$(json .timeout)" 2
 expect 0 acquire --host-id 1 --host-name hostA --token src --json "$L"
 check "acquire version" "$(json .version)" 1
 check "acquire token" "$(json .token)" src
-expect 10 acquire --host-id 2 --host-name hostB --token dst "$L"
+expect 10 acquire --host-id 2 --host-name hostB --token dst --json "$L"
 grep -q "held by host 1" "$dir/err" || { echo "FAIL: held message"; fail=1; }
+check "held: who" "$(json .owner_host_id)" 1
 expect 0 status --json "$L"
 check "held owner" "$(json .owner_host_id)" 1
 check "held token" "$(json .owner_token)" src

@@ -10,11 +10,12 @@
  *   - versioned acquire: expecting version V succeeds only if nobody
  *     acquired since V.
  * NPROC hosts (one slot each) run acquire / hold / release. Each acquire
- * call is an attempt with its own value (the nonce). Disk writes are
+ * call is an attempt with its own value (the nonce); host 0 makes two
+ * (the second may be a versioned resume), hosts 1 and 2 one each. Disk writes are
  * sector-atomic (one slot or the leader per step); a scan reads the slots
  * one at a time, interleaved with everything else.
- *   crasher: kills any process at any step (local state lost, the disk
- *            keeps whatever was written), MAXCRASH times in total;
+ *   crasher: kills any process at any step (crash-stop: local state lost,
+ *            the disk keeps whatever was written), MAXCRASH times in total;
  *   lapser:  ends any attempt's validity at any step (a stall longer than
  *            T*3/4), MAXLAPSE times: the attempt can no longer be
  *            acknowledged and stops holding, but keeps running and may
@@ -23,9 +24,13 @@
  * when the owner's attempt is dead, lapsed or over. Documentation/lease.rst
  * shows why "no renewal seen for T" implies exactly that.
  *
+ * Mutants that must fail (t_spin_lease.sh checks spin finds them):
+ * BUG_FAST_FOR_ALL lets every host skip phase 1, BUG_NO_SECOND_SCAN commits
+ * without the scan after the proposal.
+ *
  * Bounds: NPROC 3, versions 1..MAXV, ballot rounds 0..MAXR (0 = the
- * successor's fast round), NATT attempts in total (values), MAXCRASH
- * crashes, MAXLAPSE lapses. Exceeding a bound ends that attempt.
+ * successor's fast round, 1.. the normal rounds), NATT attempts in total,
+ * MAXCRASH crashes, MAXLAPSE lapses. Exceeding a bound ends that attempt.
  */
 #ifndef NPROC
 #define NPROC 3
@@ -37,13 +42,27 @@
 #define MAXR 2
 #endif
 #ifndef NATT
-#define NATT 5
+#define NATT 4
 #endif
 #ifndef MAXCRASH
 #define MAXCRASH 1
 #endif
 #ifndef MAXLAPSE
 #define MAXLAPSE 1
+#endif
+/* acquire calls per host; host 0's second may be a versioned resume */
+#ifndef PLAN0
+#define PLAN0 2
+#endif
+#ifndef PLAN1
+#define PLAN1 1
+#endif
+#ifndef PLAN2
+#define PLAN2 1
+#endif
+/* successor named in the initial leader (1 = host 0, 0 = none) */
+#ifndef INIT_SUCC
+#define INIT_SUCC 1
 #endif
 
 /* ballot = round * NPROC + pid + 1: every process's ballots are its own */
@@ -72,7 +91,7 @@ byte next_att = 1;
 bool crash_req[NPROC];
 byte crashes, lapses;
 
-proctype host(byte p)
+proctype host(byte p; byte plan)
 {
 	byte att, n, b, v, r, j, lv, lo, best, restart, expect, released;
 	bool lh, fast, versioned;
@@ -81,7 +100,8 @@ again:
 	{
 		atomic {
 			if
-			:: next_att <= NATT -> att = next_att; next_att++;
+			:: plan > 0 && next_att <= NATT -> plan--;
+			   att = next_att; next_att++;
 			   owner_of[att] = p + 1; live[att] = true
 			:: else -> goto done
 			fi;
@@ -102,7 +122,12 @@ read_leader:
 			:: else ->
 				if
 				:: !lh -> n = lv + 1;
+#ifdef BUG_FAST_FOR_ALL
+					/* mutant: every host takes the fast path */
+					fast = (slot[p].lver < n)
+#else
 					fast = (L_succ == p + 1 && slot[p].lver < n)
+#endif
 				:: lh && owner_of[lo] == p + 1 -> n = lv + 1
 				:: lh && owner_of[lo] != p + 1 && !live[lo] -> n = lv + 1
 				:: lh && owner_of[lo] != p + 1 && live[lo] ->
@@ -198,7 +223,12 @@ read_leader:
 			atomic { slot[p].bal = b; slot[p].inp = v }
 		fi;
 		/* scan after the proposal (both paths) */
+#ifdef BUG_NO_SECOND_SCAN
+		/* mutant: commit without checking for higher ballots */
+		j = NPROC;
+#else
 		j = 0;
+#endif
 		do
 		:: j < NPROC ->
 			atomic {
@@ -268,8 +298,9 @@ give_up:
 		};
 		goto again
 	} unless {
+		/* crash-stop: local state is gone, the disk keeps its sectors */
 		atomic {
-			crash_req[p] -> crash_req[p] = false;
+			crash_req[p] -> crash_req[p] = false; plan = 0;
 			if
 			:: att && holder == att -> holder = 0
 			:: else -> skip
@@ -326,11 +357,17 @@ end_lapser:
 	od
 }
 
+/*
+ * Host 0 acquires PLAN0 times (a later call may be a versioned resume
+ * after its release), hosts 1 and 2 PLAN1 and PLAN2 times; host 0 starts
+ * as the designated successor (fast path) unless INIT_SUCC is 0.
+ */
 init
 {
 	atomic {
-		run host(0);
-		run host(1);
-		run host(2)
+		L_succ = INIT_SUCC;
+		run host(0, PLAN0);
+		run host(1, PLAN1);
+		run host(2, PLAN2)
 	}
 }

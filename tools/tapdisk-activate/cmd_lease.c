@@ -367,6 +367,9 @@ static int run(struct lease_cli *c)
 		r = lease_acquire(l, &o, &h, &st);
 		if (!r)
 			print_holder(c, "acquired", &h);
+		else if (c->json && (r == LEASE_HELD ||
+				     r == LEASE_VERSION_MOVED))
+			print_status(c, &st, r, lease_last_error(l));
 	} else if (!strcmp(c->sub, "break")) {
 		struct lease_holder b = { 0 };
 
