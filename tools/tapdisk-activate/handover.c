@@ -13,7 +13,6 @@
 #include "exitcodes.h"
 #include "dio.h"
 #include "handover_clock.h"
-#include "handover_fingerprint.h"
 #include "vhd.h"
 
 /* Records a failure: which step, the exit code, one message. */
@@ -86,9 +85,18 @@ int handover_check_migrate(const struct handover_opts *o,
 	return XH_EXIT_OK;
 }
 
-static void state_path(const struct handover_opts *o, const char *lease_path,
-		       struct handover_result *r)
+/* Opens the VDI's lease; the handover record goes beside it. */
+static int open_lease(const struct handover_opts *o, struct handover_result *r,
+		      struct lease **l)
 {
+	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX];
+	int ret;
+
+	ret = handover_lease_open(o, l, lease_path, sizeof(lease_path), err,
+				  sizeof(err));
+	if (ret != LEASE_OK)
+		return fail(r, "lease", handover_lease_exit(ret),
+			    "cannot open the lease: %s", err);
 	if (o->state_path)
 		snprintf(r->state_path, sizeof(r->state_path), "%s",
 			 o->state_path);
@@ -96,6 +104,27 @@ static void state_path(const struct handover_opts *o, const char *lease_path,
 					     r->state_path,
 					     sizeof(r->state_path)))
 		r->state_path[0] = '\0';
+	return XH_EXIT_OK;
+}
+
+/* Resumes (reopens) the backend; @after completes the error message. */
+static int resume_backend(const struct handover_opts *o,
+			  struct handover_result *r, const char *after)
+{
+	char err[1024] = "";
+	struct step_timer t;
+	enum backend_result br;
+
+	step_begin(&t);
+	br = backend_resume(&o->backend, o->vdi, o->timeout_ms, err,
+			    sizeof(err));
+	step_end(r, &t, "resume");
+	if (br != BACKEND_OK)
+		return fail(r, "resume",
+			    br == BACKEND_UNREACHABLE ?
+			    XH_EXIT_BACKEND_UNREACHABLE :
+			    XH_EXIT_BACKEND_RESUME_FAILED, "%s%s", err, after);
+	return XH_EXIT_OK;
 }
 
 /*
@@ -135,7 +164,7 @@ static int read_metadata(const struct handover_opts *o,
 			 "error%s): %s", o->vdi, vi.nr_errors_total,
 			 vi.nr_errors_total == 1 ? "" : "s", line);
 		code = XH_EXIT_IMAGE_INVALID;
-	} else if (handover_fingerprint(&vi, r->fingerprint)) {
+	} else if (vhd_fingerprint(&vi, r->fingerprint)) {
 		snprintf(why, whylen, "cannot fingerprint %s", o->vdi);
 		code = XH_EXIT_IMAGE_INVALID;
 	}
@@ -210,7 +239,7 @@ int handover_deactivate(const struct handover_opts *o,
 			struct handover_result *r)
 {
 	static struct record_saver saver;	/* large: not on the stack */
-	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX], who[200];
+	char err[1024] = "", who[200];
 	uint64_t t_start = handover_now_us();
 	struct lease_status st;
 	struct step_timer t;
@@ -225,12 +254,9 @@ int handover_deactivate(const struct handover_opts *o,
 		return ret;
 
 	step_begin(&t);
-	ret = handover_lease_open(o, &l, lease_path, sizeof(lease_path), err,
-				  sizeof(err));
-	if (ret != LEASE_OK)
-		return fail(r, "lease", handover_lease_exit(ret),
-			    "cannot open the lease: %s", err);
-	state_path(o, lease_path, r);
+	ret = open_lease(o, r, &l);
+	if (ret)
+		return ret;
 	ret = lease_read_status(l, &st);
 	r->seen = st;
 	r->have_seen = ret == LEASE_OK;
@@ -345,7 +371,6 @@ static int activate_held(const struct handover_opts *o,
 {
 	char err[1024] = "";
 	struct step_timer t;
-	enum backend_result br;
 	int ret;
 
 	step_begin(&t);
@@ -373,17 +398,9 @@ static int activate_held(const struct handover_opts *o,
 			   r->fingerprint);
 		goto undo;
 	}
-	step_begin(&t);
-	br = backend_resume(&o->backend, o->vdi, o->timeout_ms, err,
-			    sizeof(err));
-	step_end(r, &t, "resume");
-	if (br != BACKEND_OK) {
-		ret = fail(r, "resume",
-			   br == BACKEND_UNREACHABLE ?
-			   XH_EXIT_BACKEND_UNREACHABLE :
-			   XH_EXIT_BACKEND_RESUME_FAILED, "%s", err);
+	ret = resume_backend(o, r, "");
+	if (ret)
 		goto undo;
-	}
 	return XH_EXIT_OK;
 undo:
 	/* The backend is still paused; give the VDI back. */
@@ -430,7 +447,7 @@ static int do_activate(const struct handover_opts *o,
 		       struct handover_result *r, bool has_expect,
 		       uint64_t expect, const char *expect_fingerprint)
 {
-	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX], who[200];
+	char who[200];
 	uint64_t t_start = handover_now_us();
 	struct lease_acquire_opts ao = { 0 };
 	struct lease_holder me;
@@ -446,12 +463,9 @@ static int do_activate(const struct handover_opts *o,
 		return ret;
 
 	step_begin(&t);
-	ret = handover_lease_open(o, &l, lease_path, sizeof(lease_path), err,
-				  sizeof(err));
-	if (ret != LEASE_OK)
-		return fail(r, "lease", handover_lease_exit(ret),
-			    "cannot open the lease: %s", err);
-	state_path(o, lease_path, r);
+	ret = open_lease(o, r, &l);
+	if (ret)
+		return ret;
 	ao.host_id = o->host_id;
 	ao.token = HANDOVER_TOKEN;
 	ao.has_expect_version = has_expect;
@@ -516,23 +530,14 @@ int handover_activate(const struct handover_opts *o,
 static int resume_only(const struct handover_opts *o,
 		       struct handover_result *r, const struct lease_status *st)
 {
-	char err[1024] = "";
-	struct step_timer t;
-	enum backend_result br;
+	int ret;
 
 	r->lease_held = true;
 	r->has_version = true;
 	r->version = st->version;
-	step_begin(&t);
-	br = backend_resume(&o->backend, o->vdi, o->timeout_ms, err,
-			    sizeof(err));
-	step_end(r, &t, "resume");
-	if (br != BACKEND_OK)
-		return fail(r, "resume",
-			    br == BACKEND_UNREACHABLE ?
-			    XH_EXIT_BACKEND_UNREACHABLE :
-			    XH_EXIT_BACKEND_RESUME_FAILED,
-			    "%s; the lease is still held by this host", err);
+	ret = resume_backend(o, r, "; the lease is still held by this host");
+	if (ret)
+		return ret;
 	snprintf(r->warning, sizeof(r->warning),
 		 "the lease was never released (version %llu): backend "
 		 "resumed only", (unsigned long long)st->version);
@@ -542,7 +547,7 @@ static int resume_only(const struct handover_opts *o,
 int handover_reactivate(const struct handover_opts *o,
 			struct handover_result *r)
 {
-	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX];
+	char err[1024] = "";
 	struct handover_state rec;
 	struct lease_status st;
 	struct lease *l = NULL;
@@ -552,12 +557,9 @@ int handover_reactivate(const struct handover_opts *o,
 	int ret;
 
 	init_result(o, r, "reactivate");
-	ret = handover_lease_open(o, &l, lease_path, sizeof(lease_path), err,
-				  sizeof(err));
-	if (ret != LEASE_OK)
-		return fail(r, "lease", handover_lease_exit(ret),
-			    "cannot open the lease: %s", err);
-	state_path(o, lease_path, r);
+	ret = open_lease(o, r, &l);
+	if (ret)
+		return ret;
 	ret = lease_read_status(l, &st);
 	lease_close(l);
 	if (ret != LEASE_OK)

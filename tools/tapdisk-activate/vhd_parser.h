@@ -129,5 +129,12 @@ struct vhd_sha256 {
 void vhd_sha256_init(struct vhd_sha256 *s);
 void vhd_sha256_update(struct vhd_sha256 *s, const void *data, size_t len);
 void vhd_sha256_final(struct vhd_sha256 *s, uint8_t digest[32]);
+/* Whether the SHA-NI block function is in use (decided by CPUID once). */
+bool vhd_sha256_accelerated(void);
+/*
+ * Tests: use SHA-NI if @accelerated and the CPU has it, else the portable
+ * code; returns whether SHA-NI is now in use.
+ */
+bool vhd_sha256_select(bool accelerated);
 
 #endif /* TAPDISK_ACTIVATE_VHD_PARSER_H */
