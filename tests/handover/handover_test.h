@@ -268,4 +268,26 @@ static inline bool ht_held_by(const char *vdi, unsigned int host)
 	       st.owner.host_id == host;
 }
 
+/*
+ * The usual scene: a 64M dynamic VHD at @vdi (written with qemu-io @cmd
+ * unless NULL) and its lease; @image gets the peer's "vhd:PATH".
+ */
+static inline void ht_vdi_setup(const char *vdi, const char *cmd,
+				char *image, size_t len)
+{
+	ht_make_vhd(vdi, "64M");
+	if (cmd)
+		ht_qemu_io(vdi, cmd);
+	ht_lease_init(vdi);
+	snprintf(image, len, "vhd:%s", vdi);
+}
+
+/* Runs "@op VDI --host-id @host --backend tapdisk:PEER:0"; exit status. */
+static inline int ht_run(const char *ctldir, const char *op, const char *vdi,
+			 unsigned int host, const struct peer *p)
+{
+	return ht_cli(ctldir, "%s %s --host-id %u --backend tapdisk:%d:0", op,
+		      vdi, host, (int)p->pid);
+}
+
 #endif /* XH_HANDOVER_TEST_H */

@@ -46,13 +46,10 @@ int main(void)
 	struct peer b;
 	int rc;
 
-	ht_make_vhd(vdi, "64M");
-	ht_lease_init(vdi);
-	snprintf(params, sizeof(params), "vhd:%s", vdi);
+	ht_vdi_setup(vdi, NULL, params, sizeof(params));
 
 	ht_peer_start(&b, ctl, params, "--fault resume-fail");
-	rc = ht_cli(ctl, "activate %s --host-id 2 --backend tapdisk:%d:0",
-		    vdi, b.pid);
+	rc = ht_run(ctl, "activate", vdi, 2, &b);
 	T_ASSERT(rc == EXIT_RESUME_FAILED, "resume failure: exit %d", rc);
 	assert_paused_and_free(&b, vdi);
 	ht_peer_stop(&b);
@@ -70,15 +67,13 @@ int main(void)
 	ht_peer_stop(&b);
 
 	ht_peer_start(&b, ctl, params, "--fault die-on-resume");
-	rc = ht_cli(ctl, "activate %s --host-id 2 --backend tapdisk:%d:0",
-		    vdi, b.pid);
+	rc = ht_run(ctl, "activate", vdi, 2, &b);
 	T_ASSERT(rc == EXIT_UNREACHABLE, "tapdisk died: exit %d", rc);
 	T_ASSERT(ht_lease_status(vdi).state == LEASE_STATE_FREE, "released");
 	ht_peer_stop(&b);
 
 	ht_peer_start(&b, ctl, params, NULL);
-	T_ASSERT(ht_cli(ctl, "activate %s --host-id 2 --backend tapdisk:%d:0",
-			vdi, b.pid) == 0, "clean activate");
+	T_ASSERT(ht_run(ctl, "activate", vdi, 2, &b) == 0, "clean activate");
 	T_ASSERT(ht_held_by(vdi, 2) && !strcmp(ht_report(&b, "open"), "1"),
 		 "active");
 	ht_peer_stop(&b);

@@ -18,26 +18,20 @@ int main(void)
 	uint64_t t0, took;
 	int rc;
 
-	ht_make_vhd(vdi, "64M");
-	ht_qemu_io(vdi, "write -P 0x11 0 1M");
-	ht_lease_init(vdi);
-	snprintf(params, sizeof(params), "vhd:%s", vdi);
+	ht_vdi_setup(vdi, "write -P 0x11 0 1M", params, sizeof(params));
 
 	ht_peer_start(&a, ctl, params, NULL);
-	rc = ht_cli(ctl, "deactivate %s --host-id 1 --backend tapdisk:%d:0",
-		    vdi, a.pid);
+	rc = ht_run(ctl, "deactivate", vdi, 1, &a);
 	T_ASSERT(rc == EXIT_NOT_HOLDER, "deactivate without lease: %d", rc);
 	T_ASSERT(!strcmp(ht_report(&a, "open"), "1"), "backend untouched");
-	T_ASSERT(ht_cli(ctl, "activate %s --host-id 1 --backend tapdisk:%d:0",
-			vdi, a.pid) == 0, "activate");
+	T_ASSERT(ht_run(ctl, "activate", vdi, 1, &a) == 0, "activate");
 	ht_peer_stop(&a);
 
 	/* Fresh tapdisk with a slow write in flight at virtual offset 0. */
 	ht_peer_start(&a, ctl, params, "--inflight-ms 800 --inflight-voff 0");
 	T_ASSERT(!strcmp(ht_report(&a, "inflight"), "1"), "write in flight");
 	t0 = handover_now_ms();
-	T_ASSERT(ht_cli(ctl, "deactivate %s --host-id 1 --backend tapdisk:%d:0",
-			vdi, a.pid) == 0, "deactivate");
+	T_ASSERT(ht_run(ctl, "deactivate", vdi, 1, &a) == 0, "deactivate");
 	took = handover_now_ms() - t0;
 	T_ASSERT(!strcmp(ht_report(&a, "inflight_landed"), "1"),
 		 "in-flight write landed before deactivate returned");

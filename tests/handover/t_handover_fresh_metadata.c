@@ -22,14 +22,11 @@ int main(void)
 	struct peer a, b;
 	FILE *f;
 
-	ht_make_vhd(vdi, "64M");
-	ht_qemu_io(vdi, "write -P 0x11 0 64k");
-	ht_lease_init(vdi);
-	snprintf(params, sizeof(params), "vhd:%s", vdi);
+	ht_vdi_setup(vdi, "write -P 0x11 0 64k", params, sizeof(params));
 
 	ht_peer_start(&a, ctl, params, "--probe " PROBE);
-	T_ASSERT(ht_cli(ctl, "activate %s --host-id 1 --backend tapdisk:%d:0",
-			vdi, a.pid) == 0, "initial activate on host 1");
+	T_ASSERT(ht_run(ctl, "activate", vdi, 1, &a) == 0,
+		 "initial activate on host 1");
 	T_ASSERT(ht_held_by(vdi, 1), "host 1 holds");
 
 	/* Destination tapdisk attached early: its BAT is from now. */

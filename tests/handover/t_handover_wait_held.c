@@ -20,13 +20,10 @@ int main(void)
 	pid_t pid;
 	int st;
 
-	ht_make_vhd(vdi, "64M");
-	ht_lease_init(vdi);
-	snprintf(params, sizeof(params), "vhd:%s", vdi);
+	ht_vdi_setup(vdi, NULL, params, sizeof(params));
 	ht_peer_start(&a, ctl, params, NULL);
 	ht_peer_start(&b, ctl, params, NULL);
-	T_ASSERT(ht_cli(ctl, "activate %s --host-id 1 --backend tapdisk:%d:0",
-			vdi, a.pid) == 0, "host 1 activates");
+	T_ASSERT(ht_run(ctl, "activate", vdi, 1, &a) == 0, "host 1 activates");
 
 	t0 = handover_now_ms();
 	st = ht_cli(ctl, "activate %s --host-id 2 --backend tapdisk:%d:0 "
@@ -48,8 +45,7 @@ int main(void)
 		_exit(ht_cli(ctl, "activate %s --host-id 2 --backend "
 			     "tapdisk:%d:0 --wait 20", vdi, b.pid));
 	usleep(500000);
-	T_ASSERT(ht_cli(ctl, "deactivate %s --host-id 1 --backend "
-			"tapdisk:%d:0", vdi, a.pid) == 0, "deactivate");
+	T_ASSERT(ht_run(ctl, "deactivate", vdi, 1, &a) == 0, "deactivate");
 	T_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
 		 WEXITSTATUS(st) == 0, "waiting activate succeeded (%d)",
 		 WEXITSTATUS(st));

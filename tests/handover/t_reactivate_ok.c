@@ -22,20 +22,14 @@ int main(void)
 	struct peer a;
 	int rc;
 
-	ht_make_vhd(vdi, "64M");
-	ht_qemu_io(vdi, "write -P 0x22 0 1M");
-	ht_lease_init(vdi);
-	snprintf(params, sizeof(params), "vhd:%s", vdi);
+	ht_vdi_setup(vdi, "write -P 0x22 0 1M", params, sizeof(params));
 	ht_peer_start(&a, ctl, params, NULL);
 
-	rc = ht_cli(ctl, "reactivate %s --host-id 1 --backend tapdisk:%d:0",
-		    vdi, a.pid);
+	rc = ht_run(ctl, "reactivate", vdi, 1, &a);
 	T_ASSERT(rc == EXIT_NO_RECORD, "reactivate without record: %d", rc);
 
-	T_ASSERT(ht_cli(ctl, "activate %s --host-id 1 --backend tapdisk:%d:0",
-			vdi, a.pid) == 0, "host 1 activates");
-	T_ASSERT(ht_cli(ctl, "deactivate %s --host-id 1 --backend "
-			"tapdisk:%d:0", vdi, a.pid) == 0, "deactivate");
+	T_ASSERT(ht_run(ctl, "activate", vdi, 1, &a) == 0, "host 1 activates");
+	T_ASSERT(ht_run(ctl, "deactivate", vdi, 1, &a) == 0, "deactivate");
 	v_released = ht_lease_status(vdi).version;
 	T_ASSERT(!strcmp(ht_report(&a, "open"), "0"), "paused");
 
@@ -69,8 +63,7 @@ int main(void)
 			 "%s", err);
 	}
 	T_ASSERT(ht_held_by(vdi, 1), "still held");
-	T_ASSERT(ht_cli(ctl, "reactivate %s --host-id 1 --backend "
-			"tapdisk:%d:0", vdi, a.pid) == 0, "resume-only");
+	T_ASSERT(ht_run(ctl, "reactivate", vdi, 1, &a) == 0, "resume-only");
 	T_ASSERT(!strcmp(ht_report(&a, "open"), "1"), "reopened");
 	T_ASSERT(ht_held_by(vdi, 1) &&
 		 ht_lease_status(vdi).version == v_now, "lease untouched");

@@ -20,21 +20,17 @@ int main(void)
 	struct peer a, b;
 	int rc;
 
-	ht_make_vhd(vdi, "64M");
-	ht_lease_init(vdi);
-	snprintf(params, sizeof(params), "vhd:%s", vdi);
+	ht_vdi_setup(vdi, NULL, params, sizeof(params));
 	ht_peer_start(&a, ctl, params, NULL);
 	ht_peer_start(&b, ctl, params, NULL);
-	T_ASSERT(ht_cli(ctl, "activate %s --host-id 1 --backend tapdisk:%d:0",
-			vdi, a.pid) == 0, "host 1 activates");
-	T_ASSERT(ht_cli(ctl, "deactivate %s --host-id 1 --backend "
-			"tapdisk:%d:0", vdi, a.pid) == 0, "host 1 deactivates");
+	T_ASSERT(ht_run(ctl, "activate", vdi, 1, &a) == 0, "host 1 activates");
+	T_ASSERT(ht_run(ctl, "deactivate", vdi, 1, &a) == 0,
+		 "host 1 deactivates");
 	released = ht_lease_status(vdi).version;
-	T_ASSERT(ht_cli(ctl, "activate %s --host-id 2 --backend tapdisk:%d:0",
-			vdi, b.pid) == 0, "host 2 activates");
+	T_ASSERT(ht_run(ctl, "activate", vdi, 2, &b) == 0, "host 2 activates");
 	/* The destination ran the guest, then gave up (e.g. crashed VM). */
-	T_ASSERT(ht_cli(ctl, "deactivate %s --host-id 2 --backend "
-			"tapdisk:%d:0", vdi, b.pid) == 0, "host 2 deactivates");
+	T_ASSERT(ht_run(ctl, "deactivate", vdi, 2, &b) == 0,
+		 "host 2 deactivates");
 
 	rc = ht_cli(ctl, "reactivate %s --host-id 1 --backend tapdisk:%d:0 "
 		    "--json > %s/re.json", vdi, a.pid, ctl);

@@ -31,17 +31,7 @@ static const char usage[] =
 
 int cmd_activate(int argc, char **argv)
 {
-	struct handover_result r;
-	struct handover_cli c;
-	int ret;
-
-	ret = handover_cli_parse(&c, argc, argv,
-				 HCLI_HOST_ID | HCLI_HOST_ID_REQUIRED |
-				 HCLI_BACKEND | HCLI_TIMEOUT | HCLI_WAIT |
-				 HCLI_EXPECT | HCLI_SAFETY | HCLI_LEASE, usage);
-	if (ret >= 0)
-		return ret;
-	ret = handover_activate(&c.opts, &r);
-	handover_print(c.json || !ret ? stdout : stderr, &c.opts, &r, c.json);
-	return ret;
+	return handover_cli_run(argc, argv,
+				HCLI_HANDOVER | HCLI_WAIT | HCLI_EXPECT, usage,
+				handover_activate);
 }

@@ -100,16 +100,6 @@ static int parse_args(int argc, char **argv, struct inspect_opts *o)
 	return 0;
 }
 
-static void iso_time(int64_t t, char *out, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) ||
-	    !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, len, "%" PRId64, t);
-}
-
 static void print_json(const struct inspect_opts *o,
 		       const struct vhd_info *vi, const char *fp)
 {
@@ -139,7 +129,7 @@ static void print_json(const struct inspect_opts *o,
 		json_object_begin(&j, "parent");
 		json_string(&j, "uuid", vi->parent_uuid_str);
 		json_string(&j, "name", vi->parent_name);
-		iso_time(vi->parent_timestamp, when, sizeof(when));
+		vhd_time_format(vi->parent_timestamp, when, sizeof(when));
 		json_string(&j, "timestamp", when);
 		json_array_begin(&j, "locators");
 		for (unsigned int i = 0; i < vi->nr_locators; i++) {
@@ -185,7 +175,7 @@ static void print_json(const struct inspect_opts *o,
 	json_u64(&j, "version", vi->creator_version);
 	json_u64(&j, "os", vi->creator_os);
 	json_object_end(&j);
-	iso_time(vi->timestamp, when, sizeof(when));
+	vhd_time_format(vi->timestamp, when, sizeof(when));
 	json_string(&j, "timestamp", vi->raw_footer ? when : NULL);
 	if (vi->has_batmap) {
 		json_object_begin(&j, "batmap");
@@ -244,7 +234,7 @@ static void print_summary(const struct inspect_opts *o,
 		       vi->allocated_blocks);
 	}
 	printf("  uuid:              %s\n", vi->uuid_str);
-	iso_time(vi->timestamp, when, sizeof(when));
+	vhd_time_format(vi->timestamp, when, sizeof(when));
 	printf("  creator:           \"%s\" 0x%08" PRIx32 ", created %s\n",
 	       vi->creator_app, vi->creator_version, when);
 	printf("  file size:         %" PRIu64 " bytes%s\n", vi->file_size,

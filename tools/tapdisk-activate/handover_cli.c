@@ -192,3 +192,20 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 		backend_parse("none", &o->backend, err, sizeof(err));
 	return -1;
 }
+
+int handover_cli_run(int argc, char **argv, unsigned int accepted,
+		     const char *usage,
+		     int (*op)(const struct handover_opts *o,
+			       struct handover_result *r))
+{
+	struct handover_result r;
+	struct handover_cli c;
+	int ret;
+
+	ret = handover_cli_parse(&c, argc, argv, accepted, usage);
+	if (ret >= 0)
+		return ret;
+	ret = op(&c.opts, &r);
+	handover_print(c.json || !ret ? stdout : stderr, &c.opts, &r, c.json);
+	return ret;
+}

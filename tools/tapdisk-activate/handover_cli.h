@@ -22,6 +22,10 @@
 #define HCLI_SAFETY		0x080u	/* --unsafe --read-only --shareable */
 #define HCLI_LEASE		0x100u	/* --lease --state --format */
 #define HCLI_SUCCESSOR		0x200u
+/* What every command that moves the VDI accepts. */
+#define HCLI_HANDOVER		(HCLI_HOST_ID | HCLI_HOST_ID_REQUIRED | \
+				 HCLI_BACKEND | HCLI_TIMEOUT | HCLI_SAFETY | \
+				 HCLI_LEASE)
 
 struct handover_cli {
 	struct handover_opts opts;
@@ -35,6 +39,16 @@ struct handover_cli {
  */
 int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 		       unsigned int accepted, const char *usage);
+
+/*
+ * The body of activate, deactivate and reactivate: parse with @accepted,
+ * run @op, print its report (stdout on success or with --json, else
+ * stderr). Returns the exit code.
+ */
+int handover_cli_run(int argc, char **argv, unsigned int accepted,
+		     const char *usage,
+		     int (*op)(const struct handover_opts *o,
+			       struct handover_result *r));
 
 int cmd_activate(int argc, char **argv);
 int cmd_deactivate(int argc, char **argv);

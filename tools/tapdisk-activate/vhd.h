@@ -231,6 +231,9 @@ int vhd_fingerprint(const struct vhd_info *vi, char out[65]);
 /* One line "name: structure.field: expected E, found F" into @buf. */
 void vhd_error_format(const struct vhd_error *e, char *buf, size_t len);
 
+/* Unix time @t as "YYYY-MM-DDTHH:MM:SSZ" (the number if out of range). */
+void vhd_time_format(int64_t t, char *out, size_t len);
+
 /* Frees what the info owns; safe on a zeroed or failed info. */
 void vhd_info_release(struct vhd_info *vi);
 

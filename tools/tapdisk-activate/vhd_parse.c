@@ -107,16 +107,6 @@ void vhd_format_cookie(const uint8_t *c, char *out, size_t len)
 	snprintf(out, len, "\"%s\"", tmp);
 }
 
-static void format_time(int64_t t, char *out, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) ||
-	    !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, len, "%" PRId64, t);
-}
-
 /* Checks a VHD timestamp (seconds since 2000) against now + slack. */
 int64_t vhd_check_time(struct vhd_info *vi, uint32_t stamp,
 			  const char *structure, const char *field)
@@ -126,10 +116,10 @@ int64_t vhd_check_time(struct vhd_info *vi, uint32_t stamp,
 	char exp[96], got[48];
 
 	if (t > p->now + p->slack) {
-		format_time(p->now + p->slack, got, sizeof(got));
+		vhd_time_format(p->now + p->slack, got, sizeof(got));
 		snprintf(exp, sizeof(exp), "<= %s (now + %" PRIu32 " s)", got,
 			 p->slack);
-		format_time(t, got, sizeof(got));
+		vhd_time_format(t, got, sizeof(got));
 		vhd_report(vi, VHD_ERR_TIMESTAMP_FUTURE, structure, field, exp,
 			   got);
 	}

@@ -5,7 +5,9 @@
  * Decoders refuse malformed input instead of guessing: a name that cannot
  * be decoded cannot be matched against a parent.
  */
+#include <inttypes.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "vhd_parser.h"
 
@@ -125,4 +127,14 @@ void vhd_uuid_format(const uint8_t u[16], char out[37])
 		 "%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+void vhd_time_format(int64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, len, "%" PRId64, t);
 }
