@@ -23,11 +23,14 @@ XH_E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$XH_E2E_DIR/lib/payload.sh"
 . "$XH_E2E_DIR/lib/report.sh"
 
+# Everything runs inside main(): bash parses a function completely before
+# running it, so editing this file during a (long) run cannot derail it.
+main() {
 ALL_SCENARIOS="seed-bug-stock seed-bug-drain drain-timeout suspend-cancel save-restore-pvh save-restore-pv throughput"
 # Guest-workload self-test on the host, before any boot.
 SELFTEST=workload-selftest
 
-usage() { sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 scenarios=
 demo=0
@@ -62,6 +65,9 @@ nboot=$(echo "$boot_scenarios" | wc -w)
 
 XH_OUT=$XH_REPO/build/e2e/run-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$XH_OUT"
+# Keep the artifacts of the last few runs only.
+# shellcheck disable=SC2012
+ls -dt "$XH_REPO"/build/e2e/run-* 2>/dev/null | tail -n +9 | xargs -r rm -rf
 ln -sfn "$(basename "$XH_OUT")" "$XH_REPO/build/e2e/latest"
 : > "$XH_OUT/timings.txt"
 export XH_OUT
@@ -158,7 +164,7 @@ echo "qemu $(( $(date +%s) - T_BOOT ))s rc=$qrc" >> "$XH_OUT/timings.txt"
 
 # Logs dom0 saved on the payload disk (xl logs, guest consoles, xl dmesg).
 debugfs -R "rdump /out $XH_OUT" "$XH_OUT/payload.ext4" > /dev/null 2>&1
-rm -f "$XH_OUT/payload.ext4"
+rm -rf "$XH_OUT/payload.ext4" "$XH_OUT/payload" "$XH_OUT/guest-root"
 
 why="Xen/dom0 stopped before this scenario ran"
 [ $qrc = 124 ] && why="QEMU run hit the ${timeout_s}s limit before this scenario finished"
@@ -191,3 +197,8 @@ fi
 echo "total $(( $(date +%s) - T_START ))s" >> "$XH_OUT/timings.txt"
 xh_log "wall times: $(tr '\n' ';' < "$XH_OUT/timings.txt")"
 exit $failed
+
+}
+
+main "$@"
+exit $?
