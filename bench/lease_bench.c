@@ -214,14 +214,15 @@ static void side_b(enum side s, const char *where, struct pair *pp, int iters)
 	_exit(0);
 }
 
-static struct lat handover(enum side s, const char *where, int iters,
-			    bool hint)
+/* Runs @iters handovers, appending their latencies to @v. */
+static void handover(enum side s, const char *where, int iters, bool hint,
+		     double *v)
 {
 	struct sanlk_resource *res = NULL;
 	struct lease *l = NULL;
 	struct lease_holder h;
 	struct pair pp;
-	double *v = calloc((size_t)iters, sizeof(double)), t0, t1;
+	double t0, t1;
 	int sock = -1, st;
 	pid_t pid;
 	char go = 'g';
@@ -260,69 +261,70 @@ static struct lat handover(enum side s, const char *where, int iters,
 		lease_close(l);
 	close(pp.to_b[0]); close(pp.to_b[1]);
 	close(pp.to_a[0]); close(pp.to_a[1]);
-	{
-		struct lat r = summarize(v, iters);
-
-		free(v);
-		return r;
-	}
-}
-
-/* One holder acquiring and releasing over and over. */
-static void uncontended(enum side s, const char *where, int iters, bool hint,
-			struct lat *acq, struct lat *rel, struct lat *both,
-			struct lease_io_stats *io)
-{
-	double *a = calloc((size_t)iters, sizeof(double));
-	double *r = calloc((size_t)iters, sizeof(double));
-	double *b = calloc((size_t)iters, sizeof(double));
-	struct sanlk_resource *res = NULL;
-	struct lease *l = NULL;
-	struct lease_holder h;
-	int sock = -1;
-
-	if (s == OURS) {
-		l = our_open(where);
-	} else {
-		res = sl_res(where);
-		sock = sl_register();
-		if (sock < 0)
-			die("sanlock_register", "uncontended");
-	}
-	for (int i = 0; i < iters; i++) {
-		double t0 = now_ms(), t1, t2;
-		struct lease_io_stats s0, s1;
-
-		if (s == OURS) {
-			lease_get_io_stats(l, &s0);
-			h = our_acquire(l, 1, "a");
-			lease_get_io_stats(l, &s1);
-			io->full_scans = s1.full_scans - s0.full_scans;
-			io->small_reads = s1.small_reads - s0.small_reads;
-			io->sector_writes = s1.sector_writes - s0.sector_writes;
-		} else if (sl_acquire(sock, -1, 0, 1, &res, NULL)) {
-			die("sanlock_acquire", "uncontended");
-		}
-		t1 = now_ms();
-		if (s == OURS)
-			our_release(l, &h, hint ? 1 : 0);
-		else if (sl_release(sock, -1, 0, 1, &res))
-			die("sanlock_release", "uncontended");
-		t2 = now_ms();
-		a[i] = t1 - t0;
-		r[i] = t2 - t1;
-		b[i] = t2 - t0;
-	}
-	*acq = summarize(a, iters);
-	*rel = summarize(r, iters);
-	*both = summarize(b, iters);
-	free(a);
-	free(r);
-	free(b);
-	if (l)
-		lease_close(l);
 	if (sock >= 0)
 		close(sock);
+}
+
+/*
+ * One holder acquiring and releasing over and over. The three variants run
+ * interleaved, iteration by iteration, so that both leases see the same
+ * load on shared storage.
+ */
+struct series {
+	double *acq, *rel, *both;
+};
+
+static void series_alloc(struct series *x, int n)
+{
+	x->acq = calloc((size_t)n, sizeof(double));
+	x->rel = calloc((size_t)n, sizeof(double));
+	x->both = calloc((size_t)n, sizeof(double));
+	if (!x->acq || !x->rel || !x->both)
+		die("calloc", "series");
+}
+
+static void series_free(struct series *x)
+{
+	free(x->acq);
+	free(x->rel);
+	free(x->both);
+}
+
+static void one_ours(struct lease *l, int i, uint16_t succ, struct series *x,
+		     struct lease_io_stats *io)
+{
+	struct lease_io_stats s0, s1;
+	struct lease_holder h;
+	double t0 = now_ms(), t1, t2;
+
+	lease_get_io_stats(l, &s0);
+	h = our_acquire(l, 1, "a");
+	lease_get_io_stats(l, &s1);
+	t1 = now_ms();
+	our_release(l, &h, succ);
+	t2 = now_ms();
+	io->full_scans = s1.full_scans - s0.full_scans;
+	io->small_reads = s1.small_reads - s0.small_reads;
+	io->sector_writes = s1.sector_writes - s0.sector_writes;
+	x->acq[i] = t1 - t0;
+	x->rel[i] = t2 - t1;
+	x->both[i] = t2 - t0;
+}
+
+static void one_sanlock(int sock, struct sanlk_resource *res, int i,
+			struct series *x)
+{
+	double t0 = now_ms(), t1, t2;
+
+	if (sl_acquire(sock, -1, 0, 1, &res, NULL))
+		die("sanlock_acquire", "uncontended");
+	t1 = now_ms();
+	if (sl_release(sock, -1, 0, 1, &res))
+		die("sanlock_release", "uncontended");
+	t2 = now_ms();
+	x->acq[i] = t1 - t0;
+	x->rel[i] = t2 - t1;
+	x->both[i] = t2 - t0;
 }
 
 static void row(const char *name, struct lat ours, struct lat theirs)
@@ -333,19 +335,21 @@ static void row(const char *name, struct lat ours, struct lat theirs)
 
 int main(int argc, char **argv)
 {
-	struct lat oa, orl, ob, ofa, ofr, ofb, sa, sr, sb, oh, ohf, sh;
+	struct series fast, full, san;
 	struct lease_io_stats io_fast, io_full;
-	int iters;
+	double *hf, *hn, *hs;
+	struct sanlk_resource *res;
+	struct lease *l;
+	int iters, sock, done;
 
 	if (argc != 4)
 		die("usage", "lease_bench LEASEFILE LS:RES:PATH:OFFSET ITERATIONS");
 	iters = atoi(argv[3]);
-	if (iters < 1)
-		die("usage", "ITERATIONS must be positive");
+	if (iters < 10)
+		die("usage", "ITERATIONS must be at least 10");
 	{
 		struct lease_init_opts o = { .sector_size = 512,
 					     .timeout_s = 60 };
-		struct lease *l;
 		char err[512];
 
 		if (lease_open(&l, argv[1], LEASE_OPEN_CREATE, err,
@@ -353,38 +357,85 @@ int main(int argc, char **argv)
 			die("lease_open", err);
 		if (lease_init(l, &o))
 			die("lease_init", lease_last_error(l));
-		lease_close(l);
 	}
 	load_sanlock();
-	uncontended(OURS, argv[1], iters, true, &ofa, &ofr, &ofb, &io_fast);
-	uncontended(OURS, argv[1], iters, false, &oa, &orl, &ob, &io_full);
-	uncontended(SANLOCK, argv[2], iters, false, &sa, &sr, &sb, NULL);
-	ohf = handover(OURS, argv[1], iters, true);
-	oh = handover(OURS, argv[1], iters, false);
-	sh = handover(SANLOCK, argv[2], iters, false);
+	res = sl_res(argv[2]);
+	sock = sl_register();
+	if (sock < 0)
+		die("sanlock_register", "main");
+	series_alloc(&fast, iters);
+	series_alloc(&full, iters);
+	series_alloc(&san, iters);
+	/* The first release names ourselves: the next acquire is fast. */
+	{
+		struct lease_holder h = our_acquire(l, 1, "a");
 
-	printf("\n%d iterations each; milliseconds, median [p90]\n", iters);
+		our_release(l, &h, 1);
+	}
+	for (int i = 0; i < iters; i++) {
+		one_ours(l, i, 0, &fast, &io_fast);	/* fast, frees to none */
+		one_ours(l, i, 1, &full, &io_full);	/* full, names self */
+		one_sanlock(sock, res, i, &san);
+	}
+	close(sock);
+	lease_close(l);
+
+	/* Handovers between two processes, in interleaved blocks of 10. */
+	hf = calloc((size_t)iters, sizeof(double));
+	hn = calloc((size_t)iters, sizeof(double));
+	hs = calloc((size_t)iters, sizeof(double));
+	if (!hf || !hn || !hs)
+		die("calloc", "handover");
+	for (done = 0; done + 10 <= iters; done += 10) {
+		handover(OURS, argv[1], 10, true, hf + done);
+		handover(OURS, argv[1], 10, false, hn + done);
+		handover(SANLOCK, argv[2], 10, false, hs + done);
+	}
+
+	printf("\n%d iterations each, interleaved; milliseconds, median [p90]\n",
+	       iters);
 	printf("%-34s %19s %19s  %s\n", "", "xen-handover lease", "sanlock paxos",
 	       "ratio");
-	row("acquire (successor fast path)", ofa, sa);
-	row("acquire (full two-phase ballot)", oa, sa);
-	row("release", orl, sr);
-	row("acquire + release (fast path)", ofb, sb);
-	row("acquire + release (full ballot)", ob, sb);
-	row("handover A->B (release names B)", ohf, sh);
-	row("handover A->B (no successor)", oh, sh);
-	printf("\nI/O per acquire (ours): fast path %llu slot-area scan(s), "
-	       "%llu small read(s), %llu sector write(s); full ballot %llu "
-	       "scan(s), %llu small, %llu writes. Each scan is one batched "
-	       "read of all %u host slots.\n",
-	       (unsigned long long)io_fast.full_scans,
-	       (unsigned long long)io_fast.small_reads,
-	       (unsigned long long)io_fast.sector_writes,
-	       (unsigned long long)io_full.full_scans,
-	       (unsigned long long)io_full.small_reads,
-	       (unsigned long long)io_full.sector_writes, LEASE_MAX_HOSTS);
-	printf("RATIO acquire_fast=%.3f acquire_full=%.3f handover_fast=%.3f handover_full=%.3f\n",
-	       ofa.med / sa.med, oa.med / sa.med, ohf.med / sh.med,
-	       oh.med / sh.med);
+	{
+		struct lat fa = summarize(fast.acq, iters);
+		struct lat fu = summarize(full.acq, iters);
+		struct lat sa = summarize(san.acq, iters);
+		struct lat fr = summarize(fast.rel, iters);
+		struct lat sr = summarize(san.rel, iters);
+		struct lat fb = summarize(fast.both, iters);
+		struct lat ub = summarize(full.both, iters);
+		struct lat sb = summarize(san.both, iters);
+		struct lat ohf = summarize(hf, done);
+		struct lat ohn = summarize(hn, done);
+		struct lat osh = summarize(hs, done);
+
+		row("acquire (successor fast path)", fa, sa);
+		row("acquire (full two-phase ballot)", fu, sa);
+		row("release", fr, sr);
+		row("acquire + release (fast path)", fb, sb);
+		row("acquire + release (full ballot)", ub, sb);
+		row("handover A->B (release names B)", ohf, osh);
+		row("handover A->B (no successor)", ohn, osh);
+		printf("\nI/O per acquire (ours): fast path %llu slot-area scan(s), "
+		       "%llu small read(s), %llu sector write(s); full ballot "
+		       "%llu scan(s), %llu small, %llu writes. Each scan is one "
+		       "batched read of all %u host slots.\n",
+		       (unsigned long long)io_fast.full_scans,
+		       (unsigned long long)io_fast.small_reads,
+		       (unsigned long long)io_fast.sector_writes,
+		       (unsigned long long)io_full.full_scans,
+		       (unsigned long long)io_full.small_reads,
+		       (unsigned long long)io_full.sector_writes,
+		       LEASE_MAX_HOSTS);
+		printf("RATIO acquire_fast=%.3f acquire_full=%.3f handover_fast=%.3f handover_full=%.3f\n",
+		       fa.med / sa.med, fu.med / sa.med, ohf.med / osh.med,
+		       ohn.med / osh.med);
+	}
+	series_free(&fast);
+	series_free(&full);
+	series_free(&san);
+	free(hf);
+	free(hn);
+	free(hs);
 	return 0;
 }
