@@ -16,6 +16,9 @@
 
 #include "handover_clock.h"
 
+/* Largest errno a tapdisk answer may carry (the kernel's MAX_ERRNO). */
+#define TAPCTL_ERRNO_MAX	4095
+
 int tapctl_socket_path(char *buf, size_t len, const char *dir, int pid)
 {
 	int n;
@@ -212,8 +215,16 @@ static int check_response(const struct tapctl_msg *rsp, uint16_t want,
 		return -EPROTO;
 	}
 	e = rsp->u.response.error;
-	if (e < 0)		/* some error paths store -errno */
+	/* Some error paths store -errno; INT32_MIN has no positive twin. */
+	if (e < 0 && e >= -TAPCTL_ERRNO_MAX)
 		e = -e;
+	if (e < 0 || e > TAPCTL_ERRNO_MAX) {
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "tapdisk at %s answered %s with a garbled error "
+				 "code %d", sock, what, (int)rsp->u.response.error);
+		return -EPROTO;
+	}
 	if (!e && rsp->type == want)
 		return 0;
 	if (!e)

@@ -11,7 +11,8 @@
  * Return values: 0, or a negative errno. -ETIMEDOUT: the deadline passed;
  * -ECONNREFUSED/-ENOENT: no tapdisk listens there; -ECONNRESET: tapdisk
  * closed the connection without answering; -EPROTO: it answered with
- * something we did not ask for; any other value is tapdisk's own error
+ * something we did not ask for, or an error code no errno can be
+ * (outside 1..4095 either sign); any other value is tapdisk's own error
  * (TAPDISK_MESSAGE_ERROR, or a failed *_RSP), with its text in @err.
  */
 #ifndef TAPDISK_ACTIVATE_TAPCTL_H
