@@ -20,6 +20,10 @@
  * usage: helper_tapdisk_peer --socket PATH --image TYPE:/PATH --report PATH
  *        [--minor N] [--probe VOFF] [--inflight-ms MS] [--inflight-voff VOFF]
  *        [--fault pause-hang|resume-fail|die-on-pause|die-on-resume]
+ *        [--resume-delay-ms MS]  (RESUME takes MS before it reopens, like
+ *                                 a tapdisk stuck on slow storage; the
+ *                                 reopen completes even if the client
+ *                                 has given up)
  *        [--list-minor-unknown]  (LIST says minor -1, as blktap3 does
  *                                 when the VBD has no kernel tap device)
  */
@@ -76,6 +80,7 @@ static struct {
 	int minor;
 	enum fault fault;
 	bool list_minor_unknown;	/* blktap3 without a tap device */
+	long resume_delay_ms;
 	uint64_t probe_voff;
 	bool probe;
 	struct image img;
@@ -418,6 +423,8 @@ static void do_resume(struct conn *c)
 	params[sizeof(params) - 1] = '\0';
 	if (!params[0])
 		memcpy(params, peer.img.params, sizeof(params));
+	if (peer.resume_delay_ms > 0)	/* serves nothing meanwhile */
+		usleep((useconds_t)peer.resume_delay_ms * 1000u);
 	if (peer.fault == FAULT_RESUME_FAIL) {
 		ret = -EIO;
 		snprintf(why, sizeof(why), "injected resume failure");
@@ -616,6 +623,7 @@ int main(int argc, char **argv)
 		{ "inflight-voff", required_argument, NULL, 'o' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "list-minor-unknown", no_argument, NULL, 'u' },
+		{ "resume-delay-ms", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *image = NULL;
@@ -637,6 +645,7 @@ int main(int argc, char **argv)
 		case 'o': peer.inflight_voff = strtoull(optarg, NULL, 0); break;
 		case 'f': peer.fault = parse_fault(optarg); break;
 		case 'u': peer.list_minor_unknown = true; break;
+		case 'w': peer.resume_delay_ms = strtol(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}

@@ -175,6 +175,31 @@ enum backend_result backend_pause(const struct backend *b, int timeout_ms,
 	return BACKEND_UNSUPPORTED;
 }
 
+bool backend_stopped_after_resume(const struct backend *b, int timeout_ms,
+				  char *err, size_t errlen)
+{
+	switch (b->kind) {
+	case BACKEND_NONE:
+		return true;
+	case BACKEND_TAPDISK:
+		return backend_tapdisk_pause_or_gone(b, timeout_ms, err, errlen);
+	case BACKEND_DM:
+		/* Unreachable here means the device no longer exists. */
+		switch (backend_dm_pause(b, timeout_ms, err, errlen)) {
+		case BACKEND_OK:
+		case BACKEND_UNREACHABLE:
+			return true;
+		default:
+			return false;
+		}
+	case BACKEND_QDISK:
+		break;
+	}
+	snprintf(err, errlen, "backend %s cannot be paused",
+		 backend_kind_name(b->kind));
+	return false;
+}
+
 enum backend_result backend_resume(const struct backend *b,
 				   const char *image_path, int timeout_ms,
 				   char *err, size_t errlen)

@@ -97,6 +97,16 @@ enum backend_result backend_query(const struct backend *b,
 				  struct backend_status *st, int timeout_ms,
 				  char *err, size_t errlen);
 
+/*
+ * After a resume that failed or went unanswered (it may still complete):
+ * pause again, bounded. True when the backend is known not to serve the
+ * image now: it answered the pause, or nothing is left to serve it (no
+ * tapdisk listens on its socket, no such dm device). False (with @err)
+ * when it may be running.
+ */
+bool backend_stopped_after_resume(const struct backend *b, int timeout_ms,
+				  char *err, size_t errlen);
+
 /* Per-kind implementations (backend_tapdisk.c, backend_dm.c). */
 enum backend_result backend_tapdisk_pause(const struct backend *b,
 					  int timeout_ms, char *err,
@@ -109,6 +119,8 @@ enum backend_result backend_tapdisk_query(const struct backend *b,
 					  struct backend_status *st,
 					  int timeout_ms, char *err,
 					  size_t errlen);
+bool backend_tapdisk_pause_or_gone(const struct backend *b, int timeout_ms,
+				   char *err, size_t errlen);
 enum backend_result backend_dm_pause(const struct backend *b, int timeout_ms,
 				     char *err, size_t errlen);
 enum backend_result backend_dm_resume(const struct backend *b, int timeout_ms,

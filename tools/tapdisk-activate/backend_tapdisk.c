@@ -33,6 +33,19 @@ enum backend_result backend_tapdisk_pause(const struct backend *b,
 				     errlen));
 }
 
+bool backend_tapdisk_pause_or_gone(const struct backend *b, int timeout_ms,
+				   char *err, size_t errlen)
+{
+	int ret = tapctl_pause(b->sock, b->minor, timeout_ms, err, errlen);
+
+	/*
+	 * Nothing listening (socket gone, or left behind by a dead tapdisk)
+	 * is a tapdisk that can no longer write. A reset connection is not:
+	 * a live tapdisk may close a connection without answering.
+	 */
+	return !ret || ret == -ENOENT || ret == -ECONNREFUSED;
+}
+
 enum backend_result backend_tapdisk_resume(const struct backend *b,
 					   const char *image_path,
 					   int timeout_ms, char *err,

@@ -399,6 +399,23 @@ static int activate_held(const struct handover_opts *o,
 		goto undo;
 	}
 	ret = resume_backend(o, r, "");
+	if (ret && !backend_stopped_after_resume(&o->backend, o->timeout_ms,
+						 err, sizeof(err))) {
+		/*
+		 * The reopen may still complete (no answer in time, garbled
+		 * or reset reply) and the backend did not confirm a pause:
+		 * it may serve the image, so the VDI is not given back.
+		 */
+		r->lease_held = true;
+		snprintf(r->message + strlen(r->message),
+			 sizeof(r->message) - strlen(r->message),
+			 "; the backend may be running (pausing it again "
+			 "failed: %s), so the lease stays held by host %u at "
+			 "version %llu: pause or stop the backend, then run "
+			 "deactivate", err, (unsigned int)o->host_id,
+			 (unsigned long long)me->version);
+		return ret;
+	}
 	if (ret)
 		goto undo;
 	return XH_EXIT_OK;
