@@ -5,7 +5,9 @@
 # resumes the guest on the source (suspend cancelled).
 # usage: killing-receiver.sh SOURCE_DOMAIN_NAME
 src=$1
-xl migrate-receive &
+# A background job gets /dev/null as stdin unless told otherwise: hand it
+# the migration stream explicitly.
+xl migrate-receive <&0 &
 rpid=$!
 # Our copies of the stream fds must not keep the pipe open after the kill.
 exec 0</dev/null 1>/dev/null

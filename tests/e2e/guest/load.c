@@ -69,11 +69,28 @@ static void pace(unsigned int us)
 		nanosleep(&ts, NULL);
 }
 
-int xh_load_start(struct xh_load *l, unsigned int pace_us)
+int xh_load_start(struct xh_load *l, unsigned int pace_us, unsigned int stagger_ms)
 {
 	l->pace_us = pace_us;
+	l->stagger_ms = stagger_ms;
+	l->started = 0;
 	l->running = true;
-	for (uint32_t b = 0; b < l->nblocks; b++) {
+	clock_gettime(CLOCK_MONOTONIC, &l->t_start);
+	return xh_load_tick(l);
+}
+
+int xh_load_tick(struct xh_load *l)
+{
+	struct timespec now;
+	long ms;
+
+	if (!l->running || l->started == l->nblocks)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - l->t_start.tv_sec) * 1000 + (now.tv_nsec - l->t_start.tv_nsec) / 1000000;
+	while (l->started < l->nblocks && ms >= (long)l->started * (long)l->stagger_ms) {
+		uint32_t b = l->started++;
+
 		if (l->pending[b])
 			continue;
 		if (submit_block(l, b) < 0) {

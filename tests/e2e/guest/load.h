@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 struct xh_load {
 	int fd;
@@ -27,14 +28,24 @@ struct xh_load {
 	uint64_t nr_completed;
 	uint64_t nr_errors;
 	unsigned int pace_us;	/* pause before each resubmission, keeps TCG guests alive */
+	unsigned int stagger_ms;	/* block b starts b * stagger_ms after the load */
+	uint32_t started;	/* blocks whose first write was submitted */
+	struct timespec t_start;
 	bool running;
 };
 
 int xh_load_init(struct xh_load *l, int fd, uint32_t nblocks, uint64_t base_block,
 		 uint64_t run_id);
 void xh_load_free(struct xh_load *l);
-/* Start (or restart) writing: one write per block in flight. */
-int xh_load_start(struct xh_load *l, unsigned int pace_us);
+/*
+ * Start (or restart) writing: one write per block in flight. With
+ * stagger_ms > 0 the blocks start one after another, so that behind a
+ * slow (delayed) disk their writes are spread over the delay instead of
+ * completing in lockstep.
+ */
+int xh_load_start(struct xh_load *l, unsigned int pace_us, unsigned int stagger_ms);
+/* Submit the first write of blocks whose staggered start time has come. */
+int xh_load_tick(struct xh_load *l);
 /* Reap completions for up to timeout_ms and resubmit while running. */
 int xh_load_poll(struct xh_load *l, long timeout_ms);
 /* Stop resubmitting and wait up to timeout_ms for in-flight writes. */

@@ -45,8 +45,9 @@ static void usage(FILE *f)
 	fputs("usage: xh-guest serve --dev DEV [--blocks N] [--counters DIR]...\n"
 	      "       xh-guest bench --dev DEV --label NAME [--secs S] [--depth D] [--mib M]\n"
 	      "serve obeys mailbox commands written by dom0 into block 0 of DEV:\n"
-	      "  load [pace_us=U] [max_s=S] [stop_after_resume_ms=M]\n"
-	      "                              start the record write load (AIO, O_DIRECT);\n"
+	      "  load [pace_us=U] [max_s=S] [stagger_ms=T] [stop_after_resume_ms=M]\n"
+	      "                              start the record write load (AIO, O_DIRECT),\n"
+	      "                              block b starting b*T ms after block 0;\n"
 	      "                              stop by itself M ms after a resume from\n"
 	      "                              suspend, once every block was rewritten\n"
 	      "  stop                        stop it and wait for in-flight writes\n"
@@ -138,16 +139,18 @@ static int handle(const struct serve_opts *o, struct xh_load *l, const struct xh
 
 	printf("XH-G ack %llu %s\n", seq, c->cmd);
 	if (strcmp(c->cmd, "load") == 0) {
-		uint64_t pace = 0;
+		uint64_t pace = 0, stagger = 0;
 
 		*max_s = 120;
 		xh_args_get_u64(c->args, "pace_us", &pace);
 		xh_args_get_u64(c->args, "max_s", max_s);
+		xh_args_get_u64(c->args, "stagger_ms", &stagger);
 		rs->after_ms = 0;
 		rs->armed = 0;
 		xh_args_get_u64(c->args, "stop_after_resume_ms", &rs->after_ms);
 		clock_gettime(CLOCK_MONOTONIC, load_started);
-		if (xh_load_start(l, (unsigned int)pace) < 0) {
+		if (pace > 1000000 || stagger > 600000 ||
+		    xh_load_start(l, (unsigned int)pace, (unsigned int)stagger) < 0) {
 			printf("XH-G done %llu load error=%s\n", seq, strerror(errno));
 			return 0;
 		}
@@ -206,6 +209,8 @@ static int serve(const struct serve_opts *o)
 		struct xh_mbox_cmd c;
 		int rc;
 
+		if (xh_load_tick(&l) < 0)
+			printf("XH-G submit error: %s\n", strerror(errno));
 		if (l.inflight) {
 			if (xh_load_poll(&l, POLL_MS) < 0)
 				printf("XH-G poll error: %s\n", strerror(errno));

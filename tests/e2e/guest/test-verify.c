@@ -95,7 +95,7 @@ int main(void)
 		fprintf(stderr, "SKIP: io_setup: %s\n", strerror(errno));
 		return 77;
 	}
-	CHECK(xh_load_start(&l, 0) == 0);
+	CHECK(xh_load_start(&l, 0, 0) == 0);
 	while (l.nr_completed < 200)
 		CHECK(xh_load_poll(&l, 1000) >= 0);
 	CHECK(xh_load_stop(&l, 10000) == 0);
