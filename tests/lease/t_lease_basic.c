@@ -5,12 +5,16 @@
  * acquire (--expect-version), not-owner refusals, the successor's fast
  * path (one slot-area scan instead of two, each scan one batched read),
  * two holders on one host, takeover only after the timeout on our own
- * clock, timeout 0 never expires, re-init keeps versions monotonic.
+ * clock, timeout 0 never expires, re-init keeps versions monotonic, a
+ * newer ballot ends the current version at once.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "lease_disk.h"
 #include "lease_test.h"
 #include "timeouts.h"
 
@@ -230,6 +234,49 @@ static void reinit_keeps_versions(const char *spec)
 	lease_close(a);
 }
 
+/*
+ * A ballot for a newer version (here forged: host 9 started version 2 and
+ * vanished) proves the current version was seen free or expired: a
+ * command-line renew of version 1 must refuse, and a contender joins the
+ * newer ballot at once instead of waiting out the timeout.
+ */
+static void newer_ballot(const char *spec)
+{
+	struct lease *a = lt_open(spec, LEASE_OPEN_CREATE);
+	struct lease *c, *b;
+	struct lease_holder ha, hb;
+	struct lease_slot_rec s = { .host_id = 9, .lver = 2 };
+	unsigned char uuid[LEASE_UUID_LEN], *sec = calloc(1, 512);
+	double t0;
+	int fd;
+
+	lt_init(a, 512, 30);
+	T_ASSERT(lt_acquire(a, 1, "h1", "t1", 0, &ha) == LEASE_OK, "acquire");
+	fd = open(spec, O_RDWR);
+	T_ASSERT(fd >= 0 && pread(fd, uuid, sizeof(uuid), LD_UUID) ==
+		 (ssize_t)sizeof(uuid), "read uuid");
+	s.mbal = lease_ballot(1, 9);
+	strcpy(s.writer_name, "h9");
+	lease_encode_slot(sec, 512, uuid, &s);
+	T_ASSERT(pwrite(fd, sec, 512, LEASE_SECTOR_SLOT(9) * 512) == 512 &&
+		 fsync(fd) == 0, "forge slot");
+	close(fd);
+	free(sec);
+
+	c = lt_open(spec, 0);		/* not the handle that acquired */
+	T_ASSERT(lease_renew(c, &ha) == LEASE_NOT_OWNER,
+		 "untracked renew during a takeover: %s", lease_last_error(c));
+	b = lt_open(spec, 0);
+	t0 = now_s();
+	T_ASSERT(lt_acquire(b, 2, "h2", "t2", 5, &hb) == LEASE_OK &&
+		 hb.version == 2, "join the newer ballot: %s",
+		 lease_last_error(b));
+	T_ASSERT(now_s() - t0 < 2.0, "joined without waiting for expiry");
+	lease_close(a);
+	lease_close(b);
+	lease_close(c);
+}
+
 int main(void)
 {
 	char side[256], spec[300];
@@ -244,6 +291,7 @@ int main(void)
 	takeover(spec);
 	never_expires(t_path("never.lease"));
 	reinit_keeps_versions(t_path("reinit.lease"));
+	newer_ballot(t_path("newer.lease"));
 
 	T_ASSERT(lease_sidecar_path("/srv/vdi/a.vhd", side, sizeof(side)) == 0 &&
 		 !strcmp(side, "/srv/vdi/a.vhd.lease"), "sidecar %s", side);

@@ -138,8 +138,24 @@ read_leader:
 		};
 		if
 		:: n == 0 ->
-			atomic { (L_ver != lv || L_owner != lo || !L_held || !live[lo]) ->
-				 lv = 0; lo = 0 };
+			if
+			:: atomic { (L_ver != lv || L_owner != lo || !L_held || !live[lo]) ->
+				 lv = 0; lo = 0 }
+			:: atomic {
+				/* the scan a waiting contender makes: a slot at a
+				 * newer version means this one already ended */
+				(slot[0].lver > lv || slot[1].lver > lv || slot[2].lver > lv) ->
+				restart = slot[0].lver;
+				if
+				:: slot[1].lver > restart -> restart = slot[1].lver
+				:: else -> skip
+				fi;
+				if
+				:: slot[2].lver > restart -> restart = slot[2].lver
+				:: else -> skip
+				fi;
+				lv = 0; lo = 0 }
+			fi;
 			goto read_leader
 		:: versioned && n != expect + 1 -> goto give_up
 		:: n > MAXV -> goto give_up				/* bound */
@@ -208,7 +224,7 @@ read_leader:
 			atomic {
 				j = 0; best = 0;
 				if
-				:: restart == 255 -> restart = 0; goto read_leader
+				:: restart == 255 -> restart = n; goto read_leader	/* pre-empted: n again */
 				:: restart > 0 -> goto read_leader
 				:: L_ver >= n && !(L_ver == n && L_held) -> goto read_leader
 				:: L_ver == n && L_held -> v = L_owner; goto decided
@@ -247,7 +263,7 @@ read_leader:
 			j = 0;
 			v = slot[p].inp;
 			if
-			:: restart == 255 -> restart = 0; goto read_leader
+			:: restart == 255 -> restart = n; goto read_leader	/* pre-empted: n again */
 			:: restart > 0 -> goto read_leader
 			:: L_ver >= n && !(L_ver == n && L_held) -> goto read_leader
 			:: L_ver == n && L_held -> v = L_owner; goto decided

@@ -9,13 +9,13 @@
 # storage; states and CPU seconds measured on the project machine):
 #   crash:  3 hosts acquiring once each, host 0 the initial successor (fast
 #           path), versions 1..2, ballot rounds 0..1, one crash-stop of any
-#           host at any step (36.3M states, ~50 s CPU);
+#           host at any step (37.0M states, ~50 s CPU);
 #   resume: host 0 acquires, releases and acquires again (possibly as a
 #           versioned resume), host 1 contends once; versions 1..3, rounds
-#           0..2, one crash at any step (6.1M states, ~6 s);
+#           0..2, one crash at any step (6.4M states, ~6 s);
 #   lapse:  as resume, but instead of a crash one lapse: a holder whose
 #           validity ends while it keeps running and may write late
-#           (4.2M states, ~4 s).
+#           (4.3M states, ~4 s).
 # First, two mutants (every host on the fast path; commit without the
 # second scan) must be caught, which shows the properties can fail.
 # XH_SPIN_LIMIT caps each run's wall time (default 600 s).

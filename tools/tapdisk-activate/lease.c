@@ -477,6 +477,20 @@ static int check_owner(struct lease *l, const struct lease_value *v,
 			  v->host_id, v->token, (unsigned long long)version);
 }
 
+static int check_no_takeover(struct lease *l, uint64_t version)
+{
+	int ret = lease_scan(l);
+
+	if (ret)
+		return ret;
+	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++)
+		if (l->slots[h].lver > version)
+			return lease_fail(l, LEASE_NOT_OWNER,
+					  "host %u is competing for version %llu: the lease was taken over",
+					  h, (unsigned long long)l->slots[h].lver);
+	return LEASE_OK;
+}
+
 int lease_renew(struct lease *l, const struct lease_holder *h)
 {
 	struct lease_leader_rec leader;
@@ -509,6 +523,13 @@ int lease_renew(struct lease *l, const struct lease_holder *h)
 	if (!ret)
 		ret = check_owner(l, &v, h->version, tracked, &leader, &own,
 				  &stale);
+	/*
+	 * A holder that does not track its renewal deadline in this handle
+	 * (a command-line renew) cannot tell whether it was silent for the
+	 * timeout; one scan shows whether a takeover ballot has started.
+	 */
+	if (!ret && !tracked)
+		ret = check_no_takeover(l, h->version);
 	if (!ret && stale) {
 		leader.version = h->version;
 		leader.state = LEASE_LEADER_HELD;

@@ -349,6 +349,7 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 	struct lease_slot_rec own, owner;
 	struct watch w = { 0 };
 	unsigned int attempt = 0;
+	bool scanned = false;
 	struct ballot bt;
 	struct lease_value me;
 	int ret;
@@ -439,6 +440,23 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			 * for the timeout, on our own clock. */
 			bool expired = false;
 
+			if (!scanned) {
+				/* Once per call: a ballot for a newer version
+				 * already ended this one (see restart_at). */
+				scanned = true;
+				ret = lease_scan(l);
+				if (ret)
+					goto out_unlock;
+				for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++)
+					if (l->slots[h].lver > leader.version &&
+					    l->slots[h].lver > restart_at)
+						restart_at = l->slots[h].lver;
+				if (restart_at > leader.version) {
+					lease_unlock_host(l);
+					continue;
+				}
+			}
+
 			if (leader.timeout_s) {
 				if (!watch_same(&w, &leader, &owner)) {
 					w.active = true;
@@ -520,7 +538,6 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			continue;
 		case BALLOT_PREEMPTED:
 			lease_unlock_host(l);
-			restart_at = 0;
 			if (lease_now_ns() >= busy_deadline)
 				return lease_fail(l, LEASE_CONTENDED,
 						  "ballots for version %llu kept being pre-empted for %.1f s",
