@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "t_helpers.h"
+#include "vhd_test.h"
 #include "vhd.h"
 
 static void fp_of(const char *path, char fp[65], uint32_t *blocks)
@@ -54,12 +55,7 @@ int main(void)
 	uint32_t na, nb, nc, nm;
 	struct vhd_info none;
 
-	if (t_system("command -v qemu-img >/dev/null && command -v qemu-io "
-		     ">/dev/null"))
-		T_SKIP("qemu-img/qemu-io missing");
-	T_ASSERT(!t_system("qemu-img create -q -f vpc -o subformat=dynamic "
-			   "'%s' 256M && qemu-io -f vpc -c 'write -P 1 0 64k' "
-			   "'%s' >/dev/null", img, img), "fixture");
+	vt_qemu_vhd(img, "256M", "-c 'write -P 1 0 64k'");
 
 	fp_of(img, a, &na);
 	fp_in_memory(img, m, &nm);

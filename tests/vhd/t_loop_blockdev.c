@@ -11,6 +11,7 @@
 
 #include "dio.h"
 #include "t_helpers.h"
+#include "vhd_test.h"
 #include "vhd.h"
 
 static const char *helper(const char *name)
@@ -77,13 +78,8 @@ int main(void)
 
 	if (!t_is_root())
 		T_SKIP("loop devices need root");
-	if (t_system("command -v qemu-img >/dev/null && command -v qemu-io "
-		     ">/dev/null"))
-		T_SKIP("qemu-img/qemu-io missing");
-	T_ASSERT(!t_system("qemu-img create -q -f vpc -o subformat=dynamic "
-			   "'%s' 1G && qemu-io -f vpc -c 'write -P 1 0 64k' "
-			   "-c 'write -P 2 700M 64k' '%s' >/dev/null",
-			   qimg, qimg), "qemu-img fixture");
+	vt_qemu_vhd(qimg, "1G",
+		    "-c 'write -P 1 0 64k' -c 'write -P 2 700M 64k'");
 	/* Exactly 2 TiB: a 4 MiB BAT, last entry allocated. */
 	T_ASSERT(!t_system("'%s' '%s' --size %llu --alloc 0,3,1048575 "
 			   "--pad-to 4096", helper("helper_vhdgen"), pimg,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "t_helpers.h"
+#include "vhd_test.h"
 #include "vhd.h"
 #include "vhd_format.h"
 
@@ -43,12 +44,7 @@ int main(void)
 
 	if (!t_is_root())
 		T_SKIP("loop devices need root");
-	if (t_system("command -v qemu-img >/dev/null && command -v qemu-io "
-		     ">/dev/null"))
-		T_SKIP("qemu-img/qemu-io missing");
-	T_ASSERT(!t_system("qemu-img create -q -f vpc -o subformat=dynamic "
-			   "'%s' 256M && qemu-io -f vpc -c 'write -P 1 0 64k' "
-			   "'%s' >/dev/null", img, img), "fixture");
+	vt_qemu_vhd(img, "256M", "-c 'write -P 1 0 64k'");
 	dev = t_loop_attach(img, 512);
 	if (!dev)
 		T_SKIP("no loop device available");

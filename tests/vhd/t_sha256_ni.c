@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "t_helpers.h"
+#include "vhd_test.h"
 #include "vhd.h"
 #include "vhd_parser.h"
 
@@ -91,16 +92,9 @@ int main(void)
 	T_ASSERT(!vhd_sha256_select(false), "portable selectable");
 	known_answers("portable");
 
-	if (t_system("command -v qemu-img >/dev/null && command -v qemu-io "
-		     ">/dev/null"))
-		T_SKIP("qemu-img/qemu-io missing");
-	T_ASSERT(!t_system("qemu-img create -q -f vpc -o subformat=dynamic "
-			   "'%s' 64M && qemu-io -f vpc -c 'write -P 0x33 3M "
-			   "100k' '%s' >/dev/null", v1, v1), "image a");
+	vt_qemu_vhd(v1, "64M", "-c 'write -P 0x33 3M 100k'");
 	same_fingerprint(v1);
-	T_ASSERT(!t_system("qemu-img create -q -f vpc -o subformat=dynamic "
-			   "'%s' 300G && qemu-io -f vpc -c 'write -P 0x44 100G "
-			   "64k' '%s' >/dev/null", v2, v2), "image b");
+	vt_qemu_vhd(v2, "300G", "-c 'write -P 0x44 100G 64k'");
 	same_fingerprint(v2);
 	return T_EXIT_PASS;
 }

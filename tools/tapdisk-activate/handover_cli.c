@@ -63,6 +63,17 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* A lease host id: 1..LEASE_MAX_HOSTS. */
+static int parse_host_id(const char *s, uint16_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, LEASE_MAX_HOSTS, &v) || !v)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
 int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 		       unsigned int accepted, const char *usage)
 {
@@ -105,7 +116,6 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 	const char *cmd = argv[0];
 	char err[600];
 	bool have_backend = false;
-	uint64_t v;
 	double secs;
 	int opt;
 
@@ -120,11 +130,10 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 		}
 		switch (opt) {
 		case OPT_HOST_ID:
-			if (parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v)
+			if (parse_host_id(optarg, &o->host_id))
 				return usage_error(cmd,
 					"--host-id must be 1..2000, not '%s'",
 					optarg);
-			o->host_id = (uint16_t)v;
 			break;
 		case OPT_BACKEND:
 			if (backend_parse(optarg, &o->backend, err,
@@ -152,11 +161,10 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 			o->has_expect_version = true;
 			break;
 		case OPT_SUCCESSOR:
-			if (parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v)
+			if (parse_host_id(optarg, &o->successor_host_id))
 				return usage_error(cmd,
 					"--successor must be 1..2000, not '%s'",
 					optarg);
-			o->successor_host_id = (uint16_t)v;
 			break;
 		case OPT_FORCE: o->force = true; break;
 		case OPT_UNSAFE: o->allow_unsafe = true; break;
