@@ -10,7 +10,9 @@
  *   text without NUL and with control bytes -> '?' in the message;
  *   half a message, then EOF -> -ECONNRESET;
  *   nothing at all -> -ETIMEDOUT at the deadline;
- *   endless LIST entries -> -EPROTO after TAPCTL_LIST_MAX.
+ *   endless LIST entries -> -EPROTO after TAPCTL_LIST_MAX;
+ *   listen backlog full (tapdisk not accepting) -> connect retried until
+ *   the deadline: -ETIMEDOUT, or success once it accepts again.
  */
 #include <stdint.h>
 #include <sys/socket.h>
@@ -111,6 +113,58 @@ static void pause_answer(const char *sock, uint16_t type, int32_t error,
 	printable(err);
 }
 
+/*
+ * A control socket whose listen backlog is full (one queued connection
+ * nobody accepts). With @accept_after_ms >= 0 a child then accepts: drops
+ * the queued one and answers the next PAUSE.
+ */
+static int backlog_full(const char *sock, int accept_after_ms, int timeout_ms,
+			uint64_t *took, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct tapctl_msg m = { .type = TAPCTL_MSG_PAUSE_RSP };
+	int lfd, filler, ret;
+	uint64_t t0;
+	pid_t pid = 0;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	unlink(sock);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	filler = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	T_ASSERT(lfd >= 0 && filler >= 0 &&
+		 !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) &&
+		 !listen(lfd, 0) &&
+		 !connect(filler, (struct sockaddr *)&sa, sizeof(sa)),
+		 "fill the backlog of %s", sock);
+	if (accept_after_ms >= 0) {
+		pid = fork();
+		T_ASSERT(pid >= 0, "fork");
+		if (!pid) {
+			struct tapctl_msg req;
+			int fd;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			usleep((useconds_t)accept_after_ms * 1000u);
+			close(accept(lfd, NULL, NULL));	/* the filler */
+			fd = accept(lfd, NULL, NULL);
+			if (fd < 0 || recv(fd, &req, sizeof(req), MSG_WAITALL) !=
+			    (ssize_t)sizeof(req))
+				_exit(1);
+			send(fd, &m, sizeof(m), 0);
+			_exit(0);
+		}
+	}
+	t0 = handover_now_ms();
+	ret = tapctl_pause(sock, 0, timeout_ms, err, errlen);
+	*took = handover_now_ms() - t0;
+	if (pid)
+		finish(pid);
+	close(filler);
+	close(lfd);
+	unlink(sock);
+	return ret;
+}
+
 int main(void)
 {
 	const char *sock = t_path("ctl-hostile");
@@ -167,6 +221,14 @@ int main(void)
 		 ret, n, err);
 	T_ASSERT(strlen(vbds[0].params) == TAPCTL_PATH_MAX - 1,
 		 "unterminated path bounded");
+
+	ret = backlog_full(sock, -1, 400, &took, err, sizeof(err));
+	T_ASSERT(ret == -ETIMEDOUT && took >= 350 && took < 5000,
+		 "full backlog: %d after %llu ms (%s)", ret,
+		 (unsigned long long)took, err);
+	ret = backlog_full(sock, 300, 5000, &took, err, sizeof(err));
+	T_ASSERT(ret == 0 && took >= 250, "backlog drained: %d after %llu ms "
+		 "(%s)", ret, (unsigned long long)took, err);
 	unlink(sock);
 	return T_EXIT_PASS;
 }

@@ -68,27 +68,39 @@ static int connect_bounded(const char *sock, uint64_t deadline)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return fd;
-	/* A full listen backlog makes AF_UNIX connect return EAGAIN. */
-	while (errno == EAGAIN || errno == EINPROGRESS) {
-		err = wait_fd(fd, POLLOUT, deadline);
-		if (err)
-			goto fail;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0) {
-			err = -errno;
-			goto fail;
-		}
-		if (!err)
+	for (;;) {
+		int64_t left;
+
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return fd;
-		if (err != EAGAIN) {
+		if (errno == EINPROGRESS) {
+			err = wait_fd(fd, POLLOUT, deadline);
+			if (err)
+				goto fail;
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+				       &elen) < 0)
+				err = errno;
+			if (!err)
+				return fd;
 			err = -err;
 			goto fail;
 		}
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
+		if (errno != EAGAIN && errno != EINTR) {
+			err = -errno;
+			goto fail;
+		}
+		/*
+		 * EAGAIN: tapdisk's listen backlog is full. AF_UNIX does not
+		 * complete such a connect later (POLLOUT says nothing about
+		 * it): try again until the deadline.
+		 */
+		left = (int64_t)(deadline - handover_now_ms());
+		if (left <= 0) {
+			err = -ETIMEDOUT;
+			goto fail;
+		}
+		usleep(left < 5 ? (useconds_t)left * 1000u : 5000u);
 	}
-	err = -errno;
 fail:
 	close(fd);
 	return err;
