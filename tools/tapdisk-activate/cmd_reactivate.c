@@ -16,7 +16,7 @@ static const char usage[] =
 "left. If another host did, it may have run the guest and written the disk:\n"
 "refuse and explain; --force overrides after the operator made sure that\n"
 "host does not run the guest. If the lease was never released, only the\n"
-"backend is resumed.\n"
+"backend is resumed (left as it is if it already runs).\n"
 "\n"
 "  --host-id N         this host's lease id (1..2000), required\n"
 "  --backend SPEC      tapdisk:PID:MINOR[,type=T][,no-o-direct] | dm:NAME | none\n"

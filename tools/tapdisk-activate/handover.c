@@ -547,11 +547,28 @@ int handover_activate(const struct handover_opts *o,
 static int resume_only(const struct handover_opts *o,
 		       struct handover_result *r, const struct lease_status *st)
 {
+	struct backend_status bs = { 0 };
+	char err[1024] = "";
 	int ret;
 
 	r->lease_held = true;
 	r->has_version = true;
 	r->version = st->version;
+	/*
+	 * A deactivate whose pause timed out leaves tapdisk running (the
+	 * pause was abandoned with our connection), and tapdisk refuses to
+	 * RESUME a VBD that is not paused: running is what we want.
+	 */
+	if (o->backend.kind != BACKEND_NONE &&
+	    backend_query(&o->backend, &bs, o->timeout_ms, err,
+			  sizeof(err)) == BACKEND_OK &&
+	    (!strcmp(bs.state, "running") || !strcmp(bs.state, "active"))) {
+		snprintf(r->warning, sizeof(r->warning),
+			 "the lease was never released (version %llu) and the "
+			 "backend is %s: nothing to resume",
+			 (unsigned long long)st->version, bs.state);
+		return XH_EXIT_OK;
+	}
 	ret = resume_backend(o, r, "; the lease is still held by this host");
 	if (ret)
 		return ret;
