@@ -230,27 +230,31 @@ xh_guest_counter() { # NAME KEY
 # The frontend writes drain-state/drain-inflight/drain-usecs into its own
 # xenstore directory just before it suspends; the directory disappears with
 # the source domain, so poll it while the save/migration runs.
+xh_drain_snapshot() { # DOMID: keep the keys if drain-state is among them
+	local f=$XH_RUN/drain-keys v
+	for v in $(xenstore-list "/local/domain/$1/device/vbd" 2>/dev/null); do
+		xenstore-ls "/local/domain/$1/device/vbd/$v" 2>/dev/null |
+			grep -E '^(drain-|feature-drain)' > "$f.tmp.$BASHPID"
+		if grep -q '^drain-state' "$f.tmp.$BASHPID"; then
+			mv "$f.tmp.$BASHPID" "$f"
+		fi
+	done
+	rm -f "$f.tmp.$BASHPID"
+}
+
 xh_drain_poll_start() { # DOMID
-	local f=$XH_RUN/drain-keys
-	rm -f "$f" "$f.all"
-	(
-		while :; do
-			for v in $(xenstore-list "/local/domain/$1/device/vbd" 2>/dev/null); do
-				xenstore-ls "/local/domain/$1/device/vbd/$v" 2>/dev/null |
-					grep -E '^(drain-|feature-drain)' > "$f.tmp"
-				if grep -q '^drain-state' "$f.tmp"; then
-					mv "$f.tmp" "$f"
-				fi
-			done
-			sleep 0.2
-		done
-	) &
+	rm -f "$XH_RUN/drain-keys"
+	echo "$1" > "$XH_RUN/drain-poll.domid"
+	( while :; do xh_drain_snapshot "$1"; sleep 0.2; done ) &
 	echo $! > "$XH_RUN/drain-poll.pid"
 }
 
 xh_drain_poll_stop() {
 	kill "$(cat "$XH_RUN/drain-poll.pid")" 2>/dev/null
 	wait "$(cat "$XH_RUN/drain-poll.pid")" 2>/dev/null
+	# A domain that is still there (save failed, suspend cancelled) keeps
+	# its keys: read them once more.
+	xh_drain_snapshot "$(cat "$XH_RUN/drain-poll.domid")"
 	if [ -f "$XH_RUN/drain-keys" ]; then
 		xh_info "frontend drain keys: $(tr '\n' ' ' < "$XH_RUN/drain-keys")"
 	else

@@ -27,7 +27,8 @@ suspend_cancel() {
 	[ "$(xl domid "$NAME" 2>/dev/null)" = "$domid" ] ||
 		xh_fail "guest is not running on the source any more (domid $(xl domid "$NAME" 2>&1))"
 	state=$(xh_drain_key drain-state)
-	[ "$state" = drained ] || xh_fail "xenstore drain-state='$state' (want drained)"
+	[ "$state" = drained ] || xh_fail "xenstore drain-state='$state' (want drained);" \
+		"frontend dir now: $(xenstore-ls "/local/domain/$domid/device/vbd" 2>&1 | tr -s ' \n' ' ' | cut -c1-300)"
 	xh_mbox_or_fail "$NAME" 90 ping
 	before=$(xh_kv "$MB_REPLY" completed)
 	sleep 3
