@@ -386,7 +386,6 @@ static void fill_holder(struct lease_holder *h, const struct lease_value *v,
 
 int lease_read_status(struct lease *l, struct lease_status *st)
 {
-	uint64_t pending = 0;
 	int ret;
 
 	memset(st, 0, sizeof(*st));
@@ -399,13 +398,14 @@ int lease_read_status(struct lease *l, struct lease_status *st)
 	st->offset = l->offset;
 	st->timeout_s = l->hdr.timeout_s;
 	ret = lease_scan(l);
+	if (ret && ret != LEASE_DAMAGED)
+		return ret;
+	/* The verdict is lease_decode_area()'s: damage is never free. */
+	st->state = l->scan_state;
 	if (ret == LEASE_DAMAGED) {
-		st->state = LEASE_STATE_DAMAGED;
 		memcpy(st->damage, l->err, sizeof(st->damage) - 1);
 		if (l->first_damaged == LEASE_SECTOR_LEADER)
 			return ret;
-	} else if (ret) {
-		return ret;
 	}
 	st->version = l->leader.version;
 	st->timeout_s = l->leader.timeout_s;
@@ -414,18 +414,10 @@ int lease_read_status(struct lease *l, struct lease_status *st)
 		fill_holder(&st->owner, &l->leader.owner, l->leader.version);
 		st->renewals = l->slots[l->leader.owner.host_id].renewals;
 	}
-	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++)
-		if (l->slots[h].host_id == h && l->slots[h].lver > pending)
-			pending = l->slots[h].lver;
 	if (ret == LEASE_DAMAGED)
 		return ret;
 	st->has_owner = l->leader.state == LEASE_LEADER_HELD;
-	if (pending > l->leader.version) {
-		st->state = LEASE_STATE_PENDING;
-		st->pending_version = pending;
-	} else {
-		st->state = st->has_owner ? LEASE_STATE_HELD : LEASE_STATE_FREE;
-	}
+	st->pending_version = l->scan_pending;
 	return LEASE_OK;
 }
 

@@ -29,6 +29,8 @@ struct lease {
 	struct lease_slot_rec *slots;
 	unsigned int damaged;		/* damaged sectors in the last scan */
 	uint32_t first_damaged;
+	enum lease_state scan_state;	/* lease_decode_area()'s verdict */
+	uint64_t scan_pending;		/* its pending_version */
 
 	/* Highest mbal seen for ballot_lver (chooses the next round). */
 	uint64_t ballot_lver, ballot_mbal;

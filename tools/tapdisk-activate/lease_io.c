@@ -6,6 +6,8 @@
  */
 #include "lease_internal.h"
 
+#include "lease_area.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,46 +39,29 @@ int lease_scan(struct lease *l)
 	struct dio_extent ext = {
 		.offset = l->offset, .len = l->area_read_len, .buf = l->area,
 	};
-	char why[256];
+	struct lease_area_view v = { .slots = l->slots };
 	int ret;
 
 	ret = dio_read(&l->dev, &ext, 1);
 	l->stats.full_scans++;
 	if (ret)
 		return io_fail(l, ret, "read");
-	if (ext.done < (size_t)LEASE_USED_SECTORS * l->ss)
-		return damaged(l, "area truncated");
-	l->damaged = 0;
-	l->first_damaged = 0;
-	if (lease_decode_leader(l->area + LEASE_SECTOR_LEADER * l->ss, l->ss,
-				l->hdr.uuid, &l->leader, why, sizeof(why))) {
-		l->damaged++;
-		l->first_damaged = LEASE_SECTOR_LEADER;
-		lease_fail(l, LEASE_DAMAGED, "lease area damaged: %s:%llu: %s",
-			   l->dev.path, (unsigned long long)l->offset, why);
-	}
-	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++) {
-		const unsigned char *sec = l->area +
-					   (size_t)LEASE_SECTOR_SLOT(h) * l->ss;
-
-		if (!lease_decode_slot(sec, l->ss, l->hdr.uuid, h,
-				       &l->slots[h], why, sizeof(why)))
-			continue;
-		if (!l->damaged++) {
-			l->first_damaged = LEASE_SECTOR_SLOT(h);
-			lease_fail(l, LEASE_DAMAGED,
-				   "lease area damaged: %s:%llu: %s",
-				   l->dev.path, (unsigned long long)l->offset,
-				   why);
-		}
-	}
-	if (l->damaged > 1) {
+	ret = lease_decode_area(l->area, ext.done, l->ss, l->hdr.uuid, &v);
+	l->leader = v.leader;
+	l->damaged = v.damaged;
+	l->first_damaged = v.first_damaged;
+	l->scan_state = v.state;
+	l->scan_pending = v.pending_version;
+	if (ret == LEASE_OK)
+		return LEASE_OK;
+	damaged(l, v.why);
+	if (v.damaged > 1) {
 		size_t n = strlen(l->err);
 
 		snprintf(l->err + n, sizeof(l->err) - n,
-			 " (and %u more damaged sectors)", l->damaged - 1);
+			 " (and %u more damaged sectors)", v.damaged - 1);
 	}
-	return l->damaged ? LEASE_DAMAGED : LEASE_OK;
+	return LEASE_DAMAGED;
 }
 
 int lease_read_small(struct lease *l, uint16_t own, uint16_t other,
