@@ -26,7 +26,11 @@ int64_t cachedrop_resident_pages(const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0) {
 		close(fd);
 		return S_ISREG(st.st_mode) && st.st_size == 0 ? 0 : -1;
 	}
