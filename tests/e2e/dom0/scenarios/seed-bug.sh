@@ -20,7 +20,7 @@ s1_setup() { # NAME BLKFRONT WDELAY_MS EXTRA_CMDLINE
 	xh_guest_start "$NAME" "$XH_RUN/$NAME.cfg"
 	# Staggered starts spread the blocks' delayed writes over the whole delay
 	# (in lockstep they would all land before or all after the resume).
-	xh_mbox_or_fail "$NAME" 60 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=900 stagger_ms=$(( $3 / 8 )) stop_after_resume_ms=${XH_S1_STOP_AFTER_RESUME_MS:-1000}"
+	xh_mbox_or_fail "$NAME" 60 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=900 stagger_ms=$(( $3 / 16 )) stop_after_resume_ms=${XH_S1_STOP_AFTER_RESUME_MS:-1000}"
 	xh_info "load started: $MB_REPLY"
 	sleep $(( $3 / 1000 ))	# let every block start
 }
