@@ -13,6 +13,8 @@
 #   t_*.sh      shell tests
 #   suite_*.sh  scripts that report several results, one line each:
 #               "PASS name", "FAIL name: reason", "SKIP name: reason"
+# A script may raise its time limit (default 900 s, suites 3600 s) with a
+# line "# xh-timeout: SECONDS" among its first 15 lines.
 # Exit status of a test: 0 pass, 77 skip, anything else fail.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,6 +108,12 @@ run_suite() {
 	[ $n -gt 0 ] || [ $rc -ne 0 ] || record "$name" fail 0 "reported no result"
 }
 
+time_limit() {	# time_limit SCRIPT DEFAULT
+	local t
+	t=$(head -n 15 "$1" | sed -n 's/^# xh-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
+	echo "${t:-$2}"
+}
+
 # Areas that are not plain programs run last, slowest at the end.
 ordered_areas() {
 	local a late="fuzz model kernel dm e2e"
@@ -155,12 +163,13 @@ for area in $(ordered_areas); do
 	done
 	for sh in tests/"$area"/t_*.sh; do
 		[ -e "$sh" ] || continue
-		run_one "$area/$(basename "$sh")" "${XH_TEST_TIMEOUT:-900}" "$sh"
+		run_one "$area/$(basename "$sh")" \
+			"$(time_limit "$sh" "${XH_TEST_TIMEOUT:-900}")" "$sh"
 	done
 	for sh in tests/"$area"/suite_*.sh; do
 		[ -e "$sh" ] || continue
 		run_suite "$area/$(basename "$sh")" \
-			"${XH_SUITE_TIMEOUT:-3600}" "$sh"
+			"$(time_limit "$sh" "${XH_SUITE_TIMEOUT:-3600}")" "$sh"
 	done
 done
 

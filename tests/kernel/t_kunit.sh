@@ -3,6 +3,7 @@
 # KUnit suites of xen-blkfront-drain, run by kunit.py on x86_64 (qemu TCG)
 # with Xen guest support built in. Passes only if every suite of the module
 # ran and all cases passed. Cold ~5-6 min on 2 cores, warm ccache ~1-2 min.
+# xh-timeout: 2700
 . "$(dirname "$0")/lib.sh"
 
 for t in python3 qemu-system-x86_64 gcc make flex bison bc flock; do
