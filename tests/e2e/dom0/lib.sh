@@ -231,15 +231,17 @@ xh_guest_counter() { # NAME KEY
 # xenstore directory just before it suspends; the directory disappears with
 # the source domain, so poll it while the save/migration runs.
 xh_drain_snapshot() { # DOMID: keep the keys if drain-state is among them
-	local f=$XH_RUN/drain-keys v
+	local d v k st val
 	for v in $(xenstore-list "/local/domain/$1/device/vbd" 2>/dev/null); do
-		xenstore-ls "/local/domain/$1/device/vbd/$v" 2>/dev/null |
-			grep -E '^(drain-|feature-drain)' > "$f.tmp.$BASHPID"
-		if grep -q '^drain-state' "$f.tmp.$BASHPID"; then
-			mv "$f.tmp.$BASHPID" "$f"
-		fi
+		d=/local/domain/$1/device/vbd/$v
+		st=$(xenstore-read "$d/drain-state" 2>/dev/null) || continue
+		[ -n "$st" ] || continue
+		for k in feature-drain drain-inflight drain-usecs drain-state; do
+			val=$(xenstore-read "$d/$k" 2>/dev/null)
+			printf '%s = "%s"\n' "$k" "$val"
+		done > "$XH_RUN/drain-keys.tmp.$BASHPID"
+		mv "$XH_RUN/drain-keys.tmp.$BASHPID" "$XH_RUN/drain-keys"
 	done
-	rm -f "$f.tmp.$BASHPID"
 }
 
 xh_drain_poll_start() { # DOMID
