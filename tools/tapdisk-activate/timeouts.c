@@ -28,6 +28,34 @@ uint64_t lease_poll_interval_ms(uint32_t timeout_s)
 	return ms > 1000 ? 1000 : ms;
 }
 
+uint64_t lease_recheck_cap_ms(uint32_t timeout_s)
+{
+	uint64_t ms = lease_poll_interval_ms(timeout_s) / 10u;
+
+	if (ms < LEASE_RECHECK_MIN_MS)
+		return LEASE_RECHECK_MIN_MS;
+	return ms > LEASE_RECHECK_MAX_MS ? LEASE_RECHECK_MAX_MS : ms;
+}
+
+uint64_t lease_recheck_interval_ms(uint32_t timeout_s, unsigned int n,
+				   uint64_t waited_ms)
+{
+	/*
+	 * Storage load: one sector read per interval per waiter, at most
+	 * 1000 / LEASE_RECHECK_MAX_MS = 20 a second, and only for the first
+	 * minute of a wait (a handover's destination waits seconds); the
+	 * full polls (three sectors a second) go on as before. A lease
+	 * normally has one waiter; 32 racing hosts add 640 small reads a
+	 * second for a minute, a fraction of what one spinning disk serves.
+	 */
+	uint64_t ms = (uint64_t)LEASE_RECHECK_MIN_MS << (n < 16 ? n : 16);
+	uint64_t cap = lease_recheck_cap_ms(timeout_s);
+
+	if (waited_ms >= LEASE_RECHECK_WINDOW_MS)
+		return 0;
+	return ms > cap ? cap : ms;
+}
+
 uint64_t lease_ballot_backoff_us(unsigned int attempt, uint32_t rnd)
 {
 	/* Randomised and growing: duelling proposers stop colliding. */

@@ -27,6 +27,20 @@ uint64_t lease_owner_valid_ms(uint32_t timeout_s);
 uint64_t lease_renew_interval_ms(uint32_t timeout_s);
 /* How often a waiting contender re-reads the lease. */
 uint64_t lease_poll_interval_ms(uint32_t timeout_s);
+/*
+ * Between two full polls a waiting contender re-reads the leader sector
+ * alone, so that a release (one leader write) is noticed within tens of
+ * milliseconds rather than a poll interval later: @n-th re-read of this
+ * wait, @waited_ms since the wait began. Starts at LEASE_RECHECK_MIN_MS,
+ * doubles up to lease_recheck_cap_ms(); after LEASE_RECHECK_WINDOW_MS of
+ * waiting it returns 0: no more re-reads, only the full polls.
+ */
+uint64_t lease_recheck_interval_ms(uint32_t timeout_s, unsigned int n,
+				   uint64_t waited_ms);
+uint64_t lease_recheck_cap_ms(uint32_t timeout_s);
+#define LEASE_RECHECK_MIN_MS	5u
+#define LEASE_RECHECK_MAX_MS	50u
+#define LEASE_RECHECK_WINDOW_MS	60000u
 /* Random pause before retrying a pre-empted ballot (attempt from 0). */
 uint64_t lease_ballot_backoff_us(unsigned int attempt, uint32_t rnd);
 /* Pre-empted ballots are retried at least this long even without --wait. */
