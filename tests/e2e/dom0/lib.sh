@@ -333,10 +333,16 @@ xh_cleanup() {
 	[ -f "$XH_RUN/drain-poll.pid" ] && kill "$(cat "$XH_RUN/drain-poll.pid")" 2>/dev/null
 	xh_timeline_stop
 	if [ -f "$XH_RUN/bg.pids" ]; then
+		# Children (tail, sed) first, while they still have their parent.
+		pkill -P "$(tr '\n' ',' < "$XH_RUN/bg.pids" | sed 's/,$//')" 2>/dev/null
 		# shellcheck disable=SC2046
 		kill $(cat "$XH_RUN/bg.pids") 2>/dev/null
-		pkill -P "$(tr '\n' ',' < "$XH_RUN/bg.pids" | sed 's/,$//')" 2>/dev/null
 	fi
+	# A retried scenario reuses domain names: its console logs start empty.
+	mkdir -p "$XH_CONSOLE_DIR/done"
+	for l in "$XH_CONSOLE_DIR"/guest-*.log; do
+		[ -f "$l" ] && mv "$l" "$XH_CONSOLE_DIR/done/$(date +%s%N)-${l##*/}"
+	done
 	for d in $(dmsetup ls 2>/dev/null | awk '/^xh-/ { print $1 }'); do
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
 			dmsetup remove "$d" 2>/dev/null && break

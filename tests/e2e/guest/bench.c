@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct phase {
 	const char *name;
@@ -109,8 +110,13 @@ int xh_bench_run(const struct xh_bench_opts *o)
 		free(cbs);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]) && rc == 0; i++)
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]) && rc == 0; i++) {
+		/* Idle between phases: TCG guests doing I/O at full speed for
+		 * more than ~20 s in a row sometimes triple fault. */
+		if (i)
+			sleep(1);
 		rc = run_phase(o, &phases[i], ctx, bufs, cbs);
+	}
 	xh_io_destroy(ctx);
 	free(bufs);
 	free(cbs);
