@@ -274,7 +274,7 @@ xh_drain_key() { # KEY -> value seen by the last poll
 # shows how long the guest was away.
 xh_timeline_start() { # NAME
 	(
-		src_s= in_seen= in_run=
+		src_s='' in_seen='' in_run=''
 		while :; do
 			l=$(xl list 2>/dev/null)
 			st=$(echo "$l" | awk -v n="$1" '$1 == n { print $5 }')
