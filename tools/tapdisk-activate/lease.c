@@ -501,7 +501,7 @@ int lease_renew(struct lease *l, const struct lease_holder *h)
 	if (ret)
 		return ret;
 	tracked = tracking(l, h);
-	start = lease_now_ns();
+	start = lease_owner_now_ns();
 	if (tracked && start > l->valid_until_ns) {
 		l->holding = false;
 		return lease_fail(l, LEASE_LOST,
@@ -547,7 +547,7 @@ int lease_renew(struct lease *l, const struct lease_holder *h)
 	}
 	if (tracked) {
 		/* A renewal that lands after the old deadline proves nothing. */
-		if (lease_now_ns() > l->valid_until_ns) {
+		if (lease_owner_now_ns() > l->valid_until_ns) {
 			l->holding = false;
 			return lease_fail(l, LEASE_LOST,
 					  "renewal completed after the deadline");

@@ -130,8 +130,9 @@ int lease_read_status(struct lease *l, struct lease_status *st);
 int lease_break(struct lease *l, const struct lease_holder *breaker,
 		bool force, bool repair, struct lease_status *after);
 
-/* Monotonic deadline (ns, CLOCK_MONOTONIC) until which the holding this
- * handle last acquired or renewed is valid; 0 when it holds nothing. */
+/* Deadline (ns on CLOCK_BOOTTIME, lease_owner_now_ns(): it counts time
+ * suspended) until which the holding this handle last acquired or renewed
+ * is valid; 0 when it holds nothing. */
 uint64_t lease_valid_until_ns(const struct lease *l);
 
 /* I/O this handle has done (tests and bench check the read pattern). */

@@ -152,7 +152,7 @@ static enum ballot_outcome write_own(struct lease *l, struct ballot *bt,
 
 	if (s->bal && !bt->prop_start_ns &&
 	    lease_value_equal(&s->inp, &bt->me))
-		bt->prop_start_ns = lease_now_ns();
+		bt->prop_start_ns = lease_owner_now_ns();
 	ret = lease_write_slot(l, s);
 
 	if (ret) {
@@ -367,11 +367,12 @@ static int acquired(struct lease *l, const struct ballot *bt,
 	uint64_t valid = bt->prop_start_ns +
 			 lease_owner_valid_ms(l->hdr.timeout_s) * 1000000u;
 
-	if (l->hdr.timeout_s && lease_now_ns() >= valid)
+	if (l->hdr.timeout_s && lease_owner_now_ns() >= valid)
 		return lease_fail(l, LEASE_LOST,
 				  "won version %llu but only after its validity ran out (stalled %.1f s): not taken",
 				  (unsigned long long)bt->n,
-				  (lease_now_ns() - bt->prop_start_ns) / 1e9);
+				  (lease_owner_now_ns() - bt->prop_start_ns) /
+				  1e9);
 	memset(&l->held, 0, sizeof(l->held));
 	l->held.host_id = bt->me.host_id;
 	strcpy(l->held.host_name, bt->me.host_name);

@@ -2,7 +2,8 @@
 /*
  * The one source of lease timings. Everything derives from the lease
  * timeout T chosen at init (seconds, stored on disk): hosts share no
- * clock, so each side measures only intervals on its own CLOCK_MONOTONIC.
+ * clock, so each side measures only intervals on its own clock (contender:
+ * CLOCK_MONOTONIC, owner: CLOCK_BOOTTIME; see lease_owner_now_ns()).
  *
  *   contender: takes over only after seeing no change of the leader record
  *              and the owner's renewal counter for T (lease_expiry_ms);
@@ -46,7 +47,18 @@ uint64_t lease_ballot_backoff_us(unsigned int attempt, uint32_t rnd);
 /* Pre-empted ballots are retried at least this long even without --wait. */
 #define LEASE_MIN_CONTENTION_MS	2000u
 
-/* CLOCK_MONOTONIC in nanoseconds. */
+/*
+ * The contender's clock: CLOCK_MONOTONIC in nanoseconds. It stops while
+ * the host is suspended, which only makes a contender wait longer.
+ */
 uint64_t lease_now_ns(void);
+/*
+ * The owner's clock for its validity window: CLOCK_BOOTTIME, which keeps
+ * counting while the host is suspended. An owner must never believe less
+ * time passed than did: with CLOCK_MONOTONIC a host suspended for longer
+ * than T would wake up still "valid" and renew while another host, whose
+ * clock ran, is taking the lease over.
+ */
+uint64_t lease_owner_now_ns(void);
 
 #endif /* TAPDISK_ACTIVATE_TIMEOUTS_H */
