@@ -123,8 +123,8 @@ static int parse_spec(const char *spec, char *path, size_t len,
 
 static int read_header(struct lease *l)
 {
-	unsigned char *buf = dio_alloc(4096);
-	struct dio_extent ext = { .offset = l->offset, .len = 4096, .buf = buf };
+	unsigned char *buf = dio_alloc(8192);
+	struct dio_extent ext = { .offset = l->offset, .len = 8192, .buf = buf };
 	char why[256];
 	int ret;
 
@@ -137,6 +137,7 @@ static int read_header(struct lease *l)
 				  l->dev.path, strerror(-ret));
 	}
 	ret = lease_decode_header(buf, ext.done, &l->hdr, why, sizeof(why));
+	l->claimed = lease_area_claimed(buf, ext.done);
 	free(buf);
 	if (ret)
 		return lease_fail(l, LEASE_NOT_INITIALIZED,
@@ -268,6 +269,56 @@ static int need_header(struct lease *l)
 	return LEASE_NOT_INITIALIZED;
 }
 
+/*
+ * Highest version any intact lease sector at @l->offset records, whatever
+ * its area uuid and for either sector size: the floor of a re-init. A
+ * re-init that crashed after writing the new sectors but before the new
+ * header leaves sectors of the new uuid under the old header; they count
+ * too, so running init --force again cannot take versions back.
+ */
+static uint64_t floor_from_any_sector(struct lease *l)
+{
+	static const uint32_t sizes[] = { 512, 4096 };
+	size_t len = (size_t)LEASE_USED_SECTORS * 4096;
+	unsigned char *buf = dio_alloc(len);
+	struct lease_hdr_rec hdr;
+	uint64_t top = 0;
+	char why[256];
+
+	if (!buf)
+		return 0;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint32_t ss = sizes[i];
+		struct dio_extent ext = { .offset = l->offset,
+					  .len = (size_t)LEASE_USED_SECTORS * ss,
+					  .buf = buf };
+		struct lease_leader_rec ld;
+		struct lease_slot_rec s;
+
+		if (ss < l->dev.align || l->offset % ss ||
+		    dio_read(&l->dev, &ext, 1))
+			continue;
+		if (!lease_decode_header(buf, ext.done, &hdr, why, sizeof(why)) &&
+		    hdr.version_floor > top)
+			top = hdr.version_floor;
+		if (ext.done >= 2 * (size_t)ss &&
+		    !lease_decode_leader(buf + ss, ss, NULL, &ld, why,
+					 sizeof(why)) && ld.version > top)
+			top = ld.version;
+		for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++) {
+			size_t at = (size_t)LEASE_SECTOR_SLOT(h) * ss;
+
+			if (ext.done < at + ss)
+				break;
+			if (!lease_decode_slot(buf + at, ss, NULL, h, &s, why,
+					       sizeof(why)) && s.lver > top)
+				top = s.lver;
+		}
+	}
+	free(buf);
+	return top;
+}
+
 /* Highest version anything in the last scan mentions (damage tolerated). */
 static uint64_t highest_version(struct lease *l, bool leader_ok)
 {
@@ -315,6 +366,22 @@ int lease_init(struct lease *l, const struct lease_init_opts *o)
 						l->first_damaged !=
 						LEASE_SECTOR_LEADER);
 		}
+	} else if (l->claimed && !o->force) {
+		/* Damage is not absence: a torn or newer-format header may sit
+		 * over a lease someone holds; starting over at version 0
+		 * would admit a second owner and take versions back. */
+		char why[sizeof(l->err)];
+
+		snprintf(why, sizeof(why), "%s", l->err);
+		return lease_fail(l, LEASE_DAMAGED,
+				  "%s; init --force only after fencing every host using it",
+				  why);
+	}
+	if (o->force) {
+		uint64_t any = floor_from_any_sector(l);
+
+		if (any > floor)
+			floor = any;
 	}
 	l->have_header = false;
 	ret = setup_geometry(l, ss);

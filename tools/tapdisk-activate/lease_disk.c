@@ -406,3 +406,14 @@ int lease_decode_slot(const void *sec, uint32_t ss, const uint8_t *uuid,
 		return bad(&w, "reserved bytes not zero");
 	return 0;
 }
+
+bool lease_area_claimed(const void *area, size_t avail)
+{
+	static const size_t at[] = { 0, 512, 4096 };
+	const unsigned char *p = area;
+
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		if (avail >= at[i] + 4 && get32(p + at[i]) == LEASE_MAGIC)
+			return true;
+	return false;
+}

@@ -161,6 +161,14 @@ int lease_decode_slot(const void *sec, uint32_t ss, const uint8_t *uuid,
 		      char *why, size_t whylen);
 
 /*
+ * Does @area (@avail bytes from sector 0) look like a lease area, valid or
+ * not: the lease magic in the header or in the leader sector for either
+ * sector size? init refuses to overwrite such an area without --force even
+ * when its header does not validate (torn, garbage or a newer format).
+ */
+bool lease_area_claimed(const void *area, size_t avail);
+
+/*
  * Ballot numbers are round * LEASE_MAX_HOSTS + host id, so every host's
  * ballots are its own. Round 0 (1..2000) is only used by the successor a
  * release designated (fast path), rounds >= 1 by everyone.

@@ -16,6 +16,7 @@ struct lease {
 	uint64_t dev_id, ino;		/* identity for the host-local lock */
 
 	bool have_header;
+	bool claimed;			/* lease magic seen, header valid or not */
 	struct lease_hdr_rec hdr;
 	uint32_t ss;			/* sector size of the area */
 
