@@ -231,15 +231,17 @@ xh_guest_counter() { # NAME KEY
 # xenstore directory just before it suspends; the directory disappears with
 # the source domain, so poll it while the save/migration runs.
 xh_drain_snapshot() { # DOMID: keep the keys if drain-state is among them
-	local d v k st val
+	local d v fd inf us st
 	for v in $(xenstore-list "/local/domain/$1/device/vbd" 2>/dev/null); do
 		d=/local/domain/$1/device/vbd/$v
-		st=$(xenstore-read "$d/drain-state" 2>/dev/null) || continue
-		[ -n "$st" ] || continue
-		for k in feature-drain drain-inflight drain-usecs drain-state; do
-			val=$(xenstore-read "$d/$k" 2>/dev/null)
-			printf '%s = "%s"\n' "$k" "$val"
-		done > "$XH_RUN/drain-keys.tmp.$BASHPID"
+		# All four or nothing: the source domain can vanish between reads.
+		fd=$(xenstore-read "$d/feature-drain" 2>/dev/null) &&
+			inf=$(xenstore-read "$d/drain-inflight" 2>/dev/null) &&
+			us=$(xenstore-read "$d/drain-usecs" 2>/dev/null) &&
+			st=$(xenstore-read "$d/drain-state" 2>/dev/null) &&
+			[ -n "$st" ] || continue
+		printf 'feature-drain = "%s"\ndrain-inflight = "%s"\ndrain-usecs = "%s"\ndrain-state = "%s"\n' \
+			"$fd" "$inf" "$us" "$st" > "$XH_RUN/drain-keys.tmp.$BASHPID"
 		mv "$XH_RUN/drain-keys.tmp.$BASHPID" "$XH_RUN/drain-keys"
 	done
 }
