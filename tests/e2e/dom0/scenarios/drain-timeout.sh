@@ -2,7 +2,8 @@
 # Scenario 2, the timeout path: the source's write delay is longer than
 # drain_timeout_ms, so the drain gives up. The frontend must report
 # drain-state=timeout with the number of requests still on the ring, and
-# re-issue exactly those after resume. dom0 acts on the report the way a
+# re-issue at most those after resume (fewer when responses for some of
+# them still arrived between the timeout and the suspend). dom0 acts on the report the way a
 # handover daemon would: the guest is migrated paused (-p) and only
 # unpaused once the source device is idle, so nothing may be lost.
 . "$XH/dom0/scenarios/seed-bug.sh"
@@ -23,8 +24,9 @@ drain_timeout() {
 		"drain_usecs=$(xh_drain_key drain-usecs) reissued=${REISSUED:-n/a}"
 	problems=$(xh_verify_problems)
 	[ -z "$problems" ] || xh_fail "records lost after a drain timeout: $problems"
-	[ "${REISSUED:-}" = "$inflight" ] ||
-		xh_fail "re-issue counter '${REISSUED:-missing}' != drain-inflight $inflight"
+	case ${REISSUED:-x} in '' | *[!0-9]*) xh_fail "re-issue counter '${REISSUED:-missing}' unreadable" ;; esac
+	[ "$REISSUED" -le "$inflight" ] ||
+		xh_fail "re-issued $REISSUED requests, more than the $inflight still on the ring at the timeout"
 	xh_pass "drain-state=timeout after $(xh_drain_key drain-usecs) us with $inflight in flight," \
-		"$inflight re-issued, 0 of $V_BLOCKS blocks stale"
+		"$REISSUED re-issued after resume, 0 of $V_BLOCKS blocks stale"
 }
