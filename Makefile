@@ -103,7 +103,7 @@ demo:
 	scripts/demo.sh --no-deps
 
 e2e: all
-	tests/run-all.sh --no-deps --only e2e
+	tests/e2e/run.sh
 
 deps:
 	scripts/install-deps.sh
