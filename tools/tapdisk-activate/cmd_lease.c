@@ -60,23 +60,6 @@ static void usage(FILE *out)
 		LEASE_MAX_HOSTS, LEASE_DEFAULT_TIMEOUT_S);
 }
 
-static int exit_code(int r)
-{
-	switch (r) {
-	case LEASE_OK: return XH_EXIT_OK;
-	case LEASE_HELD: return XH_EXIT_LEASE_HELD;
-	case LEASE_VERSION_MOVED: return XH_EXIT_LEASE_VERSION_MOVED;
-	case LEASE_DAMAGED: return XH_EXIT_LEASE_DAMAGED;
-	case LEASE_NOT_OWNER: return XH_EXIT_LEASE_NOT_OWNER;
-	case LEASE_LOST: return XH_EXIT_LEASE_LOST;
-	case LEASE_CONTENDED: return XH_EXIT_LEASE_CONTENDED;
-	case LEASE_NOT_INITIALIZED: return XH_EXIT_LEASE_NOT_INITIALIZED;
-	case LEASE_USAGE: return XH_EXIT_USAGE;
-	case LEASE_IO: return XH_EXIT_IO;
-	}
-	return XH_EXIT_FAILURE;
-}
-
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -330,7 +313,7 @@ static int run(struct lease_cli *c)
 	r = lease_open(&l, c->spec, flags, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "tapdisk-activate lease: %s\n", err);
-		return exit_code(r);
+		return lease_exit_status(r);
 	}
 	memset(&st, 0, sizeof(st));
 	if (!strcmp(c->sub, "init")) {
@@ -406,7 +389,7 @@ static int run(struct lease_cli *c)
 		fprintf(stderr, "tapdisk-activate lease %s: %s: %s\n", c->sub,
 			lease_strerror(r), lease_last_error(l));
 	lease_close(l);
-	return exit_code(r);
+	return lease_exit_status(r);
 }
 
 int cmd_lease(int argc, char **argv)

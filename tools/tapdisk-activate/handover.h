@@ -89,7 +89,6 @@ void handover_print(FILE *out, const struct handover_opts *o,
 /* Lease plumbing shared with status (handover_lease.c). */
 int handover_lease_open(const struct handover_opts *o, struct lease **l,
 			char *path, size_t pathlen, char *err, size_t errlen);
-int handover_lease_exit(int lease_result);
 int handover_backend_exit(enum backend_result r);
 
 #endif /* TAPDISK_ACTIVATE_HANDOVER_H */
