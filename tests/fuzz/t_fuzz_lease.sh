@@ -14,9 +14,7 @@
 # and damaged variants: torn 4096-byte leader on 512-byte pieces, bit
 # flip, unknown format version, zeroed slot, misplaced slot).
 set -u
-top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-secs=${XH_FUZZ_SECONDS:-60}
-bin=$top/build/fuzz/fuzz_lease
+. "$(dirname "$0")/lib.sh"
 seeds=$top/tests/fuzz/corpus/lease
 
 make_seeds() {
@@ -81,27 +79,6 @@ if [ "${1:-}" = --make-seeds ]; then
 	exit 0
 fi
 
-command -v "${FUZZ_CC:-clang}" >/dev/null ||
-	{ echo "skip: clang (libFuzzer) not installed"; exit 77; }
-make -C "$top" -s build/fuzz/fuzz_lease >&2 || exit 1
-
-work=$(mktemp -d /var/tmp/xh-fuzz-lease.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/corpus"
-cp "$seeds"/* "$work/corpus/"
-
 # -max_len: seeds are 8 sectors (4 KiB or 32 KiB); 64 KiB lets the fuzzer
 # grow into more slots without spending the budget copying large inputs.
-"$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-	-artifact_prefix="$work/" -print_final_stats=1 "$work/corpus" 2>&1 |
-	grep -E '^(Done|stat::|==|SUMMARY|.*ERROR|.*deadly|.*Timeout|#[0-9]+.*DONE)' |
-	tail -n 25
-rc=${PIPESTATUS[0]}
-if [ "$rc" -ne 0 ]; then
-	for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
-		[ -e "$a" ] || continue
-		echo "reproducer $a:"; od -A d -t x1 "$a" | head -n 8
-	done
-	exit 1
-fi
-exit 0
+xh_run_fuzzer fuzz_lease "$seeds" 65536
