@@ -568,6 +568,20 @@ static int check_no_takeover(struct lease *l, uint64_t version)
 	return LEASE_OK;
 }
 
+/* Common start of renew and release: a readable area, a well-formed holder. */
+static int holder_begin(struct lease *l, const struct lease_holder *h,
+			struct lease_value *v)
+{
+	int ret;
+
+	l->err[0] = 0;
+	ret = need_header(l);
+	if (ret)
+		return ret;
+	holder_value(h, v);
+	return lease_check_value(l, v);
+}
+
 int lease_renew(struct lease *l, const struct lease_holder *h)
 {
 	struct lease_leader_rec leader;
@@ -577,12 +591,7 @@ int lease_renew(struct lease *l, const struct lease_holder *h)
 	uint64_t start;
 	int ret;
 
-	l->err[0] = 0;
-	ret = need_header(l);
-	if (ret)
-		return ret;
-	holder_value(h, &v);
-	ret = lease_check_value(l, &v);
+	ret = holder_begin(l, h, &v);
 	if (ret)
 		return ret;
 	tracked = tracking(l, h);
@@ -674,12 +683,7 @@ static int release_flags(struct lease *l, const struct lease_holder *h,
 	bool stale;
 	int ret;
 
-	l->err[0] = 0;
-	ret = need_header(l);
-	if (ret)
-		return ret;
-	holder_value(h, &v);
-	ret = lease_check_value(l, &v);
+	ret = holder_begin(l, h, &v);
 	if (ret)
 		return ret;
 	if (successor > LEASE_MAX_HOSTS)
