@@ -98,8 +98,11 @@ xh_wait_src_idle() { # NAME TIMEOUT_S
 		fi
 		sleep 0.5
 	done
-	xh_info "source device of $name idle after $(xh_since "$t0") s"
-	sleep 1
+	# blkback may close the device while bios it submitted still sit in
+	# dm-delay's queue; a suspend waits for (and hands down) every one.
+	timeout 120 dmsetup suspend "xh-src-$name" && dmsetup resume "xh-src-$name" ||
+		{ xh_info "suspending the source device of $name failed"; return 1; }
+	xh_info "source device of $name idle and flushed after $(xh_since "$t0") s"
 }
 
 # ---- guests -----------------------------------------------------------------
@@ -346,6 +349,7 @@ xh_cleanup() {
 		[ -f "$l" ] && mv "$l" "$XH_CONSOLE_DIR/done/$(date +%s%N)-${l##*/}"
 	done
 	for d in $(dmsetup ls 2>/dev/null | awk '/^xh-/ { print $1 }'); do
+		dmsetup resume "$d" 2>/dev/null	# a scenario may leave it suspended
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
 			dmsetup remove "$d" 2>/dev/null && break
 			sleep 2
