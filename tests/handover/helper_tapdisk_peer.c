@@ -355,9 +355,10 @@ static void send_msg(struct conn *c, const struct tapctl_msg *m)
 		fprintf(stderr, "tapdisk-peer: short send\n");
 }
 
+/* Like tapdisk, every reply carries the cookie of the request it answers. */
 static void reply(struct conn *c, uint16_t type, int error, const char *text)
 {
-	struct tapctl_msg m = { .type = type, .cookie = (uint16_t)peer.minor };
+	struct tapctl_msg m = { .type = type, .cookie = c->in.cookie };
 
 	m.u.response.error = error;
 	if (text)
@@ -392,7 +393,7 @@ static void crash(void)
 static void do_list(struct conn *c)
 {
 	struct tapctl_msg m = { .type = TAPCTL_MSG_LIST_RSP,
-				.cookie = (uint16_t)peer.minor };
+				.cookie = c->in.cookie };
 
 	m.u.list.count = 1;
 	m.u.list.minor = peer.list_minor_unknown ? -1 : peer.minor;

@@ -66,11 +66,17 @@ static pid_t serve_once(const char *sock, enum answer kind,
 		case A_SILENT:
 			sleep(30);	/* the client gives up first */
 			break;
-		case A_ENDLESS_LIST:
-			for (int i = 0; i < 10 * TAPCTL_LIST_MAX; i++)
-				if (send(fd, m, sizeof(*m), 0) < 0)
+		case A_ENDLESS_LIST: {
+			/* Well-formed entries, counting down from @m's. */
+			struct tapctl_msg e = *m;
+
+			for (int i = 0; i < 10 * TAPCTL_LIST_MAX; i++) {
+				if (send(fd, &e, sizeof(e), 0) < 0)
 					break;
+				e.u.list.count--;
+			}
 			break;
+		}
 		}
 		close(fd);
 	}
@@ -212,7 +218,8 @@ int main(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = TAPCTL_MSG_LIST_RSP;
-	m.u.list.count = 1;
+	m.cookie = TAPCTL_COOKIE_ALL;
+	m.u.list.count = INT32_MAX;
 	memset(m.u.list.path, 'x', sizeof(m.u.list.path));	/* no NUL */
 	pid = serve_once(sock, A_ENDLESS_LIST, &m);
 	ret = tapctl_list(sock, vbds, 4, &n, 2000, err, sizeof(err));

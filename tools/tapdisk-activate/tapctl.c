@@ -211,21 +211,70 @@ static int transact(const char *sock, const struct tapctl_msg *req,
 	return 0;
 }
 
-/* Turns an ERROR or *_RSP answer into 0 / -error with tapdisk's text. */
-static int check_response(const struct tapctl_msg *rsp, uint16_t want,
-			  const char *sock, const char *what,
-			  char *err, size_t errlen)
+/* The reply type that completes @req_type. */
+static uint16_t reply_type(uint16_t req_type)
 {
-	char text[TAPCTL_STRING_MAX + 1];
-	int e;
+	switch (req_type) {
+	case TAPCTL_MSG_PAUSE: return TAPCTL_MSG_PAUSE_RSP;
+	case TAPCTL_MSG_RESUME: return TAPCTL_MSG_RESUME_RSP;
+	case TAPCTL_MSG_LIST: return TAPCTL_MSG_LIST_RSP;
+	default: return 0;
+	}
+}
 
-	if (rsp->type != want && rsp->type != TAPCTL_MSG_ERROR) {
+/*
+ * Is @rsp addressed to @req? tapdisk copies the request's cookie into
+ * every reply its handlers write (also their ERRORs); only a request it
+ * rejects before dispatching (unknown type, busy connection) gets an
+ * ERROR with cookie 0. Anything else answers some other request: taking
+ * it would report another VBD's pause as ours.
+ */
+static int check_addressee(const struct tapctl_msg *req,
+			   const struct tapctl_msg *rsp, const char *sock,
+			   char *err, size_t errlen)
+{
+	const char *what = op_name(req->type);
+
+	if (rsp->type != reply_type(req->type) &&
+	    rsp->type != TAPCTL_MSG_ERROR) {
 		if (err && errlen)
 			snprintf(err, errlen,
 				 "tapdisk at %s answered %s with message type %u",
 				 sock, what, rsp->type);
 		return -EPROTO;
 	}
+	if (rsp->cookie == req->cookie ||
+	    (rsp->type == TAPCTL_MSG_ERROR && rsp->cookie == 0))
+		return 0;
+	if (err && errlen) {
+		char ours[32], theirs[32];
+
+		snprintf(ours, sizeof(ours), req->cookie == TAPCTL_COOKIE_ALL ?
+			 "all minors" : "minor %u", req->cookie);
+		snprintf(theirs, sizeof(theirs),
+			 rsp->cookie == TAPCTL_COOKIE_ALL ? "all minors" :
+			 "minor %u", rsp->cookie);
+		snprintf(err, errlen, "tapdisk at %s answered %s for %s with "
+			 "a reply for %s", sock, what, ours, theirs);
+	}
+	return -EPROTO;
+}
+
+/*
+ * Turns the answer @rsp to @req (ERROR or the matching *_RSP) into 0 /
+ * -error with tapdisk's text; -EPROTO when it answers something else.
+ */
+static int check_response(const struct tapctl_msg *req,
+			  const struct tapctl_msg *rsp, const char *sock,
+			  char *err, size_t errlen)
+{
+	const char *what = op_name(req->type);
+	char text[TAPCTL_STRING_MAX + 1];
+	int e;
+
+	e = check_addressee(req, rsp, sock, err, errlen);
+	if (e)
+		return e;
 	e = rsp->u.response.error;
 	/* Some error paths store -errno; INT32_MIN has no positive twin. */
 	if (e < 0 && e >= -TAPCTL_ERRNO_MAX)
@@ -237,7 +286,7 @@ static int check_response(const struct tapctl_msg *rsp, uint16_t want,
 				 "code %d", sock, what, (int)rsp->u.response.error);
 		return -EPROTO;
 	}
-	if (!e && rsp->type == want)
+	if (!e && rsp->type != TAPCTL_MSG_ERROR)
 		return 0;
 	if (!e)
 		e = EIO;	/* ERROR with no code is still an error */
@@ -252,27 +301,44 @@ static int check_response(const struct tapctl_msg *rsp, uint16_t want,
 	return -e;
 }
 
+/*
+ * The cookie is 16 bits and 0xffff means "every VBD": a larger minor
+ * would silently address minor & 0xffff.
+ */
+static int check_minor(int minor, char *err, size_t errlen)
+{
+	if (minor >= 0 && minor < TAPCTL_COOKIE_ALL)
+		return 0;
+	if (err && errlen)
+		snprintf(err, errlen, "tapdisk minor %d out of range 0..%d",
+			 minor, TAPCTL_COOKIE_ALL - 1);
+	return -EINVAL;
+}
+
 int tapctl_pause(const char *sock, int minor, int timeout_ms,
 		 char *err, size_t errlen)
 {
 	struct tapctl_msg req = { .type = TAPCTL_MSG_PAUSE }, rsp;
-	int ret;
+	int ret = check_minor(minor, err, errlen);
 
+	if (ret)
+		return ret;
 	req.cookie = (uint16_t)minor;
 	ret = transact(sock, &req, &rsp, handover_now_ms() + (uint64_t)timeout_ms,
 		       NULL, timeout_ms, err, errlen);
 	if (ret)
 		return ret;
-	return check_response(&rsp, TAPCTL_MSG_PAUSE_RSP, sock, "pause",
-			      err, errlen);
+	return check_response(&req, &rsp, sock, err, errlen);
 }
 
 int tapctl_resume(const char *sock, int minor, const char *params,
 		  uint32_t flags, int timeout_ms, char *err, size_t errlen)
 {
 	struct tapctl_msg req = { .type = TAPCTL_MSG_RESUME }, rsp;
-	int ret;
+	int ret = check_minor(minor, err, errlen);
 
+	if (ret)
+		return ret;
 	req.cookie = (uint16_t)minor;
 	req.u.params.flags = flags;
 	if (params) {
@@ -289,8 +355,7 @@ int tapctl_resume(const char *sock, int minor, const char *params,
 		       NULL, timeout_ms, err, errlen);
 	if (ret)
 		return ret;
-	return check_response(&rsp, TAPCTL_MSG_RESUME_RSP, sock, "resume",
-			      err, errlen);
+	return check_response(&req, &rsp, sock, err, errlen);
 }
 
 static void copy_params(char *dst, const char *src)
@@ -307,25 +372,42 @@ int tapctl_list(const char *sock, struct tapctl_vbd *vbds, unsigned int max,
 {
 	struct tapctl_msg req = { .type = TAPCTL_MSG_LIST }, rsp;
 	uint64_t deadline = handover_now_ms() + (uint64_t)timeout_ms;
+	int32_t left = -1;		/* count the next entry must carry */
 	unsigned int n = 0;
 	int fd, ret;
 
-	req.cookie = (uint16_t)-1;	/* all minors */
+	req.cookie = TAPCTL_COOKIE_ALL;
 	*count = 0;
 	ret = transact(sock, &req, &rsp, deadline, &fd, timeout_ms,
 		       err, errlen);
 	if (ret)
 		return ret;
-	/* One LIST_RSP per VBD, then one with count 0. */
+	/*
+	 * One LIST_RSP per VBD, their counts going N, N-1, ..., 1, then one
+	 * with count 0. Every one must answer our request, and the counts
+	 * must not skip or repeat: a short or mixed-up list could hide the
+	 * VBD we are asked about.
+	 */
 	for (unsigned int seen = 0;; seen++) {
-		if (rsp.type != TAPCTL_MSG_LIST_RSP) {
-			ret = check_response(&rsp, TAPCTL_MSG_LIST_RSP, sock,
-					     "list", err, errlen);
+		if (rsp.type != TAPCTL_MSG_LIST_RSP ||
+		    rsp.cookie != req.cookie) {
+			ret = check_response(&req, &rsp, sock, err, errlen);
 			if (!ret)
 				ret = -EPROTO;
 			break;
 		}
-		if (rsp.u.list.count <= 0)
+		if (left >= 0 ? rsp.u.list.count != left - 1 :
+		    rsp.u.list.count < 0) {
+			ret = -EPROTO;
+			if (err && errlen)
+				snprintf(err, errlen,
+					 "tapdisk at %s sent list entry count %d "
+					 "after %d", sock, (int)rsp.u.list.count,
+					 (int)left);
+			break;
+		}
+		left = rsp.u.list.count;
+		if (!left)
 			break;
 		if (seen >= TAPCTL_LIST_MAX) {
 			ret = -EPROTO;
@@ -358,8 +440,10 @@ int tapctl_vbd_state(const char *sock, int minor, struct tapctl_vbd *out,
 {
 	struct tapctl_vbd *vbds;
 	unsigned int n;
-	int ret;
+	int ret = check_minor(minor, err, errlen);
 
+	if (ret)
+		return ret;
 	vbds = calloc(TAPCTL_LIST_MAX, sizeof(*vbds));
 	if (!vbds)
 		return -ENOMEM;

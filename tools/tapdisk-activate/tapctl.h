@@ -11,9 +11,13 @@
  * Return values: 0, or a negative errno. -ETIMEDOUT: the deadline passed;
  * -ECONNREFUSED/-ENOENT: no tapdisk listens there; -ECONNRESET: tapdisk
  * closed the connection without answering; -EPROTO: it answered with
- * something we did not ask for, or an error code no errno can be
- * (outside 1..4095 either sign); any other value is tapdisk's own error
- * (TAPDISK_MESSAGE_ERROR, or a failed *_RSP), with its text in @err.
+ * something we did not ask for (another message type, a reply whose
+ * cookie names another minor, a LIST whose entry counts do not count
+ * down to 0), or an error code no errno can be (outside 1..4095 either
+ * sign); -EINVAL before anything is sent: a minor outside 0..0xfffe (the
+ * 16-bit cookie, 0xffff meaning every VBD); any other value is tapdisk's
+ * own error (TAPDISK_MESSAGE_ERROR, or a failed *_RSP), with its text in
+ * @err.
  */
 #ifndef TAPDISK_ACTIVATE_TAPCTL_H
 #define TAPDISK_ACTIVATE_TAPCTL_H

@@ -22,6 +22,7 @@
 #define TAPCTL_PATH_MAX		256	/* TAPDISK_MESSAGE_MAX_PATH_LENGTH */
 #define TAPCTL_STRING_MAX	256	/* TAPDISK_MESSAGE_STRING_LENGTH */
 #define TAPCTL_MAX_MINORS	(TAPCTL_PATH_MAX / sizeof(int) - 1)
+#define TAPCTL_COOKIE_ALL	0xffff	/* LIST/STATS cookie: every VBD */
 
 /* Message ids (enum tapdisk_message_id); only the ones we speak. */
 enum tapctl_msg_type {
