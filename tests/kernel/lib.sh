@@ -53,6 +53,29 @@ xh_build_module() {
 	make -C "$kdir" M="$out" -j2 "$@" modules >"$XH_BUILD_LOG" 2>&1
 }
 
+# The build a checking test makes: skips without headers or TOOLS, builds a
+# private copy with MAKE_ARG (W=1, C=2, ...) into $XH_CHECK_OUT/tree and
+# fails on any warning. Not in a subshell: xh_skip/xh_fail end the test.
+xh_checked_build() {	# xh_checked_build WHAT MAKE_ARG TOOL...
+	local what=$1 arg=$2 kdir t
+	shift 2
+
+	kdir=$(xh_kdir) || xh_skip "no Debian linux-headers-*-amd64 (or \$KDIR) installed"
+	for t in gcc make "$@"; do
+		command -v "$t" >/dev/null 2>&1 || xh_skip "$t not installed"
+	done
+	XH_CHECK_KDIR=$kdir
+	XH_CHECK_OUT=$(mktemp -d "${TMPDIR:-/tmp}/xh-kmod.XXXXXX") || xh_fail "mktemp"
+	# shellcheck disable=SC2064
+	trap "rm -rf '$XH_CHECK_OUT'" EXIT
+	export XH_BUILD_LOG=$XH_CHECK_OUT/build.log
+	xh_build_module "$kdir" "$XH_CHECK_OUT/tree" "$arg" ||
+		xh_fail "$what build failed: $(grep -m1 -E 'error|Error' "$XH_BUILD_LOG")"
+	if grep -qE 'warning:|error:' "$XH_BUILD_LOG"; then
+		xh_fail "$what: $(grep -m1 -E 'warning:|error:' "$XH_BUILD_LOG")"
+	fi
+}
+
 # A prepared linux-source-6.1 tree in the cache; prints its path.
 # A stamp written after a complete unpack records which tarball it came
 # from; without a matching stamp the tree is unpacked again.
