@@ -171,13 +171,11 @@ int handover_state_load(const char *path, struct handover_state *st,
 	return ret;
 }
 
-static int fsync_dir_of(const char *path)
+static int fsync_dir(const char *dir)
 {
-	char copy[HANDOVER_STATE_PATH_MAX];
 	int fd, ret = 0;
 
-	snprintf(copy, sizeof(copy), "%s", path);
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fsync(fd) < 0)
@@ -191,36 +189,15 @@ static bool has_newline(const char *s)
 	return strchr(s, '\n') != NULL;
 }
 
-int handover_state_save(const char *path, const struct handover_state *st,
-			bool durable, char *err, size_t errlen)
+/* The whole record as text, in one malloc'ed buffer; NULL on ENOMEM. */
+static char *format_record(const struct handover_state *st, size_t *len)
 {
-	char tmp[HANDOVER_STATE_PATH_MAX + 16];
-	FILE *f;
-	int fd, ret = 0;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
 
-	if (has_newline(st->vdi) || has_newline(st->backend)) {
-		snprintf(err, errlen, "newline in VDI path or backend spec");
-		return -EINVAL;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == ENOENT) {
-		/* First record in the fallback directory. */
-		char copy[HANDOVER_STATE_PATH_MAX];
-
-		snprintf(copy, sizeof(copy), "%s", path);
-		mkdir(dirname(copy), 0755);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	}
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot write handover record %s: %s",
-			 tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
+	if (!f)
+		return NULL;
 	fprintf(f, "vdi=%s\nhost_id=%u\nlast_op=%s\nresult=%s\ntime=%" PRId64
 		"\n", st->vdi, (unsigned int)st->host_id, st->last_op,
 		st->result, st->time);
@@ -235,18 +212,116 @@ int handover_state_save(const char *path, const struct handover_state *st,
 	for (unsigned int i = 0; i < st->nr_steps; i++)
 		fprintf(f, "step.%s=%" PRIu64 "\n", st->steps[i].name,
 			st->steps[i].us);
-	if (fflush(f) || (durable && fsync(fd) < 0))
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	*len = size;
+	return buf;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A temporary of our own beside @path (same directory, so the rename is
+ * atomic): "<dir>/.<name>.XXXXXX". A fixed "<path>.tmp" would be shared by
+ * two commands saving the same record at once, and one could rename the
+ * other's half-written (or just truncated) file into place.
+ */
+static int open_temp(const char *path, char *tmp, size_t len, char *dir,
+		     size_t dirlen)
+{
+	char copy[HANDOVER_STATE_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int n, fd;
+
+	if (strlen(path) >= sizeof(copy))
+		return -ENAMETOOLONG;
+	strcpy(copy, path);
+	n = snprintf(dir, dirlen, "%s", dirname(copy));
+	if (n < 0 || (size_t)n >= dirlen)
+		return -ENAMETOOLONG;
+	n = snprintf(tmp, len, "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		/* First record in the fallback directory. */
+		mkdir(dir, 0755);
+		n = snprintf(tmp, len, "%s/.%s.XXXXXX", dir,
+			     slash ? slash + 1 : path);
+		fd = mkostemp(tmp, O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	/* mkostemp makes 0600; records are readable like before. */
+	if (fchmod(fd, 0644) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
+	return fd;
+}
+
+int handover_state_save(const char *path, const struct handover_state *st,
+			bool durable, char *err, size_t errlen)
+{
+	char tmp[HANDOVER_STATE_PATH_MAX + 16], dir[HANDOVER_STATE_PATH_MAX];
+	char *text;
+	size_t len;
+	int fd, ret;
+
+	if (has_newline(st->vdi) || has_newline(st->backend)) {
+		snprintf(err, errlen, "newline in VDI path or backend spec");
+		return -EINVAL;
+	}
+	text = format_record(st, &len);
+	if (!text) {
+		snprintf(err, errlen, "cannot save handover record %s: %s",
+			 path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	fd = open_temp(path, tmp, sizeof(tmp), dir, sizeof(dir));
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write handover record %s: %s",
+			 path, strerror(-fd));
+		free(text);
+		return fd;
+	}
+	/*
+	 * The data is synced before the rename even when not @durable: a
+	 * rename that reaches the disk before the data would publish an
+	 * empty or short record after a crash.
+	 */
+	ret = write_all(fd, text, len);
+	free(text);
+	if (!ret && fsync(fd) < 0)
 		ret = -errno;
-	if (fclose(f) && !ret)
+	if (close(fd) < 0 && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path) < 0)
 		ret = -errno;
-	if (!ret && durable)
-		ret = fsync_dir_of(path);
-	if (ret) {
+	if (ret)
+		unlink(tmp);
+	else if (durable)
+		ret = fsync_dir(dir);
+	if (ret)
 		snprintf(err, errlen, "cannot save handover record %s: %s",
 			 path, strerror(-ret));
-		unlink(tmp);
-	}
 	return ret;
 }

@@ -11,7 +11,10 @@
  *
  * One small key=value file per host beside the lease (LEASE.host<N>.state),
  * replaced with write-tmp + fsync + rename + fsync(dir) so a crash leaves
- * either the old or the new record, never a torn one. One file per host
+ * either the old or the new record, never a torn one. Each save writes a
+ * temporary of its own (mkostemp in the same directory), so two commands
+ * saving the same record at once each publish a whole record: the last
+ * rename wins. One file per host
  * because two hosts hand over concurrently and must not overwrite each
  * other's record.
  */
@@ -60,10 +63,12 @@ int handover_state_load(const char *path, struct handover_state *st,
 			char *err, size_t errlen);
 
 /*
- * Atomic replace (see above); 0 or -errno with @err. With @durable the
- * data and the rename are fsynced before returning (the deactivate record
- * that reactivate relies on); without, a crash may lose the new record but
- * never tears it (activate's record only carries timings).
+ * Atomic replace (see above); 0 or -errno with @err, the temporary
+ * removed on failure. The data is always fsynced before the rename; with
+ * @durable the directory is too, so the new record survives a crash once
+ * this returns (the deactivate record that reactivate relies on); without,
+ * a crash may lose the new record but never tears it (activate's record
+ * only carries timings).
  */
 int handover_state_save(const char *path, const struct handover_state *st,
 			bool durable, char *err, size_t errlen);
