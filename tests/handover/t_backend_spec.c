@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * --backend SPEC parsing: every accepted form, and hostile or malformed
- * specs refused with a message (never a half-filled backend).
+ * specs refused with a message (never a half-filled backend). Options are
+ * a comma list with no empty element (a leading, doubled or trailing
+ * comma is a typo, not "no option"), none repeated, values bounded.
  */
 #include <errno.h>
 #include <string.h>
@@ -61,6 +63,47 @@ int main(void)
 	refused("qdisk,no-o-direct");
 	refused("none,direct-io-safe");
 	refused("nbd:foo");
+
+	/* Option lists: empty elements, repeats, over-long values. */
+	refused("tapdisk:1:1,");
+	refused("tapdisk:1:1,,no-o-direct");
+	refused("tapdisk:1:1,no-o-direct,");
+	refused("tapdisk:1:1,no-o-direct,,type=aio");
+	refused("qdisk,");
+	refused("qdisk,,direct-io-safe");
+	refused("none,");
+	refused("dm:x,");
+	refused(",");
+	refused("tapdisk:1:1,no-o-direct,no-o-direct");
+	refused("tapdisk:1:1,type=aio,type=vhd");
+	refused("tapdisk:1:1,type=");
+	refused("tapdisk:1:1,type");
+	refused("tapdisk:1:1,type=aio,");
+	refused("tapdisk:1:1,type=abcdefghijklmnop");	/* 16 > 15 */
+	ok("tapdisk:1:1,type=abcdefghijklmno", &b);	/* 15 fits */
+	T_ASSERT(!strcmp(b.image_type, "abcdefghijklmno"), "longest type");
+	refused("tapdisk:1:1,no-o-directX");
+	refused("tapdisk:1:1,NO-O-DIRECT");
+	ok("tapdisk:1:1,no-o-direct,type=ram", &b);
+	T_ASSERT(b.no_o_direct && !strcmp(b.image_type, "ram"), "order");
+	{
+		/* A spec at the length limit with a huge option value. */
+		char big[BACKEND_SPEC_MAX + 8];
+
+		snprintf(big, sizeof(big), "tapdisk:1:1,type=");
+		memset(big + strlen(big), 'a', BACKEND_SPEC_MAX - 1 -
+		       strlen(big));
+		big[BACKEND_SPEC_MAX - 1] = '\0';
+		refused(big);
+		big[BACKEND_SPEC_MAX - 1] = 'a';
+		big[BACKEND_SPEC_MAX] = '\0';
+		refused(big);	/* one over the spec limit */
+	}
+	/* The parser keeps no state between calls (it used strtok). */
+	ok("tapdisk:1:1,type=aio,no-o-direct", &b);
+	ok("qdisk,direct-io-safe", &b);
+	T_ASSERT(b.kind == BACKEND_QDISK && b.direct_io_safe &&
+		 !b.no_o_direct, "second parse independent");
 
 	/* qdisk can be checked but not driven. */
 	ok("qdisk", &b);

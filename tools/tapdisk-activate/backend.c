@@ -52,28 +52,57 @@ static int bad(char *err, size_t errlen, const char *spec, const char *why)
 	return -EINVAL;
 }
 
-/* Options after the first ',' of a spec. */
+/* One option of a spec; -EINVAL (with @err) when unknown or repeated. */
+static int parse_option(struct backend *b, const char *o, bool *seen_type,
+			const char *spec, char *err, size_t errlen)
+{
+	if (b->kind == BACKEND_TAPDISK && !strcmp(o, "no-o-direct")) {
+		if (b->no_o_direct)
+			return bad(err, errlen, spec, "no-o-direct repeated");
+		b->no_o_direct = true;
+	} else if (b->kind == BACKEND_TAPDISK && !strncmp(o, "type=", 5)) {
+		const char *t = o + 5;
+
+		if (*seen_type)
+			return bad(err, errlen, spec, "type= repeated");
+		if (!*t || strlen(t) >= sizeof(b->image_type) ||
+		    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789") !=
+		    strlen(t))
+			return bad(err, errlen, spec, "bad type=");
+		strcpy(b->image_type, t);
+		*seen_type = true;
+	} else if (b->kind == BACKEND_QDISK && !strcmp(o, "direct-io-safe")) {
+		if (b->direct_io_safe)
+			return bad(err, errlen, spec,
+				   "direct-io-safe repeated");
+		b->direct_io_safe = true;
+	} else {
+		return bad(err, errlen, spec, "unknown option");
+	}
+	return 0;
+}
+
+/*
+ * The options after the first ',' of a spec (@opts, split in place).
+ * Every element must be non-empty: "x,", "x,,y" are typos, and skipping
+ * empty elements (as strtok would) hides them.
+ */
 static int parse_options(struct backend *b, char *opts, const char *spec,
 			 char *err, size_t errlen)
 {
-	for (char *o = strtok(opts, ","); o; o = strtok(NULL, ",")) {
-		if (b->kind == BACKEND_TAPDISK && !strcmp(o, "no-o-direct")) {
-			b->no_o_direct = true;
-		} else if (b->kind == BACKEND_TAPDISK &&
-			   !strncmp(o, "type=", 5)) {
-			const char *t = o + 5;
+	bool seen_type = false;
 
-			if (!*t || strlen(t) >= sizeof(b->image_type) ||
-			    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789") !=
-			    strlen(t))
-				return bad(err, errlen, spec, "bad type=");
-			strcpy(b->image_type, t);
-		} else if (b->kind == BACKEND_QDISK &&
-			   !strcmp(o, "direct-io-safe")) {
-			b->direct_io_safe = true;
-		} else {
-			return bad(err, errlen, spec, "unknown option");
-		}
+	for (char *o = opts, *next; o; o = next) {
+		int ret;
+
+		next = strchr(o, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*o)
+			return bad(err, errlen, spec, "empty option");
+		ret = parse_option(b, o, &seen_type, spec, err, errlen);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -123,7 +152,7 @@ int backend_parse(const char *spec, struct backend *b, char *err,
 		return bad(err, errlen, spec,
 			   "expected tapdisk:PID:MINOR, dm:NAME, qdisk or none");
 	}
-	if (opts && *opts)
+	if (opts)	/* a ',' was there: at least one option follows */
 		return parse_options(b, opts, spec, err, errlen);
 	return 0;
 }
