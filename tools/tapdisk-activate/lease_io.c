@@ -11,6 +11,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "timeouts.h"
 
 int lease_fail(struct lease *l, int result, const char *fmt, ...)
 {
@@ -34,7 +37,27 @@ static int damaged(struct lease *l, const char *why)
 			  l->dev.path, (unsigned long long)l->offset, why);
 }
 
-int lease_scan(struct lease *l)
+/*
+ * Torn reads: where the storage does not make a sector write atomic for
+ * readers (a 4096-byte lease sector on 512-byte storage, some network
+ * filesystems), a sector another host is writing right now can read back
+ * as part new, part old bytes and fail its checksum although the write
+ * completes a moment later. So a read whose sectors do not all validate is
+ * repeated, LEASE_REREADS times with growing pauses, and only damage that
+ * is still there is reported. The read pattern of an intact area is
+ * unchanged; I/O errors are not retried here.
+ */
+static void reread_pause(unsigned int n)
+{
+	uint64_t ns = lease_reread_pause_ms(n) * 1000000u;
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
+			       .tv_nsec = (long)(ns % 1000000000u) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int scan_once(struct lease *l)
 {
 	struct dio_extent ext = {
 		.offset = l->offset, .len = l->area_read_len, .buf = l->area,
@@ -64,18 +87,28 @@ int lease_scan(struct lease *l)
 	return LEASE_DAMAGED;
 }
 
-int lease_read_small(struct lease *l, uint16_t own, uint16_t other,
-		     struct lease_leader_rec *leader,
-		     struct lease_slot_rec *own_slot,
-		     struct lease_slot_rec *other_slot)
+int lease_scan(struct lease *l)
+{
+	int ret = scan_once(l);
+
+	for (unsigned int n = 0; ret == LEASE_DAMAGED && n < LEASE_REREADS;
+	     n++) {
+		reread_pause(n);
+		ret = scan_once(l);
+	}
+	return ret;
+}
+
+static int read_small_once(struct lease *l, uint16_t own, uint16_t other,
+			   struct lease_leader_rec *leader,
+			   struct lease_slot_rec *own_slot,
+			   struct lease_slot_rec *other_slot)
 {
 	struct dio_extent ext[3];
 	unsigned int n = 0;
 	char why[256];
 	int ret;
 
-	if (other == own)
-		other = 0;
 	ext[n++] = (struct dio_extent){
 		.offset = l->offset + (uint64_t)LEASE_SECTOR_LEADER * l->ss,
 		.len = l->ss, .buf = l->small };
@@ -112,6 +145,27 @@ int lease_read_small(struct lease *l, uint16_t own, uint16_t other,
 				       l->hdr.uuid, other, other_slot, why,
 				       sizeof(why)))
 		return damaged(l, why);
+	return LEASE_OK;
+}
+
+int lease_read_small(struct lease *l, uint16_t own, uint16_t other,
+		     struct lease_leader_rec *leader,
+		     struct lease_slot_rec *own_slot,
+		     struct lease_slot_rec *other_slot)
+{
+	int ret;
+
+	if (other == own)
+		other = 0;
+	ret = read_small_once(l, own, other, leader, own_slot, other_slot);
+	for (unsigned int n = 0; ret == LEASE_DAMAGED && n < LEASE_REREADS;
+	     n++) {
+		reread_pause(n);
+		ret = read_small_once(l, own, other, leader, own_slot,
+				      other_slot);
+	}
+	if (ret)
+		return ret;
 	if (own && other_slot && !other)
 		*other_slot = *own_slot;
 	return LEASE_OK;

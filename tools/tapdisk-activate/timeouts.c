@@ -66,6 +66,14 @@ uint64_t lease_ballot_backoff_us(unsigned int attempt, uint32_t rnd)
 	return 200u + rnd % span;
 }
 
+uint64_t lease_reread_pause_ms(unsigned int n)
+{
+	return (uint64_t)LEASE_REREAD_FIRST_MS << (2 * (n < 8 ? n : 8));
+}
+
+_Static_assert(LEASE_REREAD_BUDGET_MS ==
+	       LEASE_REREAD_FIRST_MS * (1 + 4 + 16), "3 re-reads: 2+8+32 ms");
+
 uint64_t lease_now_ns(void)
 {
 	struct timespec ts;
