@@ -177,8 +177,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(img, data, covered);
 
 	ret = lease_classify_image(img, len, &hdr, &v);
-	if (ret == LEASE_NOT_INITIALIZED) {
+	/* No lease header, or ours but invalid (damaged, never free). */
+	if (ret == LEASE_NOT_INITIALIZED ||
+	    (ret == LEASE_DAMAGED && v.damaged == 1 && v.first_damaged == 0)) {
 		if (v.state != LEASE_STATE_DAMAGED)
+			abort();
+		/* Damage is claimed only under the lease magic. */
+		if (ret == LEASE_DAMAGED && le(img, 4) != 0x534c4858u)
 			abort();
 		return 0;
 	}

@@ -112,4 +112,20 @@ expect 0 acquire --host-id 1 --host-name hostA --token z "$L"
 expect 10 acquire --host-id 2 --host-name hostB --token w --wait 1 "$L"
 expect 0 status "$L"
 grep -q "never expires" "$dir/out" || { echo "FAIL: timeout 0 text"; fail=1; }
+
+# a damaged header with our magic is damage (12), no magic is no area (16)
+H=$dir/hdr.lease
+cp "$L" "$H"
+printf '\x01' | dd of="$H" bs=1 seek=40 conv=notrunc status=none	# area_sectors
+expect 12 status --json "$H"
+check "damaged header state" "$(json .state)" damaged
+check "damaged header version" "$(json .version)" null
+json .damage | grep -q "sector 0 (header)" || { echo "FAIL: header damage text: $(json .damage)"; fail=1; }
+expect 12 acquire --host-id 2 --host-name hostB --token w "$H"
+grep -q "sector 0 (header)" "$dir/err" || { echo "FAIL: acquire header message"; fail=1; }
+expect 12 init "$H"				# plain init refuses damage
+cp "$L" "$H"
+printf 'Q' | dd of="$H" bs=1 seek=0 conv=notrunc status=none	# no magic
+expect 16 status "$H"
+expect 16 acquire --host-id 2 --host-name hostB --token w "$H"
 exit $fail

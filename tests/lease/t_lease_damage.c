@@ -6,7 +6,11 @@
  * torn 4096-byte sector writes (a 512-byte piece of the new write over the
  * old one) make acquire, renew and status report "damaged" naming the
  * sector and the field; break --force --repair restores a usable area with
- * a version above every earlier one.
+ * a version above every earlier one. A header with the lease magic that
+ * fails its checksum or a field check is damage too (status and acquire
+ * report it, plain init refuses it, init --force restarts above the old
+ * versions); only a header without the magic, or an intact one of another
+ * format version, is "not a lease area".
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -70,15 +74,6 @@ static void expect_damaged(const char *name, damage_fn fn, const char *want,
 	fn(work);
 	store(path, work, area_len);
 	r = lease_open(&l, path, 0, err, sizeof(err));
-	if (want_result == LEASE_NOT_INITIALIZED && r == LEASE_OK) {
-		r = lt_acquire(l, 4, "h4", "t4", 0, &h);
-		T_ASSERT(r == LEASE_NOT_INITIALIZED, "%s: acquire gave %s", name,
-			 lease_strerror(r));
-		T_ASSERT(strstr(lease_last_error(l), want), "%s: '%s' lacks '%s'",
-			 name, lease_last_error(l), want);
-		lease_close(l);
-		return;
-	}
 	T_ASSERT(r == LEASE_OK, "%s: open: %s", name, err);
 	r = lt_acquire(l, 4, "h4", "t4", 0, &h);
 	/*
@@ -122,6 +117,70 @@ static void expect_damaged(const char *name, damage_fn fn, const char *want,
 	fprintf(stderr, "ok %-28s -> %s\n", name, want);
 }
 
+/*
+ * A damaged header: status, acquire, renew and break all give
+ * @want_result with @want in the message; when that is damage, plain init
+ * refuses and init --force starts above the versions the area had.
+ */
+static void expect_header(const char *name, damage_fn fn, const char *want,
+			  int want_result)
+{
+	static unsigned char work[sizeof(pristine)];
+	char *path = t_path("header.lease");
+	struct lease_holder h, owner = { .host_id = 3, .version = 2 };
+	struct lease_holder op = { .host_id = 7 };
+	struct lease_init_opts io = { .sector_size = ss, .timeout_s = 5 };
+	struct lease_status st;
+	struct lease *l;
+	char err[512];
+	int r;
+
+	strcpy(owner.host_name, "h3");
+	strcpy(owner.token, "t3");
+	strcpy(op.host_name, "operator");
+	memcpy(work, pristine, area_len);
+	fn(work);
+	store(path, work, area_len);
+	T_ASSERT(lease_open(&l, path, 0, err, sizeof(err)) == LEASE_OK,
+		 "%s: open: %s", name, err);
+	r = lt_acquire(l, 4, "h4", "t4", 0, &h);
+	T_ASSERT(r == want_result && strstr(lease_last_error(l), want),
+		 "%s: acquire gave %s '%s', want %s '%s'", name,
+		 lease_strerror(r), lease_last_error(l),
+		 lease_strerror(want_result), want);
+	r = lease_read_status(l, &st);
+	T_ASSERT(r == want_result, "%s: status gave %s (%s)", name,
+		 lease_strerror(r), lease_last_error(l));
+	if (want_result == LEASE_DAMAGED)
+		T_ASSERT(st.state == LEASE_STATE_DAMAGED &&
+			 strstr(st.damage, want) &&
+			 strstr(st.damage, "sector 0 (header)"),
+			 "%s: status state %d damage '%s'", name, st.state,
+			 st.damage);
+	r = lease_renew(l, &owner);
+	T_ASSERT(r == want_result, "%s: renew gave %s", name,
+		 lease_strerror(r));
+	r = lease_break(l, &op, true, true, NULL);
+	T_ASSERT(r == want_result, "%s: break --repair gave %s", name,
+		 lease_strerror(r));
+	if (want_result == LEASE_DAMAGED) {
+		r = lease_init(l, &io);
+		T_ASSERT(r == LEASE_DAMAGED, "%s: plain init gave %s", name,
+			 lease_strerror(r));
+		io.force = true;
+		r = lease_init(l, &io);
+		T_ASSERT(r == LEASE_OK, "%s: init --force: %s", name,
+			 lease_last_error(l));
+		r = lt_acquire(l, 4, "h4", "t4", 0, &h);
+		T_ASSERT(r == LEASE_OK && h.version > 2,
+			 "%s: acquire after init --force: %s, version %llu",
+			 name, lease_strerror(r),
+			 (unsigned long long)h.version);
+	}
+	lease_close(l);
+	fprintf(stderr, "ok %-28s -> %s\n", name, want);
+}
+
 #define SLOT3	(LEASE_SECTOR_SLOT(3) * ss)
 #define LEADER	(LEASE_SECTOR_LEADER * ss)
 
@@ -153,6 +212,11 @@ static void d_leader_flags(unsigned char *a) { put16(a + LEADER + LL_FLAGS, 0x80
 static void d_leader_crc(unsigned char *a) { a[LEADER + LL_VERSION] ^= 2; }
 static void d_hdr_magic(unsigned char *a) { a[0] ^= 0x40; }
 static void d_hdr_hosts(unsigned char *a) { a[LH_MAX_HOSTS] = 7; reseal(a); }
+static void d_hdr_crc(unsigned char *a) { a[LH_TIMEOUT] ^= 1; }
+static void d_hdr_ss(unsigned char *a) { a[LH_SECTOR_SIZE + 1] = 0x11; }
+static void d_hdr_kind(unsigned char *a) { a[LD_KIND] = LEASE_KIND_SLOT; reseal(a); }
+static void d_hdr_format(unsigned char *a) { a[LD_FORMAT] = 2; reseal(a); }
+static void d_hdr_zero(unsigned char *a) { memset(a, 0, ss); }
 
 static unsigned char before[4096], after_[4096];
 
@@ -223,10 +287,20 @@ int main(void)
 		       LEASE_DAMAGED);
 	expect_damaged("leader bit flip", d_leader_crc, "sector 1 (leader)",
 		       LEASE_DAMAGED);
-	expect_damaged("header magic", d_hdr_magic, "field magic",
-		       LEASE_NOT_INITIALIZED);
-	expect_damaged("header max_hosts", d_hdr_hosts, "field max_hosts",
-		       LEASE_NOT_INITIALIZED);
+	/* Header: our magic but invalid is damage; no magic is no area. */
+	expect_header("header max_hosts", d_hdr_hosts, "field max_hosts",
+		      LEASE_DAMAGED);
+	expect_header("header bit flip", d_hdr_crc, "checksum mismatch",
+		      LEASE_DAMAGED);
+	expect_header("header sector_size", d_hdr_ss, "field sector_size",
+		      LEASE_DAMAGED);
+	expect_header("header kind", d_hdr_kind, "field kind", LEASE_DAMAGED);
+	expect_header("header magic", d_hdr_magic, "field magic",
+		      LEASE_NOT_INITIALIZED);
+	expect_header("header format 2", d_hdr_format, "field format",
+		      LEASE_NOT_INITIALIZED);
+	expect_header("header zeroed", d_hdr_zero, "never written",
+		      LEASE_NOT_INITIALIZED);
 
 	make_pristine(t_path("p4k.lease"), 4096);
 	T_ASSERT(memcmp(before, after_, 512) && memcmp(before, after_, ss),

@@ -172,6 +172,9 @@ static const char *state_name(enum lease_state s)
 static void print_status(const struct lease_cli *c, const struct lease_status *st,
 			 int r, const char *err)
 {
+	/* A damaged header: version, timeout and geometry are unknown. */
+	bool no_header = !st->sector_size;
+
 	if (c->json) {
 		struct json j;
 
@@ -179,7 +182,10 @@ static void print_status(const struct lease_cli *c, const struct lease_status *s
 		json_object_begin(&j, NULL);
 		json_string(&j, "lease", c->spec);
 		json_string(&j, "state", state_name(st->state));
-		json_u64(&j, "version", st->version);
+		if (no_header)
+			json_null(&j, "version");
+		else
+			json_u64(&j, "version", st->version);
 		if (st->pending_version)
 			json_u64(&j, "pending_version", st->pending_version);
 		else
@@ -199,13 +205,21 @@ static void print_status(const struct lease_cli *c, const struct lease_status *s
 			json_u64(&j, "last_owner_host_id", st->owner.host_id);
 			json_string(&j, "last_owner_token", st->owner.token);
 		}
-		json_u64(&j, "timeout", st->timeout_s);
+		if (no_header)
+			json_null(&j, "timeout");
+		else
+			json_u64(&j, "timeout", st->timeout_s);
 		if (st->successor_host_id)
 			json_u64(&j, "successor_host_id", st->successor_host_id);
 		else
 			json_null(&j, "successor_host_id");
-		json_u64(&j, "sector_size", st->sector_size);
-		json_u64(&j, "max_hosts", st->max_hosts);
+		if (no_header) {
+			json_null(&j, "sector_size");
+			json_null(&j, "max_hosts");
+		} else {
+			json_u64(&j, "sector_size", st->sector_size);
+			json_u64(&j, "max_hosts", st->max_hosts);
+		}
 		json_u64(&j, "offset", st->offset);
 		if (r == LEASE_DAMAGED)
 			json_string(&j, "damage", err);
@@ -215,8 +229,13 @@ static void print_status(const struct lease_cli *c, const struct lease_status *s
 		json_finish(&j);
 		return;
 	}
-	printf("lease:     %s\nstate:     %s\nversion:   %llu\n", c->spec,
-	       state_name(st->state), (unsigned long long)st->version);
+	printf("lease:     %s\nstate:     %s\n", c->spec, state_name(st->state));
+	if (no_header) {
+		if (r == LEASE_DAMAGED)
+			printf("damage:    %s\n", err);
+		return;
+	}
+	printf("version:   %llu\n", (unsigned long long)st->version);
 	if (st->pending_version)
 		printf("pending:   version %llu (ballot under way or commit lost)\n",
 		       (unsigned long long)st->pending_version);

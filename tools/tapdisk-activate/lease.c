@@ -139,25 +139,49 @@ static int parse_spec(const char *spec, char *path, size_t len,
 	return 0;
 }
 
+static int read_header_once(struct lease *l, unsigned char *buf, char *why,
+			    size_t whylen, int *verdict)
+{
+	struct dio_extent ext = { .offset = l->offset, .len = 8192, .buf = buf };
+	int ret = dio_read(&l->dev, &ext, 1);
+
+	if (ret)
+		return lease_fail(l, LEASE_IO, "%s: read failed: %s",
+				  l->dev.path, strerror(-ret));
+	*verdict = lease_decode_header(buf, ext.done, &l->hdr, why, whylen);
+	l->claimed = lease_area_claimed(buf, ext.done);
+	return LEASE_OK;
+}
+
+/*
+ * LEASE_OK, LEASE_NOT_INITIALIZED (no lease header: no magic, or another
+ * format), LEASE_DAMAGED (the lease magic over a header that does not
+ * validate, still so after the re-reads that tell a torn read from damage,
+ * see lease_io.c) or LEASE_IO.
+ */
 static int read_header(struct lease *l)
 {
 	unsigned char *buf = dio_alloc(8192);
-	struct dio_extent ext = { .offset = l->offset, .len = 8192, .buf = buf };
 	char why[256];
-	int ret;
+	int ret, verdict = 0;
 
 	if (!buf)
 		return lease_fail(l, LEASE_IO, "out of memory");
-	ret = dio_read(&l->dev, &ext, 1);
-	if (ret) {
-		free(buf);
-		return lease_fail(l, LEASE_IO, "%s: read failed: %s",
-				  l->dev.path, strerror(-ret));
+	ret = read_header_once(l, buf, why, sizeof(why), &verdict);
+	for (unsigned int n = 0; !ret && verdict == LEASE_HDR_DAMAGED &&
+	     n < LEASE_REREADS; n++) {
+		lease_reread_sleep(n);
+		ret = read_header_once(l, buf, why, sizeof(why), &verdict);
 	}
-	ret = lease_decode_header(buf, ext.done, &l->hdr, why, sizeof(why));
-	l->claimed = lease_area_claimed(buf, ext.done);
 	free(buf);
 	if (ret)
+		return ret;
+	if (verdict == LEASE_HDR_DAMAGED)
+		return lease_fail(l, LEASE_DAMAGED,
+				  "lease area damaged: %s:%llu: %s",
+				  l->dev.path, (unsigned long long)l->offset,
+				  why);
+	if (verdict)
 		return lease_fail(l, LEASE_NOT_INITIALIZED,
 				  "%s:%llu: no valid lease area: %s",
 				  l->dev.path, (unsigned long long)l->offset,
@@ -273,9 +297,15 @@ void lease_close(struct lease *l)
 
 static int need_header(struct lease *l)
 {
+	int ret;
+
 	if (l->have_header)
 		return LEASE_OK;
-	if (read_header(l) == LEASE_OK && setup_geometry(l, l->hdr.sector_size)
+	ret = read_header(l);
+	/* Damage is not absence: a lease may live under a broken header. */
+	if (ret == LEASE_DAMAGED || ret == LEASE_IO)
+		return ret;
+	if (ret == LEASE_OK && setup_geometry(l, l->hdr.sector_size)
 	    == LEASE_OK) {
 		l->have_header = true;
 		return LEASE_OK;
@@ -370,7 +400,10 @@ int lease_init(struct lease *l, const struct lease_init_opts *o)
 	if (o->timeout_s > LEASE_MAX_TIMEOUT_S)
 		return lease_fail(l, LEASE_USAGE, "timeout %u s above %u s",
 				  o->timeout_s, LEASE_MAX_TIMEOUT_S);
-	if (l->have_header || read_header(l) == LEASE_OK) {
+	ret = l->have_header ? LEASE_OK : read_header(l);
+	if (ret == LEASE_IO)
+		return ret;
+	if (ret == LEASE_OK) {
 		if (!o->force)
 			return lease_fail(l, LEASE_NOT_INITIALIZED,
 					  "%s:%llu: already a lease area (version history would be lost; use --force)",
@@ -475,7 +508,12 @@ int lease_read_status(struct lease *l, struct lease_status *st)
 
 	memset(st, 0, sizeof(*st));
 	l->err[0] = 0;
+	st->offset = l->offset;
 	ret = need_header(l);
+	if (ret == LEASE_DAMAGED) {
+		st->state = LEASE_STATE_DAMAGED;
+		memcpy(st->damage, l->err, sizeof(st->damage) - 1);
+	}
 	if (ret)
 		return ret;
 	st->sector_size = l->ss;

@@ -405,7 +405,9 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 		struct lease_status st;
 
 		ret = lease_read_status(l, &st);
-		if (ret == LEASE_NOT_INITIALIZED)
+		if (!l->have_header && (ret == LEASE_NOT_INITIALIZED ||
+					ret == LEASE_DAMAGED ||
+					ret == LEASE_IO))
 			return ret;
 	}
 	if (!l->have_header)

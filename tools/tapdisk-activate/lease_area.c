@@ -65,14 +65,17 @@ int lease_decode_area(const void *area, size_t len, uint32_t ss,
 int lease_classify_image(const void *img, size_t len,
 			 struct lease_hdr_rec *hdr, struct lease_area_view *v)
 {
-	if (lease_decode_header(img, len, hdr, v->why, sizeof(v->why))) {
+	int ret = lease_decode_header(img, len, hdr, v->why, sizeof(v->why));
+
+	if (ret) {
 		memset(&v->leader, 0, sizeof(v->leader));
 		v->leader_damaged = false;
-		v->damaged = 0;
+		v->damaged = ret == LEASE_HDR_DAMAGED;
 		v->first_damaged = 0;
 		v->pending_version = 0;
 		v->state = LEASE_STATE_DAMAGED;
-		return LEASE_NOT_INITIALIZED;
+		return ret == LEASE_HDR_DAMAGED ? LEASE_DAMAGED :
+						  LEASE_NOT_INITIALIZED;
 	}
 	return lease_decode_area(img, len, hdr->sector_size, hdr->uuid, v);
 }

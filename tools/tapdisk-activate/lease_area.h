@@ -45,7 +45,9 @@ int lease_decode_area(const void *area, size_t len, uint32_t ss,
 
 /*
  * The same from a raw image starting with the header sector: decodes the
- * header into @hdr first. LEASE_NOT_INITIALIZED if it is not valid.
+ * header into @hdr first. LEASE_NOT_INITIALIZED if there is no lease header
+ * (LEASE_HDR_ABSENT), LEASE_DAMAGED if it has the lease magic but does not
+ * validate (LEASE_HDR_DAMAGED); the state is DAMAGED in both cases.
  */
 int lease_classify_image(const void *img, size_t len,
 			 struct lease_hdr_rec *hdr, struct lease_area_view *v);

@@ -278,13 +278,23 @@ int lease_decode_header(const void *sec, size_t avail,
 	if (get32(p + LD_MAGIC) != LEASE_MAGIC)
 		return bad(&w, "field magic: 0x%08x is not a lease area",
 			   get32(p + LD_MAGIC));
+	/* From here on the sector claims to be our header. */
 	ss = get32(p + LH_SECTOR_SIZE);
-	if (ss != 512 && ss != 4096)
-		return bad(&w, "field sector_size: %u (512 or 4096)", ss);
-	if (avail < ss)
-		return bad(&w, "area too small for %u-byte sectors", ss);
-	if (check_preamble(&w, p, ss, LEASE_KIND_HEADER, NULL))
-		return -1;
+	if (ss != 512 && ss != 4096) {
+		bad(&w, "field sector_size: %u (512 or 4096)", ss);
+		return LEASE_HDR_DAMAGED;
+	}
+	if (avail < ss) {
+		bad(&w, "area too small for %u-byte sectors", ss);
+		return LEASE_HDR_DAMAGED;
+	}
+	if (check_preamble(&w, p, ss, LEASE_KIND_HEADER, NULL)) {
+		/* An intact header of a newer format is someone else's. */
+		if (get32(p + ss - 4) == lease_crc32c(p, ss - 4) &&
+		    get16(p + LD_FORMAT) != LEASE_FORMAT_VERSION)
+			return LEASE_HDR_ABSENT;
+		return LEASE_HDR_DAMAGED;
+	}
 	h->sector_size = ss;
 	h->max_hosts = get32(p + LH_MAX_HOSTS);
 	h->area_sectors = get32(p + LH_AREA_SECTORS);
@@ -293,17 +303,18 @@ int lease_decode_header(const void *sec, size_t avail,
 	h->version_floor = get64(p + LH_VERSION_FLOOR);
 	memcpy(h->uuid, p + LD_UUID, LEASE_UUID_LEN);
 	if (h->max_hosts != LEASE_MAX_HOSTS)
-		return bad(&w, "field max_hosts: %u (expected %u)",
-			   h->max_hosts, LEASE_MAX_HOSTS);
-	if (h->area_sectors != LEASE_AREA_SECTORS)
-		return bad(&w, "field area_sectors: %u (expected %u)",
-			   h->area_sectors, LEASE_AREA_SECTORS);
-	if (h->timeout_s > 86400u)
-		return bad(&w, "field timeout: %u s out of range",
-			   h->timeout_s);
-	if (!all_zero(p + LH_END, LD_RECORD_END - LH_END))
-		return bad(&w, "reserved bytes not zero");
-	return 0;
+		bad(&w, "field max_hosts: %u (expected %u)", h->max_hosts,
+		    LEASE_MAX_HOSTS);
+	else if (h->area_sectors != LEASE_AREA_SECTORS)
+		bad(&w, "field area_sectors: %u (expected %u)",
+		    h->area_sectors, LEASE_AREA_SECTORS);
+	else if (h->timeout_s > 86400u)
+		bad(&w, "field timeout: %u s out of range", h->timeout_s);
+	else if (!all_zero(p + LH_END, LD_RECORD_END - LH_END))
+		bad(&w, "reserved bytes not zero");
+	else
+		return 0;
+	return LEASE_HDR_DAMAGED;
 }
 
 int lease_decode_leader(const void *sec, uint32_t ss, const uint8_t *uuid,

@@ -151,7 +151,15 @@ void lease_encode_slot(void *sec, uint32_t ss, const uint8_t *uuid,
 /*
  * Decoders validate everything (checksum, preamble, each field) and return
  * 0, or -1 with a message naming the sector and field in @why.
+ *
+ * The header decoder tells two failures apart: LEASE_HDR_ABSENT, no lease
+ * header here (too short, all zeroes, no lease magic, or an intact header
+ * of another format version: not ours to read), and LEASE_HDR_DAMAGED, the
+ * lease magic is there but the checksum or a field is wrong (torn,
+ * overwritten, bit rot): a lease may live here and cannot be read.
  */
+#define LEASE_HDR_ABSENT	(-1)
+#define LEASE_HDR_DAMAGED	(-2)
 int lease_decode_header(const void *sec, size_t avail,
 			struct lease_hdr_rec *h, char *why, size_t whylen);
 int lease_decode_leader(const void *sec, uint32_t ss, const uint8_t *uuid,

@@ -61,6 +61,8 @@ int lease_read_small(struct lease *l, uint16_t own, uint16_t other,
 		     struct lease_leader_rec *leader,
 		     struct lease_slot_rec *own_slot,
 		     struct lease_slot_rec *other_slot);
+/* The pause before re-read @n of a read that found damage (lease_io.c). */
+void lease_reread_sleep(unsigned int n);
 int lease_write_leader(struct lease *l, const struct lease_leader_rec *r);
 int lease_write_slot(struct lease *l, const struct lease_slot_rec *r);
 

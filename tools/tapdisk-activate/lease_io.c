@@ -47,7 +47,7 @@ static int damaged(struct lease *l, const char *why)
  * is still there is reported. The read pattern of an intact area is
  * unchanged; I/O errors are not retried here.
  */
-static void reread_pause(unsigned int n)
+void lease_reread_sleep(unsigned int n)
 {
 	uint64_t ns = lease_reread_pause_ms(n) * 1000000u;
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
@@ -93,7 +93,7 @@ int lease_scan(struct lease *l)
 
 	for (unsigned int n = 0; ret == LEASE_DAMAGED && n < LEASE_REREADS;
 	     n++) {
-		reread_pause(n);
+		lease_reread_sleep(n);
 		ret = scan_once(l);
 	}
 	return ret;
@@ -160,7 +160,7 @@ int lease_read_small(struct lease *l, uint16_t own, uint16_t other,
 	ret = read_small_once(l, own, other, leader, own_slot, other_slot);
 	for (unsigned int n = 0; ret == LEASE_DAMAGED && n < LEASE_REREADS;
 	     n++) {
-		reread_pause(n);
+		lease_reread_sleep(n);
 		ret = read_small_once(l, own, other, leader, own_slot,
 				      other_slot);
 	}
