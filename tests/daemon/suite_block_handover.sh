@@ -201,5 +201,25 @@ else
 	fail dm-removed "$(tail -n 3 "$T/hotplug.log")"
 fi
 xh_destroy 7
+
+# A disk that never became active (or was fenced) has I/O waiting in the
+# suspended device, which keeps it open (blkback on real Xen). remove must
+# fail that I/O, never let it through, and still remove the device.
+new_disk 8 51712 vdi1
+hotplug add 8 51712
+dm=$(be 8 51712 xh-dm)
+dd if="/dev/mapper/$dm" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null &
+reader=$!
+sleep 0.5
+if ! kill -0 $reader 2>/dev/null; then
+	fail dm-remove-fails-waiting-io "the read did not wait in the suspended device"
+elif hotplug remove 8 51712 && ! wait $reader &&
+     ! dmsetup info "$dm" >/dev/null 2>&1; then
+	pass dm-remove-fails-waiting-io
+else
+	fail dm-remove-fails-waiting-io "$(tail -n 2 "$T/hotplug.log") $(dmsetup table "$dm" 2>&1)"
+fi
+kill $reader 2>/dev/null
+xh_destroy 8
 xh_stop
 exit $((failures > 0))

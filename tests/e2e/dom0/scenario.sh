@@ -21,6 +21,9 @@ save-restore-pv) need_drain; . "$XH/dom0/scenarios/save-restore.sh"; save_restor
 save-restore-pvh) need_drain; . "$XH/dom0/scenarios/save-restore.sh"; save_restore pvh ;;
 suspend-cancel) need_drain; . "$XH/dom0/scenarios/suspend-cancel.sh"; suspend_cancel ;;
 throughput) need_drain; . "$XH/dom0/scenarios/throughput.sh"; throughput ;;
+handover-stock) . "$XH/dom0/scenarios/handover.sh"; handover_stock ;;
+handover-resume) . "$XH/dom0/scenarios/handover.sh"; handover_resume ;;
+handover-fenced) . "$XH/dom0/scenarios/handover.sh"; handover_fenced ;;
 *) xh_fail "unknown scenario $1" ;;
 esac
 xh_fail "scenario $1 ended without a verdict"

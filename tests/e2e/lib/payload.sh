@@ -55,9 +55,26 @@ xh_plan_env() { # SCENARIOS...
 	printf 'XH_SCENARIOS=%q\n' "$*"
 	printf 'XH_HAVE_DRAIN=%q\n' "$([ -n "${XH_DRAIN_KO:-}" ] && echo 1 || echo 0)"
 	printf 'XH_DRAIN_WHY=%q\n' "${XH_DRAIN_WHY:-}"
-	for v in $(compgen -v | grep -E '^XH_(S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO)_'); do
+	for v in $(compgen -v | grep -E '^XH_(S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO|HO)_'); do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
+}
+
+# The handover tools for dom0 (handover-* scenarios): tapdisk-activate,
+# tapdisk-activated, the block-handover hook and libaio.so.1, which the
+# cached dom0 image lacks (same Debian release as the host). A missing
+# tool only skips those scenarios (dom0 checks /xh/tools).
+xh_payload_tools() { # DIR
+	local f
+	mkdir -p "$1"
+	make -s -C "$XH_REPO" build/tapdisk-activate build/tapdisk-activated \
+		> "$XH_OUT/tools-build.log" 2>&1 ||
+		xh_log "building the handover tools failed (build/e2e/latest/tools-build.log)"
+	for f in "$XH_REPO/build/tapdisk-activate" "$XH_REPO/build/tapdisk-activated" \
+		"$XH_REPO/tools/hotplug/block-handover" /usr/lib/x86_64-linux-gnu/libaio.so.1; do
+		[ -e "$f" ] && cp -L "$f" "$1/"
+	done
+	return 0
 }
 
 xh_build_payload() { # IMAGE_FILE SCENARIOS...
@@ -71,6 +88,7 @@ xh_build_payload() { # IMAGE_FILE SCENARIOS...
 	xh_build_guest_binary "$XH_OUT" || return 1
 	xh_build_guest_initrd "$p/guest/domu-initrd.gz" "$XH_OUT/xh-guest" || return 1
 	cp "$XH_IMG/vmlinuz" "$p/guest/vmlinuz"
+	xh_payload_tools "$p/tools"
 	xh_plan_env "$@" > "$p/plan.env"
 	rm -f "$img"
 	mke2fs -q -t ext4 -d "$p" -L xh-payload "$img" 512M > /dev/null

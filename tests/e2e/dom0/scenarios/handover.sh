@@ -1,0 +1,249 @@
+# shellcheck shell=bash
+# Issue 7 on real Xen: the block-handover hook and tapdisk-activated drive
+# the VDI handover of a STOCK xen-blkfront guest, no guest help.
+#
+#   handover-stock   scenario 1 (seed bug) with the hook and the daemon:
+#                    the source's delayed writes land before the
+#                    destination activates, so zero stale blocks (the
+#                    control without them is seed-bug-stock)
+#   handover-resume  migration fails after the source released its disk:
+#                    the source resumes, the daemon reactivates with the
+#                    version it released (released -> reactivating ->
+#                    active), the workload goes on and verifies
+#   handover-fenced  as -resume, but host 2 took the VDI meanwhile: the
+#                    daemon refuses to reactivate (REACTIVATE-REFUSED,
+#                    fenced, alert), guest I/O stalls instead of failing,
+#                    xl destroy still removes the disk
+#
+# Source and destination run on this one dom0 and share one daemon (host
+# 1) and one VDI definition, so the destination also writes through the
+# dm-delay device; its delay is dropped once the source has released.
+. "$XH/dom0/handover-lib.sh"
+. "$XH/dom0/scenarios/seed-bug.sh"	# s1_migrate
+
+# Guest console lines that mean an I/O failed (kernel or workload).
+HO_GUEST_ERRORS='I/O error|XH-G fatal|errors=[1-9]|write_errors=[1-9]'
+
+# Guest up on the VDI, the daemon activated it, record load running.
+ho_setup() { # NAME WDELAY_MS "LOAD ARGS"
+	NAME=$1
+	ho_install
+	trap ho_finish EXIT
+	ho_storage "$NAME" "$2" || xh_fail "storage setup failed"
+	ho_daemon_start
+	ho_guest_cfg "$NAME" > "$XH_RUN/$NAME.cfg"
+	DST_CFG=$XH_RUN/$NAME.cfg
+	xh_guest_start "$NAME" "$XH_RUN/$NAME.cfg"
+	SRC=$(xl domid "$NAME")
+	DEVID=$(ho_devid "$SRC")
+	[ -n "$DEVID" ] || xh_fail "no backend disk for domain $SRC"
+	ho_wait_att "$SRC" "$DEVID" active 120 ||
+		xh_fail "the daemon never activated domain $SRC disk $DEVID (state '$(ho_att_key "$SRC" "$DEVID" state)')"
+	[ "$(ho_dm_state "xh-$HO_VDI-$SRC-$DEVID")" = ACTIVE ] ||
+		xh_fail "xh-$HO_VDI-$SRC-$DEVID is $(ho_dm_state "xh-$HO_VDI-$SRC-$DEVID") although the daemon says active"
+	V_ACT=$(ho_att_key "$SRC" "$DEVID" version)
+	xh_info "domain $SRC disk $DEVID active, lease version $V_ACT"
+	xh_mbox_or_fail "$NAME" 60 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=900 $3"
+	xh_info "load started: $MB_REPLY"
+}
+
+# Leaves the verify result in V_*; fails on a guest problem.
+ho_stop_and_verify() {
+	xh_mbox_or_fail "$NAME" 240 stop
+	xh_info "load stopped: $MB_REPLY"
+	case $MB_REPLY in *stop-timeout*) xh_fail "in-flight writes never completed: $MB_REPLY" ;; esac
+	# Hand down whatever still sits in the delay queue before reading back.
+	timeout 120 dmsetup suspend "$HO_DELAY_DEV" && dmsetup resume "$HO_DELAY_DEV" ||
+		xh_fail "flushing $HO_DELAY_DEV failed"
+	xh_mbox_or_fail "$NAME" 90 verify
+	xh_parse_verify "$MB_REPLY" || xh_fail "unparsable verify reply: $MB_REPLY"
+	xh_guest_grep "$NAME" '^XH-G block ' | tail -"$V_BLOCKS" | sed 's/^/XH-INFO /'
+}
+
+# Seconds between two daemon log lines ("?" if one is missing).
+ho_secs_between() { # ERE_FROM ERE_TO
+	local a b
+	a=$(ho_log_time "$1")
+	b=$(ho_log_time "$2")
+	[ -n "$a" ] && [ -n "$b" ] || { echo "?"; return; }
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", b - a }'
+}
+
+handover_stock() {
+	local w=${XH_HO_DELAY_MS:-${XH_S1_DELAY_MS:-30000}} dst dl_rel dl_act deact_s wait_s state problems
+	# As seed-bug-stock: staggered blocks, the guest stops its load by
+	# itself shortly after it resumed on the destination.
+	ho_setup ho-stock "$w" "stagger_ms=$(( w / 16 )) stop_after_resume_ms=${XH_S1_STOP_AFTER_RESUME_MS:-1000}"
+	sleep $(( w / 1000 ))	# every block has a write in the delay queue
+	(
+		ho_wait_att "$SRC" "$DEVID" released 400 || exit 0
+		if ho_drop_delay "$NAME"; then
+			xh_info "source released: write delay dropped"
+		else
+			xh_info "dropping the write delay failed"
+		fi
+	) &
+	echo $! >> "$XH_RUN/bg.pids"
+	s1_migrate
+	dst=$(xl domid "$NAME")
+	[ -n "$dst" ] && [ "$dst" != "$SRC" ] || xh_fail "no migrated domain (domid '$dst', source $SRC)"
+	ho_wait_att "$dst" "$DEVID" active 120 ||
+		xh_fail "destination domain $dst disk $DEVID never active (state '$(ho_att_key "$dst" "$DEVID" state)')"
+	ho_stop_and_verify
+	AWAY_S=$(xh_kv "$(xh_guest_grep "$NAME" '^XH-G resumed' | tail -1)" away_s)
+	dl_rel=$(ho_log_line "$(ho_transition "$SRC" "$DEVID" deactivating released)")
+	dl_act=$(ho_log_line "$(ho_transition "$dst" "$DEVID" idle activating)")
+	deact_s=$(ho_secs_between "$(ho_transition "$SRC" "$DEVID" draining deactivating)" \
+		"$(ho_transition "$SRC" "$DEVID" deactivating released)")
+	wait_s=$(ho_secs_between "$(ho_transition "$SRC" "$DEVID" deactivating released)" \
+		"$(ho_transition "$dst" "$DEVID" activating active)")
+	state=$(xh_drain_key drain-state)
+	xh_metric "blkfront=stock hook=block-handover stale=$V_STALE blocks=$V_BLOCKS corrupt=$V_CORRUPT" \
+		"writes=$V_WRITES migrate_s=$MIGRATE_S away_s=${AWAY_S:-?} deactivate_s=$deact_s" \
+		"release_to_active_s=$wait_s version_src=$V_ACT version_dst=$(ho_att_key "$dst" "$DEVID" version)"
+	problems=$(xh_verify_problems)
+	[ -z "$problems" ] || xh_fail "records lost with the hook and daemon: $problems"
+	[ "$dl_rel" -gt 0 ] || xh_fail "daemon log has no '$SRC disk $DEVID: deactivating -> released'"
+	[ "$dl_act" -gt 0 ] || xh_fail "daemon log has no '$dst disk $DEVID: idle -> activating'"
+	[ "$dl_rel" -lt "$dl_act" ] ||
+		xh_fail "destination activation (log line $dl_act) before the source released (line $dl_rel)"
+	ho_log_has "domain $SRC disk $DEVID suspended: frontend without drain" ||
+		xh_fail "no 'suspended: frontend without drain' line for domain $SRC (frontend keys: ${state:-none})"
+	ho_log_has 'ALERT' && xh_fail "daemon raised an alert: $(grep -m1 ALERT "$HO_LOG")"
+	xh_pass "0 of $V_BLOCKS blocks stale with stock xen-blkfront + block-handover:" \
+		"source released (deactivate ${deact_s}s, delayed writes landed) before the destination" \
+		"activated (${wait_s}s later), $V_WRITES writes, migrate ${MIGRATE_S}s"
+}
+
+# Failed migration after the source released: shared by -resume/-fenced.
+# Sets T_REL (released seen) and leaves the receiver stopped until
+# ho_kill_receiver.
+ho_failing_migrate_start() {
+	rm -f "$XH_RUN/ho-kill"
+	xh_drain_poll_start "$SRC"
+	xl -v migrate -s '' -C "$DST_CFG" "$NAME" "$XH/dom0/handover-receiver.sh $NAME" \
+		> "$XH_RUN/$NAME.migrate.log" 2>&1 &
+	MIG_PID=$!
+	ho_wait_att "$SRC" "$DEVID" released 150 || {
+		touch "$XH_RUN/ho-kill"
+		xh_fail "the source never released its disk (state '$(ho_att_key "$SRC" "$DEVID" state)'," \
+			"domain $(xl list "$NAME" 2>/dev/null | awk 'NR == 2 { print $5 }'))"
+	}
+	T_REL=$(xh_up)
+	V_REL=$(ho_att_key "$SRC" "$DEVID" version)
+	[ -f "$XH_RUN/ho-receiver-stopped" ] ||
+		xh_fail "released before the receiver was stopped: the migration is not failing as planned"
+	xh_info "source released version $V_REL; receiver stopped"
+}
+
+ho_kill_receiver() {
+	local rc
+	touch "$XH_RUN/ho-kill"
+	for _ in $(seq 240); do kill -0 "$MIG_PID" 2>/dev/null || break; sleep 0.5; done
+	kill -0 "$MIG_PID" 2>/dev/null && xh_fail "xl migrate still running 120 s after its receiver died"
+	wait "$MIG_PID"
+	rc=$?
+	xh_drain_poll_stop
+	grep -E 'killed|resum|fail' "$XH_RUN/$NAME.migrate.log" | tail -6 | sed 's/^/XH-INFO migrate: /'
+	[ $rc != 0 ] || xh_fail "the migration succeeded although its receiver was killed"
+	xl destroy "$NAME--incoming" > /dev/null 2>&1
+	[ "$(xl domid "$NAME" 2>/dev/null)" = "$SRC" ] ||
+		xh_fail "guest is not running on the source any more (domid $(xl domid "$NAME" 2>&1))"
+	T_RESUMED=$(xh_up)
+}
+
+# Completed-write counter from a mailbox ping, into COMPLETED (not echoed:
+# xh_fail in a $(...) subshell would not end the scenario).
+ho_completed() {
+	xh_mbox_or_fail "$NAME" 90 ping
+	COMPLETED=$(xh_kv "$MB_REPLY" completed)
+}
+
+handover_resume() {
+	local w=${XH_HO_RESUME_DELAY_MS:-2000} react_s before after problems
+	ho_setup ho-resume "$w" ""
+	sleep 2
+	ho_failing_migrate_start
+	ho_kill_receiver
+	ho_wait_att "$SRC" "$DEVID" active 120 ||
+		xh_fail "not reactivated after the resume (state '$(ho_att_key "$SRC" "$DEVID" state)'): $(grep -m1 ALERT "$HO_LOG")"
+	react_s=$(awk -v a="$T_RESUMED" -v b="$(xh_up)" 'BEGIN { printf "%.1f", b - a }')
+	ho_log_has "$(ho_transition "$SRC" "$DEVID" released reactivating)" ||
+		xh_fail "daemon log has no 'released -> reactivating'"
+	ho_log_has "$(ho_transition "$SRC" "$DEVID" reactivating active)" ||
+		xh_fail "daemon log has no 'reactivating -> active'"
+	ho_log_has "running .* reactivate .*--expect-version $V_REL( |\$)" ||
+		xh_fail "reactivate did not expect the released version $V_REL: $(grep -m1 'running .* reactivate' "$HO_LOG")"
+	xenstore-read "/vdi-handover/$HO_VDI/alert" > /dev/null 2>&1 &&
+		xh_fail "alert raised: $(xenstore-read "/vdi-handover/$HO_VDI/alert")"
+	ho_log_has 'ALERT' && xh_fail "daemon logged an alert: $(grep -m1 ALERT "$HO_LOG")"
+	ho_completed
+	before=$COMPLETED
+	sleep 3
+	ho_completed
+	after=$COMPLETED
+	[ "$after" -gt "$before" ] ||
+		xh_fail "guest stopped completing writes after the resume ($before -> $after)"
+	ho_stop_and_verify
+	xh_metric "stale=$V_STALE blocks=$V_BLOCKS writes=$V_WRITES version_released=$V_REL" \
+		"version_now=$(ho_att_key "$SRC" "$DEVID" version) reactivate_s=$react_s completed_before=$before completed_after=$after"
+	problems=$(xh_verify_problems)
+	[ -z "$problems" ] || xh_fail "records lost after the failed migration: $problems"
+	xh_pass "source resumed and reactivated with version $V_REL in ${react_s}s" \
+		"(released -> reactivating -> active, no alert); all $V_BLOCKS records verified, $V_WRITES writes"
+}
+
+handover_fenced() {
+	local w=${XH_HO_RESUME_DELAY_MS:-2000} lease_opts dm alert fence_s h0 h1 wr0 wr1 st
+	ho_setup ho-fenced "$w" ""
+	sleep 2
+	ho_failing_migrate_start
+	# Host 2 activates and releases the VDI while this host has it released.
+	lease_opts="--host-id 2 --backend none --format raw --lease $HO_LEASE"
+	# shellcheck disable=SC2086
+	"$HO_TOOL" activate "$(xh_loop "$NAME")" $lease_opts --wait 90 > "$XH_RUN/host2.log" 2>&1 ||
+		{ touch "$XH_RUN/ho-kill"; xh_fail "host 2 could not activate: $(tail -1 "$XH_RUN/host2.log")"; }
+	# shellcheck disable=SC2086
+	"$HO_TOOL" deactivate "$(xh_loop "$NAME")" $lease_opts >> "$XH_RUN/host2.log" 2>&1 ||
+		{ touch "$XH_RUN/ho-kill"; xh_fail "host 2 could not deactivate: $(tail -1 "$XH_RUN/host2.log")"; }
+	xh_info "host 2 took and released the VDI: lease version $(ho_lease_version) (source released $V_REL)"
+	ho_kill_receiver
+	ho_wait_att "$SRC" "$DEVID" fenced 120 ||
+		xh_fail "not fenced after the resume (state '$(ho_att_key "$SRC" "$DEVID" state)')"
+	fence_s=$(awk -v a="$T_RESUMED" -v b="$(xh_up)" 'BEGIN { printf "%.1f", b - a }')
+	ho_log_has "ALERT: VDI $HO_VDI \\(domain $SRC disk $DEVID\\): REACTIVATE-REFUSED" ||
+		xh_fail "daemon log has no REACTIVATE-REFUSED alert"
+	alert=$(xenstore-read "/vdi-handover/$HO_VDI/alert" 2>/dev/null)
+	case $alert in REACTIVATE-REFUSED*) ;; *) xh_fail "alert key is '$alert' (want REACTIVATE-REFUSED...)" ;; esac
+	dm=xh-$HO_VDI-$SRC-$DEVID
+	# Guest I/O waits: the device stays suspended, the guest is alive and
+	# reports no error, nothing reaches the storage, blkback takes no
+	# new requests (its ring is full of the waiting ones).
+	st=/sys/bus/xen-backend/devices/vbd-$SRC-$DEVID/statistics
+	h0=$(dd if="$(xh_loop "$NAME")" bs=4096 skip=1 iflag=direct status=none | md5sum)
+	wr0=$(cat "$st/wr_req" 2>/dev/null)
+	sleep 8
+	h1=$(dd if="$(xh_loop "$NAME")" bs=4096 skip=1 iflag=direct status=none | md5sum)
+	wr1=$(cat "$st/wr_req" 2>/dev/null)
+	[ "$(ho_dm_state "$dm")" = SUSPENDED ] || xh_fail "fenced but $dm is $(ho_dm_state "$dm")"
+	[ -z "$(xh_guest_crash_reason "$NAME")" ] || xh_fail "guest crashed while fenced: $(xh_guest_crash_reason "$NAME")"
+	xh_guest_grep "$NAME" "$HO_GUEST_ERRORS" > /dev/null &&
+		xh_fail "guest saw errors instead of waiting: $(xh_guest_grep "$NAME" "$HO_GUEST_ERRORS" | head -1)"
+	[ "$h0" = "$h1" ] || xh_fail "the storage changed while the disk was fenced"
+	[ "$wr0" = "$wr1" ] || xh_fail "blkback write requests still moving while fenced ($wr0 -> $wr1)"
+	xh_mbox "$NAME" 5 ping > /dev/null && xh_fail "the fenced guest answered a mailbox read"
+	# The operator's way out: destroy the domain; the disk must go away.
+	timeout 120 xl destroy "$NAME" > "$XH_RUN/destroy.log" 2>&1 ||
+		xh_fail "xl destroy of the fenced guest failed: $(tail -1 "$XH_RUN/destroy.log")"
+	for _ in $(seq 60); do
+		[ "$(ho_dm_state "$dm")" = missing ] && break
+		sleep 0.5
+	done
+	xh_metric "fenced_after_s=$fence_s version_released=$V_REL lease_version=$(ho_lease_version)" \
+		"wr_req=$wr0->$wr1 dm_after_destroy=$(ho_dm_state "$dm")"
+	[ "$(ho_dm_state "$dm")" = missing ] ||
+		xh_fail "xl destroy left $dm behind ($(ho_dm_state "$dm")): $(grep -E 'error|cannot' "$HO_HOOK_LOG" | tail -1)"
+	xh_pass "REACTIVATE-REFUSED ${fence_s}s after the resume (released $V_REL, host 2 moved the" \
+		"lease to $(ho_lease_version)): disk fenced, alert set, guest I/O waited (no errors," \
+		"storage unchanged), xl destroy removed $dm"
+}
