@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2015  # "a && b || fail": fail when either step fails
 # dom0 helpers of the handover-* scenarios (issue 7): the project's hotplug
 # hook and daemon on a real Xen dom0. One VDI (HO_VDI) over the shared loop
 # device, reached through a dm-delay device (xh-zdelay-NAME; the "z" makes
@@ -26,7 +27,7 @@ ho_install() {
 	"$HO_TOOL" --version > /dev/null 2>&1 ||
 		xh_fail "tapdisk-activate does not run in dom0: $("$HO_TOOL" --version 2>&1 | head -1)"
 	grep -qw device-mapper /proc/misc || xh_skip "dom0 kernel has no device-mapper"
-	HO_HOOK_FROM=$(( $(cat "$HO_HOOK_LOG" 2>/dev/null | wc -l) + 1 ))
+	HO_HOOK_FROM=$(( $(wc -l < "$HO_HOOK_LOG" 2>/dev/null || echo 0) + 1 ))
 }
 
 # Shared storage + VDI definition + lease. Writes delayed WDELAY_MS.
