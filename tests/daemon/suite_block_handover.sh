@@ -157,6 +157,21 @@ fi
 wait $busy
 xh_destroy 5
 
+# The guest crashed or powered off: the daemon releases the VDI and forgets
+# the disk before xl destroy runs remove (on_crash=preserve: much later).
+# The daemon no longer knows the disk; remove must still succeed.
+xh_attach 9 768 vdi1 running
+xh_expect_state 10 vdi1 9 768 active
+xh_domain 9 shutdown
+xh_wait 10 bash -c "! xenstore-exists /vdi-handover/vdi1/att/9-768" ||
+	fail remove-after-shutdown "attachment not forgotten: $(att_state vdi1 9 768)"
+if hotplug remove 9 768 && [ "$(lease_field vdi1 state)" = free ]; then
+	pass remove-after-shutdown
+else
+	fail remove-after-shutdown "lease $(lease_field vdi1 state): $(tail -n 2 "$T/hotplug.log")"
+fi
+xh_destroy 9
+
 # Daemon down: remove runs tapdisk-activate deactivate itself.
 xh_attach 6 768 vdi1 running
 xh_expect_state 10 vdi1 6 768 active

@@ -392,6 +392,17 @@ static void handle_request(struct xsd_daemon *d, const char *vdi,
 			only = o;
 		}
 	}
+	if (r->has_backend && !a && r->op == XSD_OP_DEACTIVATE) {
+		/*
+		 * A disk the daemon does not track holds nothing here: never
+		 * activated, or released and forgotten once its domain shut
+		 * down (a crashed guest kept by on_crash=preserve is only
+		 * destroyed, and its disk removed, much later).
+		 */
+		xsd_result(d, vdi, r->id, 0, "idle: domain %u disk %u is not "
+			   "attached here", r->be_domid, r->be_devid);
+		return;
+	}
 	if (r->has_backend && !a) {
 		xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_REQUEST,
 			   "VDI %s is not attached as domain %u disk %u", vdi,
