@@ -10,8 +10,9 @@
  * A writer process flips host 7's slot between two valid contents with
  * two separate half-sector writes 200 us apart (1 ms with 4096-byte
  * sectors, whose 8 MiB scans otherwise rarely meet it), so the torn state
- * really is on the file for a while, then leaves it intact for 5-7 ms, like a
- * host writing its slot now and then; at real-time priority when allowed,
+ * really is on the file for a while, then leaves it intact for 5-8 ms
+ * (15-25 ms with 4096-byte sectors), like a host writing its slot now and
+ * then, only much more often; at real-time priority when allowed,
  * so that no other load stretches a torn state beyond the re-read budget.
  * Meanwhile status runs in a loop and hosts acquire and release: none may
  * report damage, and the I/O counters must show that torn reads were
@@ -100,7 +101,9 @@ static pid_t start_flipper(const char *path, uint32_t ss,
 		for (unsigned long i = 0;; i++) {
 			write_halves(fd, i & 1 ? b : a, ss, off,
 				     ss == 4096 ? 1000 : 200);
-			usleep(5000 + (useconds_t)(rand() % 2000));
+			usleep(ss == 4096 ?
+			       15000 + (useconds_t)(rand() % 10000) :
+			       5000 + (useconds_t)(rand() % 3000));
 		}
 	}
 }

@@ -72,7 +72,7 @@ uint64_t lease_reread_pause_ms(unsigned int n)
 }
 
 _Static_assert(LEASE_REREAD_BUDGET_MS ==
-	       LEASE_REREAD_FIRST_MS * (1 + 4 + 16), "3 re-reads: 2+8+32 ms");
+	       LEASE_REREAD_FIRST_MS * (1 + 4 + 16), "3 re-reads: 4+16+64 ms");
 
 uint64_t lease_now_ns(void)
 {

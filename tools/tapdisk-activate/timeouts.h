@@ -49,15 +49,16 @@ uint64_t lease_ballot_backoff_us(unsigned int attempt, uint32_t rnd);
 
 /*
  * A sector that fails validation is read again LEASE_REREADS times, after
- * pauses of LEASE_REREAD_FIRST_MS, then 4x longer each time (2, 8, 32 ms:
+ * pauses of LEASE_REREAD_FIRST_MS, then 4x longer each time (4, 16, 64 ms:
  * LEASE_REREAD_BUDGET_MS in all), before the area is called damaged: a
  * write in flight on another host can be read torn but completes within
- * milliseconds; damage persists (Documentation/lease.rst, "Torn reads").
+ * one I/O latency (tens of ms on busy network storage); damage persists
+ * (Documentation/lease.rst, "Torn reads").
  */
 #define LEASE_REREADS		3u
-#define LEASE_REREAD_FIRST_MS	2u
-#define LEASE_REREAD_BUDGET_MS	42u
-/* Pause before re-read @n (0-based): 2, 8, 32 ms. */
+#define LEASE_REREAD_FIRST_MS	4u
+#define LEASE_REREAD_BUDGET_MS	84u
+/* Pause before re-read @n (0-based): 4, 16, 64 ms. */
 uint64_t lease_reread_pause_ms(unsigned int n);
 
 /*
