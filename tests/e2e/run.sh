@@ -121,7 +121,9 @@ T_BOOT=$(date +%s)
 # Single-threaded TCG: with thread=multi, PVH guests died of triple faults
 # (a page fault at a Xen address injected into the guest, cr2 == Xen's RIP:
 # most likely QEMU's nested SVM racing between vCPU threads), up to 2 of 2
-# guest boots on a busy host; none in single-threaded runs. Slower to boot.
+# guest boots on a busy host. Single-threaded: no triple fault in about 30
+# boots, one stock guest oops during boot. Slower to boot; dom0/main.sh
+# retries a scenario after such a crash.
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-accel "tcg,thread=${XH_E2E_TCG_THREAD:-single}" -cpu qemu64,+svm,+npt -m 4096 -smp 2 \
 	-display none -no-reboot -monitor none -net none \
