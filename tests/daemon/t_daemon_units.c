@@ -2,8 +2,9 @@
 /*
  * Pieces of tapdisk-activated that need no xenstore: the per-domain rate
  * limiter, the configuration parsers (strict: unknown keys and bad values
- * are errors), the reading of tapdisk-activate's JSON report, and the
- * child-job runner (output capture, exit code, kill on deadline).
+ * are errors), the reading of tapdisk-activate's JSON report, the
+ * child-job runner (output capture, exit code, kill on deadline), and the
+ * mapping of libxenctrl's domain flags to domain states.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "handover_clock.h"
 #include "t_helpers.h"
 #include "xsd_config.h"
+#include "xsd_hyp.h"
 #include "xsd_job.h"
 #include "xsd_rate.h"
 
@@ -176,8 +178,30 @@ static void test_jobs(void)
 		 "exec failure: %d %s", j.exit_code, j.err);
 }
 
+/* libxenctrl's flags as it reports them (xc_domain_getinfo). */
+static void test_dom_state(void)
+{
+	/* Crash: libxenctrl clears "shutdown" and sets "crashed". Found on
+	 * real Xen: a crashed guest looked running and kept its VDI. */
+	T_ASSERT(xsd_dom_state_from_info(false, false, true, 3, false) ==
+		 XSD_DOM_SHUTDOWN, "crashed domain not shut down");
+	T_ASSERT(xsd_dom_state_from_info(false, false, true, 3, true) ==
+		 XSD_DOM_SHUTDOWN, "paused crashed domain not shut down");
+	T_ASSERT(xsd_dom_state_from_info(false, true, false, 2, false) ==
+		 XSD_DOM_SUSPENDED, "suspend");
+	T_ASSERT(xsd_dom_state_from_info(false, true, false, 0, false) ==
+		 XSD_DOM_SHUTDOWN, "poweroff");
+	T_ASSERT(xsd_dom_state_from_info(true, false, false, 0, false) ==
+		 XSD_DOM_SHUTDOWN, "dying");
+	T_ASSERT(xsd_dom_state_from_info(false, false, false, 0, true) ==
+		 XSD_DOM_PAUSED, "paused");
+	T_ASSERT(xsd_dom_state_from_info(false, false, false, 0, false) ==
+		 XSD_DOM_RUNNING, "running");
+}
+
 int main(void)
 {
+	test_dom_state();
 	test_rate();
 	test_config();
 	test_json();

@@ -21,6 +21,25 @@ const char *xsd_dom_state_name(enum xsd_dom_state s)
 	return (unsigned int)s <= XSD_DOM_UNKNOWN ? state_names[s] : "?";
 }
 
+/* Xen's SHUTDOWN_suspend (public/sched.h), kept here so this file needs no
+ * Xen headers. */
+#define XSD_SHUTDOWN_SUSPEND 2
+
+enum xsd_dom_state xsd_dom_state_from_info(bool dying, bool shutdown,
+					   bool crashed,
+					   unsigned int shutdown_reason,
+					   bool paused)
+{
+	if (dying || crashed)
+		return XSD_DOM_SHUTDOWN;
+	if (shutdown)
+		return shutdown_reason == XSD_SHUTDOWN_SUSPEND ?
+			XSD_DOM_SUSPENDED : XSD_DOM_SHUTDOWN;
+	if (paused)
+		return XSD_DOM_PAUSED;
+	return XSD_DOM_RUNNING;
+}
+
 /* xenstore table --------------------------------------------------------- */
 
 static enum xsd_dom_state table_state(struct xsd_hyp *hyp, uint32_t domid)

@@ -9,6 +9,7 @@
 #ifndef TAPDISK_ACTIVATE_XSD_HYP_H
 #define TAPDISK_ACTIVATE_XSD_HYP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,16 @@ struct xsd_hyp {
 	char table[128];
 };
 
+/*
+ * Domain state from libxenctrl's dominfo flags. libxenctrl reports a
+ * crashed domain with shutdown = 0 and crashed = 1 (it clears "shutdown"
+ * for reason crash): without @crashed a crashed guest (on_crash =
+ * "preserve") looked running and kept its VDI until xl destroy.
+ */
+enum xsd_dom_state xsd_dom_state_from_info(bool dying, bool shutdown,
+					   bool crashed,
+					   unsigned int shutdown_reason,
+					   bool paused);
 int xsd_hyp_open_xenctrl(struct xsd_hyp *hyp, char *err, size_t errlen);
 int xsd_hyp_open_table(struct xsd_hyp *hyp, struct xsd_xs *xs,
 		       const char *dir, char *err, size_t errlen);

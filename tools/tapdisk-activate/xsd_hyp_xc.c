@@ -13,8 +13,8 @@
 
 #include "xsd_hyp.h"
 
-#ifndef SHUTDOWN_suspend
-#define SHUTDOWN_suspend 2	/* xen/sched.h */
+#if defined(SHUTDOWN_suspend) && SHUTDOWN_suspend != 2
+#error "xsd_dom_state_from_info assumes SHUTDOWN_suspend == 2"
 #endif
 
 /* libxenctrl ------------------------------------------------------------ */
@@ -28,14 +28,8 @@ static enum xsd_dom_state xc_state(struct xsd_hyp *hyp, uint32_t domid)
 		return XSD_DOM_UNKNOWN;
 	if (n == 0 || info.domid != domid)
 		return XSD_DOM_ABSENT;
-	if (info.dying)
-		return XSD_DOM_SHUTDOWN;
-	if (info.shutdown)
-		return info.shutdown_reason == SHUTDOWN_suspend ?
-			XSD_DOM_SUSPENDED : XSD_DOM_SHUTDOWN;
-	if (info.paused)
-		return XSD_DOM_PAUSED;
-	return XSD_DOM_RUNNING;
+	return xsd_dom_state_from_info(info.dying, info.shutdown, info.crashed,
+				       info.shutdown_reason, info.paused);
 }
 
 static int xc_pause(struct xsd_hyp *hyp, uint32_t domid)
