@@ -14,7 +14,9 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +29,34 @@ struct peer {
 	char sock[PATH_MAX + 64];
 	char report[PATH_MAX + 64];
 };
+
+/*
+ * A fake control socket at @sock served by a forked child: returns the
+ * child's pid in the parent; in the child returns 0 with *@fd the accepted
+ * connection (-1 if accept failed). The child dies with the test.
+ */
+static inline pid_t ht_fake_socket_fork(const char *sock, int *fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd;
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	unlink(sock);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	T_ASSERT(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) &&
+		 !listen(lfd, 4), "listen %s", sock);
+	pid = fork();
+	T_ASSERT(pid >= 0, "fork");
+	if (pid) {
+		close(lfd);
+		return pid;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_IGN);
+	*fd = accept(lfd, NULL, NULL);
+	return 0;
+}
 
 /* Directory holding this test binary (helpers are built next to it). */
 static inline const char *ht_bindir(void)

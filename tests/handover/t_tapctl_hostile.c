@@ -15,8 +15,6 @@
  *   the deadline: -ETIMEDOUT, or success once it accepts again.
  */
 #include <stdint.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include "handover_test.h"
 #include "tapctl.h"
@@ -27,24 +25,11 @@ enum answer { A_ONE, A_HALF, A_SILENT, A_ENDLESS_LIST };
 static pid_t serve_once(const char *sock, enum answer kind,
 			const struct tapctl_msg *m)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int lfd, fd;
-	pid_t pid;
+	int fd;
+	pid_t pid = ht_fake_socket_fork(sock, &fd);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	unlink(sock);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	T_ASSERT(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) &&
-		 !listen(lfd, 4), "listen %s", sock);
-	pid = fork();
-	T_ASSERT(pid >= 0, "fork");
-	if (pid) {
-		close(lfd);
+	if (pid)
 		return pid;
-	}
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	signal(SIGPIPE, SIG_IGN);
-	fd = accept(lfd, NULL, NULL);
 	if (fd >= 0) {
 		struct tapctl_msg req;
 		size_t got = 0;

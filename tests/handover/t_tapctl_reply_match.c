@@ -17,8 +17,6 @@
  * refusing everything.
  */
 #include <stdint.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include "handover_test.h"
 #include "tapctl.h"
@@ -63,25 +61,12 @@ static struct tapctl_msg list_entry(uint16_t cookie, int32_t count,
 static pid_t serve(const char *sock, const struct script *s,
 		   uint16_t want_type, uint16_t want_cookie)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct tapctl_msg req;
-	int lfd, fd;
-	pid_t pid;
+	int fd;
+	pid_t pid = ht_fake_socket_fork(sock, &fd);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	unlink(sock);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	T_ASSERT(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) &&
-		 !listen(lfd, 4), "listen %s", sock);
-	pid = fork();
-	T_ASSERT(pid >= 0, "fork");
-	if (pid) {
-		close(lfd);
+	if (pid)
 		return pid;
-	}
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	signal(SIGPIPE, SIG_IGN);
-	fd = accept(lfd, NULL, NULL);
 	if (fd < 0 || recv(fd, &req, sizeof(req), MSG_WAITALL) !=
 	    (ssize_t)sizeof(req))
 		_exit(3);
