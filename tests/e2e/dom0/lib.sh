@@ -138,6 +138,9 @@ xh_guest_crash_reason() { # NAME
 	if [ -z "$st" ] || [ "${st#*c}" != "$st" ]; then
 		why=$(xl dmesg 2>/dev/null | grep -E -i 'triple fault|domain_crash' | tail -2 | tr '\n' ' ')
 	fi
+	# The guest's own last words name the crash (see infra_crash in main.sh).
+	[ -z "$st" ] || [ "${st#*c}" != "$st" ] &&
+		why="${why:-}$(xh_guest_grep "$1" 'Kernel panic|BUG: |Oops' | head -1)"
 	if [ -z "$st" ]; then
 		echo "domain $1 vanished ${why:-}"
 	elif [ "${st#*c}" != "$st" ]; then

@@ -40,11 +40,15 @@ run_once() { # NAME
 }
 
 # A crash the code under test cannot have caused: a triple fault (Xen's HVM
-# emulation under TCG injecting a fault into the guest), or any crash while
-# the guest was still booting (stock kernel code, before the workload ran).
+# emulation under TCG injecting a fault into the guest); an interrupt from
+# user mode entering with the user's GS base (apparently KERNEL_GS_BASE
+# lost in the emulated world switch: the page fault on %gs recurses to the
+# entry stack's guard page, seen in stock and our guests alike); or any
+# crash while the guest was still booting (before the workload ran).
 infra_crash() { # RESULT
 	case $1 in
 	FAIL\ guest\ crashed*[Tt]riple\ fault*) return 0 ;;
+	FAIL\ guest\ crashed*ENTRY_TRAMPOLINE\ stack\ guard\ page\ was\ hit*) return 0 ;;
 	FAIL\ guest\ crashed\ while\ waiting\ for\ the\ guest\ to\ boot*) return 0 ;;
 	esac
 	return 1
