@@ -191,8 +191,11 @@ if ! dm_usable; then
 fi
 
 # dm: the full path. The image must never be read before activation.
+# (vdi1 says backend = none, which the hook refuses: same image, dm.)
+sed 's/^backend = none/backend = dm/' "$T/vdi.d/vdi1.conf" >"$T/vdi.d/vdidm.conf"
 xh_start
-new_disk 7 51712 vdi1
+xh_domain 7 paused	# libxl creates the domain paused, then its disks
+new_disk 7 51712 vdidm
 hotplug add 7 51712
 dm=$(be 7 51712 xh-dm)
 if [ "$(be 7 51712 hotplug-status)" = connected ] &&
@@ -204,7 +207,7 @@ else
 	fail dm-suspended-until-activation "$(dmsetup info "$dm" 2>&1 | tr '\n' ' ')"
 fi
 xenstore-write "$DOMS/7" running
-xh_expect_state 15 vdi1 7 51712 active
+xh_expect_state 15 vdidm 7 51712 active
 if dmsetup info "$dm" | grep -q ACTIVE && dmsetup table "$dm" | grep -q " linear "; then
 	pass dm-live-after-activation
 else
@@ -220,7 +223,8 @@ xh_destroy 7
 # A disk that never became active (or was fenced) has I/O waiting in the
 # suspended device, which keeps it open (blkback on real Xen). remove must
 # fail that I/O, never let it through, and still remove the device.
-new_disk 8 51712 vdi1
+xh_domain 8 paused
+new_disk 8 51712 vdidm
 hotplug add 8 51712
 dm=$(be 8 51712 xh-dm)
 dd if="/dev/mapper/$dm" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null &

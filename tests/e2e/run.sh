@@ -26,7 +26,7 @@ XH_E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 # Everything runs inside main(): bash parses a function completely before
 # running it, so editing this file during a (long) run cannot derail it.
 main() {
-ALL_SCENARIOS="seed-bug-stock seed-bug-drain drain-timeout suspend-cancel save-restore-pvh save-restore-pv throughput handover-stock handover-resume handover-fenced"
+ALL_SCENARIOS="seed-bug-stock seed-bug-drain drain-timeout suspend-cancel save-restore-pvh save-restore-pv throughput handover-stock handover-resume handover-fenced hotplug-dm"
 # Guest-workload self-test on the host, before any boot.
 SELFTEST=workload-selftest
 

@@ -27,7 +27,7 @@ ho_install() {
 	"$HO_TOOL" --version > /dev/null 2>&1 ||
 		xh_fail "tapdisk-activate does not run in dom0: $("$HO_TOOL" --version 2>&1 | head -1)"
 	grep -qw device-mapper /proc/misc || xh_skip "dom0 kernel has no device-mapper"
-	HO_HOOK_FROM=$(( $(wc -l < "$HO_HOOK_LOG" 2>/dev/null || echo 0) + 1 ))
+	HO_HOOK_FROM=$(( $({ wc -l < "$HO_HOOK_LOG"; } 2>/dev/null || echo 0) + 1 ))
 }
 
 # Shared storage + VDI definition + lease. Writes delayed WDELAY_MS.
@@ -96,28 +96,29 @@ ho_daemon_stop() {
 	done
 }
 
-# Artefacts: daemon log, hook log, /vdi-handover, the lease.
-ho_save_logs() {
+# Artefacts as the scenario ended: /vdi-handover, the lease, dm devices.
+ho_save_state() {
 	local o=$XH/out/$XH_SCENARIO
 	mkdir -p "$o"
-	cp "$HO_LOG" "$o/daemon.log" 2>/dev/null
-	tail -n "+${HO_HOOK_FROM:-1}" "$HO_HOOK_LOG" > "$o/hotplug.log" 2>/dev/null
 	xenstore-ls -f /vdi-handover > "$o/vdi-handover.txt" 2>&1
 	"$HO_TOOL" lease status "$HO_LEASE" > "$o/lease-status.txt" 2>&1
 	dmsetup info > "$o/dmsetup-info.txt" 2>&1
 	dmsetup table > "$o/dmsetup-table.txt" 2>&1
 }
 
-# Runs on every exit of a handover scenario (pass, fail, skip): the
-# daemon must stop before xh_cleanup destroys domains, or it would see
-# them vanish and start deactivating.
+# Runs on every exit of a handover scenario (pass, fail, skip): domains
+# are destroyed while the daemon still runs (their removal asks it), then
+# the daemon stops and its log, with the teardown, is saved.
 ho_finish() {
-	ho_save_logs
-	local d
+	local d o=$XH/out/$XH_SCENARIO
+	ho_save_state
 	for d in $(xl list 2>/dev/null | awk 'NR > 1 && $1 != "Domain-0" { print $1 }'); do
 		timeout 60 xl destroy "$d" > /dev/null 2>&1
 	done
 	ho_daemon_stop
+	sleep 0.5	# the stamping loop writes the last lines
+	cp "$HO_LOG" "$o/daemon.log" 2>/dev/null
+	tail -n "+${HO_HOOK_FROM:-1}" "$HO_HOOK_LOG" > "$o/hotplug.log" 2>/dev/null
 	# A fenced or half-removed disk: fail its queued I/O, then remove it.
 	for d in $(dmsetup ls 2>/dev/null | awk -v v="xh-$HO_VDI-" 'index($1, v) == 1 { print $1 }'); do
 		dmsetup load "$d" --table "0 $(blockdev --getsz "/dev/mapper/$d" 2>/dev/null || echo 8) error" 2>/dev/null
@@ -171,6 +172,10 @@ ho_log_has() { # ERE
 
 ho_transition() { # DOMID DEVID FROM TO -> ERE of that daemon log line
 	echo "VDI $HO_VDI domain $1 disk $2: $3 -> $4\$"
+}
+
+ho_lease_state() {
+	"$HO_TOOL" lease status --json "$HO_LEASE" 2>/dev/null | sed -n 's/.*"state": *"\([a-z-]*\)".*/\1/p' | head -1
 }
 
 ho_lease_version() {

@@ -24,6 +24,7 @@ throughput) need_drain; . "$XH/dom0/scenarios/throughput.sh"; throughput ;;
 handover-stock) . "$XH/dom0/scenarios/handover.sh"; handover_stock ;;
 handover-resume) . "$XH/dom0/scenarios/handover.sh"; handover_resume ;;
 handover-fenced) . "$XH/dom0/scenarios/handover.sh"; handover_fenced ;;
+hotplug-dm) . "$XH/dom0/scenarios/handover.sh"; hotplug_dm ;;
 *) xh_fail "unknown scenario $1" ;;
 esac
 xh_fail "scenario $1 ended without a verdict"

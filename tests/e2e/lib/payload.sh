@@ -74,6 +74,16 @@ xh_payload_tools() { # DIR
 		"$XH_REPO/tools/hotplug/block-handover" /usr/lib/x86_64-linux-gnu/libaio.so.1; do
 		[ -e "$f" ] && cp -L "$f" "$1/"
 	done
+	# hotplug-dm: the hook's suite in a copy of the tree it expects,
+	# with its oxenstored shim built here (dom0 has no compiler).
+	mkdir -p "$1/tree/build/tests/daemon" "$1/tree/tests/daemon" "$1/tree/tools/hotplug"
+	if ! { cp "$XH_REPO"/tests/daemon/{lib.sh,xs-ns-run.sh,suite_block_handover.sh} "$1/tree/tests/daemon/" &&
+		cp "$XH_REPO/tools/hotplug/block-handover" "$1/tree/tools/hotplug/" &&
+		cp "$1/tapdisk-activate" "$1/tapdisk-activated" "$1/tree/build/" &&
+		gcc -O2 -Wall -Wextra -shared -fPIC -o "$1/tree/build/tests/daemon/xs_shim.so" \
+			"$XH_REPO/tests/daemon/xs_shim.c" -ldl 2>> "$XH_OUT/tools-build.log"; }; then
+		rm -rf "$1/tree"
+	fi
 	return 0
 }
 
