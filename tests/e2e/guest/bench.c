@@ -31,6 +31,30 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * CPU ticks the guest spent busy (user, nice, system, irq, softirq) and in
+ * total, from /proc/stat. Under TCG the IOPS of a phase are dominated by
+ * emulated Xen and dom0; the guest's own busy time per I/O is what the
+ * frontend's fast path costs. 0 on any read error.
+ */
+static int cpu_ticks(unsigned long long *busy, unsigned long long *total)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "re");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return -1;
+	*busy = v[0] + v[1] + v[2] + v[5] + v[6];
+	*total = *busy + v[3] + v[4] + v[7];
+	return 0;
+}
+
 static uint64_t next_block(const struct xh_bench_opts *o, const struct phase *p,
 			   uint64_t *cursor, uint64_t *rng)
 {
@@ -49,7 +73,10 @@ static int run_phase(const struct xh_bench_opts *o, const struct phase *p,
 	struct io_event ev[64];
 	uint64_t cursor = 0, rng = 0x2545f4914f6cdd1dull, done = 0, errors = 0;
 	unsigned int inflight = 0;
-	double t0 = now_s(), end = t0 + o->secs, el;
+	double t0 = now_s(), end = t0 + o->secs, el, tick_us;
+	unsigned long long b0 = 0, b1 = 0, c0 = 0, c1 = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	bool have_cpu = cpu_ticks(&b0, &c0) == 0;
 
 	for (unsigned int i = 0; i < o->depth; i++) {
 		struct iocb *cb = &cbs[i];
@@ -84,9 +111,14 @@ static int run_phase(const struct xh_bench_opts *o, const struct phase *p,
 		}
 	}
 	el = now_s() - t0;
-	printf("XH-G bench label=%s phase=%s ios=%llu errors=%llu secs=%.2f iops=%.0f mbps=%.2f\n",
+	have_cpu = have_cpu && cpu_ticks(&b1, &c1) == 0 && hz > 0 && done;
+	tick_us = 1e6 / (double)(hz > 0 ? hz : 100);
+	printf("XH-G bench label=%s phase=%s ios=%llu errors=%llu secs=%.2f iops=%.0f mbps=%.2f"
+	       " busy_us_per_io=%.1f busy_pct=%.0f\n",
 	       o->label, p->name, (unsigned long long)done, (unsigned long long)errors, el,
-	       (double)done / el, (double)done * XH_BLOCK_SIZE / el / 1e6);
+	       (double)done / el, (double)done * XH_BLOCK_SIZE / el / 1e6,
+	       have_cpu ? (double)(b1 - b0) * tick_us / (double)done : 0.0,
+	       have_cpu && c1 > c0 ? 100.0 * (double)(b1 - b0) / (double)(c1 - c0) : 0.0);
 	return errors ? -1 : 0;
 }
 

@@ -32,30 +32,37 @@ throughput() {
 		done
 	done
 	done
+	# One XH-BENCH line per phase: mean IOPS per frontend and their ratio
+	# (drain/stock, higher is better), the range of the per-round ratios
+	# (how far the mean can be trusted), and the guest's busy CPU time per
+	# I/O with its ratio (drain/stock, lower is better): under TCG the IOPS
+	# mostly measure emulated Xen and dom0, the busy time the frontend.
 	for phase in seq-write seq-read rand-write rand-read; do
-		s=$(awk -v p="phase=$phase" '$0 ~ p && /label=stock/ { for (i = 1; i <= NF; i++) if ($i ~ /^iops=/) { sub("iops=", "", $i); t += $i; n++ } } END { if (n) printf "%.0f", t / n }' "$XH_RUN/bench.txt")
-		d=$(awk -v p="phase=$phase" '$0 ~ p && /label=drain/ { for (i = 1; i <= NF; i++) if ($i ~ /^iops=/) { sub("iops=", "", $i); t += $i; n++ } } END { if (n) printf "%.0f", t / n }' "$XH_RUN/bench.txt")
-		[ -n "$s" ] && [ -n "$d" ] && [ "$s" != 0 ] || xh_fail "no $phase result for both frontends"
-		# Per-round ratios: their range says how much the mean can be trusted.
-		read -r lo hi < <(awk -v p="phase=$phase" '$0 ~ p {
-				for (i = 1; i <= NF; i++) {
-					if ($i ~ /^iops=/) v = substr($i, 6)
-					if ($i ~ /^round=/) r = substr($i, 7)
-					if ($i ~ /^label=/) l = substr($i, 7)
-				}
-				iops[l, r] += v
-				rounds[r] = 1
+		line=$(awk -v p="phase=$phase" -v rounds="$rounds" '
+			function field(name,   i) {
+				for (i = 1; i <= NF; i++)
+					if (index($i, name "=") == 1) return substr($i, length(name) + 2)
+				return ""
+			}
+			$0 ~ p " " {
+				l = field("label"); r = field("round")
+				iops[l] += field("iops"); cpu[l] += field("busy_us_per_io"); n[l]++
+				riops[l, r] += field("iops"); seen[r] = 1
 			}
 			END {
+				if (!n["stock"] || !n["drain"] || !iops["stock"]) exit 1
 				lo = ""; hi = ""
-				for (r in rounds) if (iops["stock", r] > 0) {
-					x = iops["drain", r] / iops["stock", r]
+				for (r in seen) if (riops["stock", r] > 0) {
+					x = riops["drain", r] / riops["stock", r]
 					if (lo == "" || x < lo) lo = x
 					if (hi == "" || x > hi) hi = x
 				}
-				printf "%.3f %.3f\n", lo, hi
-			}' "$XH_RUN/bench.txt")
-		echo "XH-BENCH phase=$phase stock_iops=$s drain_iops=$d ratio=$(awk -v a="$d" -v b="$s" 'BEGIN { printf "%.3f", a / b }') round_ratios=$lo..$hi rounds=$rounds"
+				s = iops["stock"] / n["stock"]; d = iops["drain"] / n["drain"]
+				cs = cpu["stock"] / n["stock"]; cd = cpu["drain"] / n["drain"]
+				printf "stock_iops=%.0f drain_iops=%.0f ratio=%.3f round_ratios=%.3f..%.3f rounds=%d", s, d, d / s, lo, hi, rounds
+				printf " stock_busy_us_per_io=%.1f drain_busy_us_per_io=%.1f busy_ratio=%s\n", cs, cd, (cs > 0 ? sprintf("%.3f", cd / cs) : "n/a")
+			}' "$XH_RUN/bench.txt") || xh_fail "no $phase result for both frontends"
+		echo "XH-BENCH phase=$phase $line"
 	done
 	xh_pass "benchmark ran (ratios in the XH-BENCH lines; target >= 0.97x, not enforced)"
 }
