@@ -335,12 +335,19 @@ handover_fenced() {
 # dm-* cases (error table until activation, live after it, removal, I/O
 # waiting in the suspended device failed on remove) skip on the build host.
 hotplug_dm() {
-	local tree=$XH/tools/tree log=$XH_RUN/suite-block-handover.log rc npass nfail nskip
+	local tree=$XH/tools/tree log=$XH_RUN/suite-block-handover.log rc npass nfail nskip d
 	ho_install
 	[ -f "$tree/build/tests/daemon/xs_shim.so" ] ||
 		xh_skip "payload has no tools/tree (host build of the suite's shim failed?)"
 	XH_TOP=$tree XH_BUILD=$tree/build timeout -k 10 400 bash "$tree/tests/daemon/suite_block_handover.sh" > "$log" 2>&1
 	rc=$?
+	# What a failed case leaves behind: its dm devices, then their loops.
+	for d in $(dmsetup ls 2>/dev/null | awk '/^xh-vdi/ { print $1 }'); do
+		dmsetup load "$d" --table "0 $(blockdev --getsz "/dev/mapper/$d") error" 2>/dev/null
+		dmsetup resume "$d" 2>/dev/null
+		dmsetup remove "$d" 2>/dev/null
+	done
+	losetup -a 2>/dev/null | awk -F: '/xh-daemon-test/ { print $1 }' | xargs -r -n1 losetup -d 2>/dev/null
 	mkdir -p "$XH/out/$XH_SCENARIO"
 	cp "$log" "$XH/out/$XH_SCENARIO/"
 	sed 's/^/XH-INFO suite: /' "$log" | grep -E 'suite: (PASS|FAIL|SKIP) '
