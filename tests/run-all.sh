@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 #
 # Runs every test of xen-handover and ends with the line
-# "N passed, N failed, N skipped".
+# "N passed, N failed" (the skip count is on the line before).
 #
 #   tests/run-all.sh [--no-deps] [--only AREA[,AREA...]] [--skip AREA[,...]]
 #
@@ -177,5 +177,6 @@ if [ $failed -gt 0 ]; then
 	echo "Failed:"
 	printf '  %s\n' "${failed_names[@]}"
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$skipped skipped"
+echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
