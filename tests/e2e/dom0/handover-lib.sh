@@ -32,12 +32,9 @@ ho_install() {
 
 # Shared storage + VDI definition + lease. Writes delayed WDELAY_MS.
 ho_storage() { # NAME WDELAY_MS
-	local name=$1 w=$2 img loop sz
-	img=$XH_VAR/$name.img
-	rm -f "$img"
-	truncate -s 64M "$img" || return 1
-	loop=$(losetup -f --show "$img") || return 1
-	echo "$loop" > "$XH_RUN/$name.loop"
+	local name=$1 w=$2 loop sz
+	xh_backing_file "$name" || return 1
+	loop=$(xh_loop "$name")
 	sz=$(blockdev --getsz "$loop")
 	HO_DELAY_DEV=xh-zdelay-$name
 	dmsetup create "$HO_DELAY_DEV" --table "0 $sz delay $loop 0 0 $loop 0 $w $loop 0 0" || return 1
@@ -130,8 +127,8 @@ ho_finish() {
 }
 
 # Guest config: xh_guest_cfg with the block-handover disk.
-ho_guest_cfg() { # NAME
-	xh_guest_cfg "$1" pvh /dev/null stock "" |
+ho_guest_cfg() { # NAME [BLKFRONT [EXTRA_CMDLINE]]
+	xh_guest_cfg "$1" pvh /dev/null "${2:-stock}" "${3:-}" |
 		sed "s|^disk = .*|disk = [ 'format=raw,vdev=xvda,access=rw,script=block-handover,target=$HO_VDI' ]|"
 }
 

@@ -65,12 +65,9 @@ xh_dom0_up() {
 # xh-dst-NAME (plain linear). Two dm devices are needed anyway: xl's block
 # script refuses one device attached to two domains.
 xh_disk_setup() { # NAME WDELAY_MS
-	local name=$1 w=$2 img loop sz
-	img=$XH_VAR/$name.img
-	rm -f "$img"
-	truncate -s 64M "$img" || return 1
-	loop=$(losetup -f --show "$img") || return 1
-	echo "$loop" > "$XH_RUN/$name.loop"
+	local name=$1 w=$2 loop sz
+	xh_backing_file "$name" || return 1
+	loop=$(xh_loop "$name")
 	sz=$(blockdev --getsz "$loop")
 	if [ "$w" -gt 0 ]; then
 		dmsetup create "xh-src-$name" --table "0 $sz delay $loop 0 0 $loop 0 $w $loop 0 0" || return 1
@@ -81,7 +78,43 @@ xh_disk_setup() { # NAME WDELAY_MS
 	xh_info "disk $name: $loop, source $(dmsetup table "xh-src-$name" | cut -d' ' -f3) (write delay ${w} ms), destination linear"
 }
 
+# The shared storage itself: a fresh 64 MiB file on a loop device, whose
+# name xh_loop NAME prints.
+xh_backing_file() { # NAME
+	local img=$XH_VAR/$1.img loop
+	rm -f "$img"
+	truncate -s 64M "$img" || return 1
+	loop=$(losetup -f --show "$img") || return 1
+	echo "$loop" > "$XH_RUN/$1.loop"
+}
+
 xh_loop() { cat "$XH_RUN/$1.loop"; }
+
+# Live-migrate NAME to localhost with the config DST_CFG, extra xl flags in
+# "$@" after FAILFN, the function that reports a failed migration. Sets
+# MIGRATE_S.
+xh_migrate_local() { # FAILFN [XL-MIGRATE-FLAGS...]
+	local fail=$1 t0 rc
+	shift
+	xh_drain_poll_start "$(xl domid "$NAME")"
+	xh_timeline_start "$NAME"
+	t0=$(xh_up)
+	xl -v migrate "$@" -s '' -C "$DST_CFG" "$NAME" 'xl migrate-receive' \
+		> "$XH_RUN/$NAME.migrate.log" 2>&1
+	rc=$?
+	MIGRATE_S=$(xh_since "$t0")
+	xh_drain_poll_stop
+	xh_timeline_stop
+	xh_info "xl migrate rc=$rc took $MIGRATE_S s"
+	if [ $rc != 0 ]; then
+		local why
+		tail -15 "$XH_RUN/$NAME.migrate.log"
+		# A guest that crashed is named as such (main.sh retries those).
+		why=$(xh_guest_crash_reason "$NAME")
+		[ -z "$why" ] || xh_fail "guest crashed (xl migrate failed rc=$rc): $why"
+		"$fail" "xl migrate failed rc=$rc: $(grep -v '^ *$' "$XH_RUN/$NAME.migrate.log" | tail -1)"
+	fi
+}
 
 # Wait until the source device is closed: blkback holds it open until its
 # last in-flight request has completed, so this is when every delayed write

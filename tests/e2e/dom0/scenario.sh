@@ -22,6 +22,7 @@ save-restore-pvh) need_drain; . "$XH/dom0/scenarios/save-restore.sh"; save_resto
 suspend-cancel) need_drain; . "$XH/dom0/scenarios/suspend-cancel.sh"; suspend_cancel ;;
 throughput) need_drain; . "$XH/dom0/scenarios/throughput.sh"; throughput ;;
 handover-stock) . "$XH/dom0/scenarios/handover.sh"; handover_stock ;;
+handover-timeout) need_drain; . "$XH/dom0/scenarios/handover.sh"; handover_timeout ;;
 handover-resume) . "$XH/dom0/scenarios/handover.sh"; handover_resume ;;
 handover-fenced) . "$XH/dom0/scenarios/handover.sh"; handover_fenced ;;
 hotplug-dm) . "$XH/dom0/scenarios/handover.sh"; hotplug_dm ;;

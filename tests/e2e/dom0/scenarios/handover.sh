@@ -7,6 +7,9 @@
 #                    the source's delayed writes land before the
 #                    destination activates, so zero stale blocks (the
 #                    control without them is seed-bug-stock)
+#   handover-timeout drain-timeout with the hook and the daemon: the
+#                    frontend reports timeout, the daemon waits for the
+#                    source backend, zero stale blocks
 #   handover-resume  migration fails after the source released its disk:
 #                    the source resumes, the daemon reactivates with the
 #                    version it released (released -> reactivating ->
@@ -36,13 +39,13 @@ ho_fail() {
 }
 
 # Guest up on the VDI, the daemon activated it, record load running.
-ho_setup() { # NAME WDELAY_MS "LOAD ARGS"
+ho_setup() { # NAME WDELAY_MS "LOAD ARGS" [BLKFRONT [EXTRA_CMDLINE]]
 	NAME=$1
 	ho_install
 	trap ho_finish EXIT
 	ho_storage "$NAME" "$2" || xh_fail "storage setup failed"
 	ho_daemon_start
-	ho_guest_cfg "$NAME" > "$XH_RUN/$NAME.cfg"
+	ho_guest_cfg "$NAME" "${4:-stock}" "${5:-}" > "$XH_RUN/$NAME.cfg"
 	DST_CFG=$XH_RUN/$NAME.cfg
 	xh_guest_start "$NAME" "$XH_RUN/$NAME.cfg"
 	HO_GUEST_UP=1	# until the scenario destroys it
@@ -59,24 +62,20 @@ ho_setup() { # NAME WDELAY_MS "LOAD ARGS"
 	xh_info "load started: $MB_REPLY"
 }
 
-# Localhost live migration of NAME (as seed-bug's s1_migrate, with a
-# crashed guest reported as such). Sets MIGRATE_S.
-ho_migrate() {
-	local t0 rc
-	xh_drain_poll_start "$SRC"
-	xh_timeline_start "$NAME"
-	t0=$(xh_up)
-	xl -v migrate -s '' -C "$DST_CFG" "$NAME" 'xl migrate-receive' > "$XH_RUN/$NAME.migrate.log" 2>&1
-	rc=$?
-	MIGRATE_S=$(xh_since "$t0")
-	xh_drain_poll_stop
-	xh_timeline_stop
-	xh_info "xl migrate rc=$rc took $MIGRATE_S s"
-	if [ $rc != 0 ]; then
-		tail -15 "$XH_RUN/$NAME.migrate.log"
-		ho_fail "xl migrate failed rc=$rc: $(grep -v '^ *$' "$XH_RUN/$NAME.migrate.log" | tail -1)"
-	fi
+# xl destroy of a crashed or fenced guest (the operator's way out) must
+# also take its disk's dm device away.
+ho_destroy_removes() { # DM WHAT
+	timeout 120 xl destroy "$NAME" > "$XH_RUN/destroy.log" 2>&1 ||
+		ho_fail "xl destroy of the $2 guest failed: $(tail -1 "$XH_RUN/destroy.log")"
+	for _ in $(seq 60); do
+		[ "$(ho_dm_state "$1")" = missing ] && return 0
+		sleep 0.5
+	done
+	ho_fail "xl destroy of the $2 guest left $1 ($(ho_dm_state "$1")): $(grep -E 'error|cannot' "$HO_HOOK_LOG" | tail -1)"
 }
+
+# Localhost live migration of NAME, a crashed guest reported as such.
+ho_migrate() { xh_migrate_local ho_fail; }
 
 # Leaves the verify result in V_*; fails on a guest problem.
 ho_stop_and_verify() {
@@ -100,11 +99,16 @@ ho_secs_between() { # ERE_FROM ERE_TO
 	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", b - a }'
 }
 
-handover_stock() {
-	local w=${XH_HO_DELAY_MS:-${XH_S1_DELAY_MS:-30000}} dst dl_rel dl_act deact_s wait_s state problems
-	# As seed-bug-stock: staggered blocks, the guest stops its load by
-	# itself shortly after it resumed on the destination.
-	ho_setup ho-stock "$w" "stagger_ms=$(( w / 16 )) stop_after_resume_ms=${XH_S1_STOP_AFTER_RESUME_MS:-1000}"
+# Scenario 1 with the hook and the daemon: the guest migrates while every
+# block has a write in the source's delay queue. Sets DST, DL_REL, DL_ACT
+# (daemon log lines of the source's release and the destination's
+# activation), DEACT_S, WAIT_S (release to active) and the V_* verify
+# result; fails when records were lost or the order is wrong.
+ho_seed_migrate() { # NAME WDELAY_MS BLKFRONT EXTRA_CMDLINE
+	local w=$2 problems
+	# As seed-bug: staggered blocks, the guest stops its load by itself
+	# shortly after it resumed on the destination.
+	ho_setup "$1" "$w" "stagger_ms=$(( w / 16 )) stop_after_resume_ms=${XH_S1_STOP_AFTER_RESUME_MS:-1000}" "$3" "$4"
 	sleep $(( w / 1000 ))	# every block has a write in the delay queue
 	(
 		ho_wait_att "$SRC" "$DEVID" released 400 || exit 0
@@ -116,38 +120,72 @@ handover_stock() {
 	) &
 	echo $! >> "$XH_RUN/bg.pids"
 	ho_migrate
-	dst=$(xl domid "$NAME")
-	[ -n "$dst" ] && [ "$dst" != "$SRC" ] || ho_fail "no migrated domain (domid '$dst', source $SRC)"
-	ho_wait_att "$dst" "$DEVID" active 120 ||
-		ho_fail "destination domain $dst disk $DEVID never active (state '$(ho_att_key "$dst" "$DEVID" state)')"
+	DST=$(xl domid "$NAME")
+	[ -n "$DST" ] && [ "$DST" != "$SRC" ] || ho_fail "no migrated domain (domid '$DST', source $SRC)"
+	ho_wait_att "$DST" "$DEVID" active 120 ||
+		ho_fail "destination domain $DST disk $DEVID never active (state '$(ho_att_key "$DST" "$DEVID" state)')"
 	ho_stop_and_verify
 	AWAY_S=$(xh_kv "$(xh_guest_grep "$NAME" '^XH-G resumed' | tail -1)" away_s)
-	dl_rel=$(ho_log_line "$(ho_transition "$SRC" "$DEVID" deactivating released)")
-	dl_act=$(ho_log_line "$(ho_transition "$dst" "$DEVID" idle activating)")
-	deact_s=$(ho_secs_between "$(ho_transition "$SRC" "$DEVID" draining deactivating)" \
+	DL_REL=$(ho_log_line "$(ho_transition "$SRC" "$DEVID" deactivating released)")
+	DL_ACT=$(ho_log_line "$(ho_transition "$DST" "$DEVID" idle activating)")
+	DEACT_S=$(ho_secs_between "$(ho_transition "$SRC" "$DEVID" draining deactivating)" \
 		"$(ho_transition "$SRC" "$DEVID" deactivating released)")
-	wait_s=$(ho_secs_between "$(ho_transition "$SRC" "$DEVID" deactivating released)" \
-		"$(ho_transition "$dst" "$DEVID" activating active)")
-	state=$(xh_drain_key drain-state)
-	xh_metric "blkfront=stock hook=block-handover stale=$V_STALE blocks=$V_BLOCKS corrupt=$V_CORRUPT" \
-		"writes=$V_WRITES migrate_s=$MIGRATE_S away_s=${AWAY_S:-?} deactivate_s=$deact_s" \
-		"release_to_active_s=$wait_s version_src=$V_ACT version_dst=$(ho_att_key "$dst" "$DEVID" version)"
+	WAIT_S=$(ho_secs_between "$(ho_transition "$SRC" "$DEVID" deactivating released)" \
+		"$(ho_transition "$DST" "$DEVID" activating active)")
 	problems=$(xh_verify_problems)
 	[ -z "$problems" ] || ho_fail "records lost with the hook and daemon: $problems"
-	[ "$dl_rel" -gt 0 ] || ho_fail "daemon log has no '$SRC disk $DEVID: deactivating -> released'"
-	[ "$dl_act" -gt 0 ] || ho_fail "daemon log has no '$dst disk $DEVID: idle -> activating'"
-	[ "$dl_rel" -lt "$dl_act" ] ||
-		ho_fail "destination activation (log line $dl_act) before the source released (line $dl_rel)"
-	ho_log_has "domain $SRC disk $DEVID suspended: frontend without drain" ||
-		ho_fail "no 'suspended: frontend without drain' line for domain $SRC (frontend keys: ${state:-none})"
+	[ "$DL_REL" -gt 0 ] || ho_fail "daemon log has no '$SRC disk $DEVID: deactivating -> released'"
+	[ "$DL_ACT" -gt 0 ] || ho_fail "daemon log has no '$DST disk $DEVID: idle -> activating'"
+	[ "$DL_REL" -lt "$DL_ACT" ] ||
+		ho_fail "destination activation (log line $DL_ACT) before the source released (line $DL_REL)"
 	ho_log_has 'ALERT' && ho_fail "daemon raised an alert: $(grep -m1 ALERT "$HO_LOG")"
 	# Every block always has a write in the delay queue: a short pause
 	# means the source's writes were not waited for (or not delayed).
-	awk -v d="$deact_s" -v w="$w" 'BEGIN { exit !(d != "?" && d * 4000 >= w) }' ||
-		ho_fail "the source's deactivate took ${deact_s}s: it cannot have waited for writes delayed ${w} ms"
+	awk -v d="$DEACT_S" -v w="$w" 'BEGIN { exit !(d != "?" && d * 4000 >= w) }' ||
+		ho_fail "the source's deactivate took ${DEACT_S}s: it cannot have waited for writes delayed ${w} ms"
+}
+
+handover_stock() {
+	local w=${XH_HO_DELAY_MS:-${XH_S1_DELAY_MS:-30000}}
+
+	ho_seed_migrate ho-stock "$w" stock ""
+	xh_metric "blkfront=stock hook=block-handover stale=$V_STALE blocks=$V_BLOCKS corrupt=$V_CORRUPT" \
+		"writes=$V_WRITES migrate_s=$MIGRATE_S away_s=${AWAY_S:-?} deactivate_s=$DEACT_S" \
+		"release_to_active_s=$WAIT_S version_src=$V_ACT version_dst=$(ho_att_key "$DST" "$DEVID" version)"
+	ho_log_has "domain $SRC disk $DEVID suspended: frontend without drain" ||
+		ho_fail "no 'suspended: frontend without drain' line for domain $SRC (frontend keys: $(xh_drain_key drain-state))"
 	xh_pass "0 of $V_BLOCKS blocks stale with stock xen-blkfront + block-handover:" \
-		"source released (deactivate ${deact_s}s, delayed writes landed) before the destination" \
-		"activated (${wait_s}s later), $V_WRITES writes, migrate ${MIGRATE_S}s"
+		"source released (deactivate ${DEACT_S}s, delayed writes landed) before the destination" \
+		"activated (${WAIT_S}s later), $V_WRITES writes, migrate ${MIGRATE_S}s"
+}
+
+# Scenario 2 (drain-timeout) with the hook and the daemon instead of the
+# harness ordering the handover: xen-blkfront-drain gives up after
+# drain_timeout_ms and re-issues what was still on the ring; the daemon,
+# told drain-state=timeout, waits for the source backend before it
+# releases, so those requests land after the source's delayed copies.
+handover_timeout() {
+	local w=${XH_HO_TIMEOUT_DELAY_MS:-15000} tmo=${XH_DRAIN_TIMEOUT_MS:-3000}
+	local state inflight reissued
+
+	ho_seed_migrate ho-timeout "$w" drain "xh_drain_args=drain_timeout_ms=$tmo"
+	state=$(xh_drain_key drain-state)
+	inflight=$(xh_drain_key drain-inflight)
+	reissued=$(xh_guest_counter "$NAME" "${XH_REISSUE_COUNTER:-reissued}")
+	xh_metric "blkfront=drain hook=block-handover stale=$V_STALE blocks=$V_BLOCKS corrupt=$V_CORRUPT" \
+		"drain_state=$state drain_inflight=$inflight reissued=${reissued:-n/a}" \
+		"migrate_s=$MIGRATE_S deactivate_s=$DEACT_S release_to_active_s=$WAIT_S"
+	[ "$state" = timeout ] || ho_fail "xenstore drain-state='$state' (want timeout)"
+	case $inflight in '' | *[!0-9]*) ho_fail "drain-inflight='$inflight' is not a count" ;; esac
+	[ "$inflight" -ge 1 ] || ho_fail "drain-inflight=$inflight (want >= 1 with writes delayed ${w} ms)"
+	ho_log_has "domain $SRC disk $DEVID suspended: frontend drain incomplete" ||
+		ho_fail "no 'suspended: frontend drain incomplete' line for domain $SRC"
+	case ${reissued:-x} in '' | *[!0-9]*) ho_fail "re-issue counter '${reissued:-missing}' unreadable" ;; esac
+	[ "$reissued" -le "$inflight" ] ||
+		ho_fail "re-issued $reissued requests, more than the $inflight still on the ring at the timeout"
+	xh_pass "drain-state=timeout with $inflight in flight, $reissued re-issued on the destination," \
+		"0 of $V_BLOCKS blocks stale: the daemon released the source only after its writes" \
+		"landed (deactivate ${DEACT_S}s), destination active ${WAIT_S}s later"
 }
 
 # Failed migration after the source released: shared by -resume/-fenced.
@@ -225,14 +263,7 @@ ho_crash_then_destroy() {
 	xenstore-exists "/vdi-handover/$HO_VDI/att/$SRC-$DEVID" &&
 		ho_fail "the crashed domain's disk is still tracked ($(ho_att_key "$SRC" "$DEVID" state))"
 	[ "$(ho_lease_state)" = free ] || ho_fail "lease $(ho_lease_state) after the guest crashed (want free)"
-	timeout 120 xl destroy "$NAME" > "$XH_RUN/destroy.log" 2>&1 ||
-		ho_fail "xl destroy of the crashed guest failed: $(tail -1 "$XH_RUN/destroy.log")"
-	for _ in $(seq 60); do
-		[ "$(ho_dm_state "$dm")" = missing ] && break
-		sleep 0.5
-	done
-	[ "$(ho_dm_state "$dm")" = missing ] ||
-		ho_fail "xl destroy of the crashed guest left $dm ($(ho_dm_state "$dm")): $(grep -E 'error' "$HO_HOOK_LOG" | tail -1)"
+	ho_destroy_removes "$dm" crashed
 	CRASH_PHASE="released-and-removed-in-$(xh_since "$t0")s"
 }
 
@@ -316,16 +347,9 @@ handover_fenced() {
 	xh_mbox "$NAME" 5 ping > /dev/null && ho_fail "the fenced guest answered a mailbox read"
 	# The operator's way out: destroy the domain; the disk must go away.
 	HO_GUEST_UP=0
-	timeout 120 xl destroy "$NAME" > "$XH_RUN/destroy.log" 2>&1 ||
-		ho_fail "xl destroy of the fenced guest failed: $(tail -1 "$XH_RUN/destroy.log")"
-	for _ in $(seq 60); do
-		[ "$(ho_dm_state "$dm")" = missing ] && break
-		sleep 0.5
-	done
 	xh_metric "released_to_fenced_s=$fence_s version_released=$V_REL lease_version=$(ho_lease_version)" \
-		"wr_req=$wr0->$wr1 dm_after_destroy=$(ho_dm_state "$dm")"
-	[ "$(ho_dm_state "$dm")" = missing ] ||
-		ho_fail "xl destroy left $dm behind ($(ho_dm_state "$dm")): $(grep -E 'error|cannot' "$HO_HOOK_LOG" | tail -1)"
+		"wr_req=$wr0->$wr1"
+	ho_destroy_removes "$dm" fenced
 	xh_pass "REACTIVATE-REFUSED, fenced ${fence_s}s after the release (released $V_REL, host 2 moved the" \
 		"lease to $(ho_lease_version)): disk fenced, alert set, guest I/O waited (no errors," \
 		"storage unchanged), xl destroy removed $dm"

@@ -26,23 +26,7 @@ s1_setup() { # NAME BLKFRONT WDELAY_MS EXTRA_CMDLINE
 }
 
 # Migrate NAME to localhost with the destination config; extra xl flags in $@.
-s1_migrate() {
-	local t0 rc
-	xh_drain_poll_start "$(xl domid "$NAME")"
-	xh_timeline_start "$NAME"
-	t0=$(xh_up)
-	xl -v migrate "$@" -s '' -C "$DST_CFG" "$NAME" 'xl migrate-receive' \
-		> "$XH_RUN/$NAME.migrate.log" 2>&1
-	rc=$?
-	MIGRATE_S=$(xh_since "$t0")
-	xh_drain_poll_stop
-	xh_timeline_stop
-	xh_info "xl migrate rc=$rc took $MIGRATE_S s"
-	if [ $rc != 0 ]; then
-		tail -15 "$XH_RUN/$NAME.migrate.log"
-		xh_fail "xl migrate failed rc=$rc: $(grep -v '^ *$' "$XH_RUN/$NAME.migrate.log" | tail -1)"
-	fi
-}
+s1_migrate() { xh_migrate_local xh_fail "$@"; }
 
 # After the migration: the guest stops its load by itself shortly after it
 # resumed (once every block was rewritten on the destination), before the
