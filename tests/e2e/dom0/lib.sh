@@ -91,11 +91,9 @@ xh_backing_file() { # NAME
 xh_loop() { cat "$XH_RUN/$1.loop"; }
 
 # Live-migrate NAME to localhost with the config DST_CFG, extra xl flags in
-# "$@" after FAILFN, the function that reports a failed migration. Sets
-# MIGRATE_S.
-xh_migrate_local() { # FAILFN [XL-MIGRATE-FLAGS...]
-	local fail=$1 t0 rc
-	shift
+# "$@". Sets MIGRATE_S.
+xh_migrate_local() { # [XL-MIGRATE-FLAGS...]
+	local t0 rc
 	xh_drain_poll_start "$(xl domid "$NAME")"
 	xh_timeline_start "$NAME"
 	t0=$(xh_up)
@@ -112,7 +110,7 @@ xh_migrate_local() { # FAILFN [XL-MIGRATE-FLAGS...]
 		# A guest that crashed is named as such (main.sh retries those).
 		why=$(xh_guest_crash_reason "$NAME")
 		[ -z "$why" ] || xh_fail "guest crashed (xl migrate failed rc=$rc): $why"
-		"$fail" "xl migrate failed rc=$rc: $(grep -v '^ *$' "$XH_RUN/$NAME.migrate.log" | tail -1)"
+		xh_fail "xl migrate failed rc=$rc: $(grep -v '^ *$' "$XH_RUN/$NAME.migrate.log" | tail -1)"
 	fi
 }
 

@@ -19,7 +19,7 @@ drain_timeout() {
 	local state inflight problems t0 deact_s
 	s1_setup timeout drain "$w" "xh_drain_args=drain_timeout_ms=$tmo"
 	dmsetup suspend "xh-dst-$NAME" || xh_fail "cannot suspend the destination device"
-	s1_migrate
+	xh_migrate_local
 	state=$(xh_drain_key drain-state)
 	inflight=$(xh_drain_key drain-inflight)
 	[ "$state" = timeout ] || xh_fail "xenstore drain-state='$state' (want timeout)"

@@ -74,9 +74,6 @@ ho_destroy_removes() { # DM WHAT
 	ho_fail "xl destroy of the $2 guest left $1 ($(ho_dm_state "$1")): $(grep -E 'error|cannot' "$HO_HOOK_LOG" | tail -1)"
 }
 
-# Localhost live migration of NAME, a crashed guest reported as such.
-ho_migrate() { xh_migrate_local ho_fail; }
-
 # Leaves the verify result in V_*; fails on a guest problem.
 ho_stop_and_verify() {
 	xh_mbox_or_fail "$NAME" 240 stop
@@ -119,7 +116,7 @@ ho_seed_migrate() { # NAME WDELAY_MS BLKFRONT EXTRA_CMDLINE
 		fi
 	) &
 	echo $! >> "$XH_RUN/bg.pids"
-	ho_migrate
+	xh_migrate_local
 	DST=$(xl domid "$NAME")
 	[ -n "$DST" ] && [ "$DST" != "$SRC" ] || ho_fail "no migrated domain (domid '$DST', source $SRC)"
 	ho_wait_att "$DST" "$DEVID" active 120 ||

@@ -25,8 +25,6 @@ s1_setup() { # NAME BLKFRONT WDELAY_MS EXTRA_CMDLINE
 	sleep $(( $3 / 1000 ))	# let every block start
 }
 
-# Migrate NAME to localhost with the destination config; extra xl flags in $@.
-s1_migrate() { xh_migrate_local xh_fail "$@"; }
 
 # After the migration: the guest stops its load by itself shortly after it
 # resumed (once every block was rewritten on the destination), before the
@@ -51,7 +49,7 @@ seed_bug() { # stock|drain
 	# 60 s libxl allows a guest to suspend.
 	[ "$fe" = drain ] && args="xh_drain_args=drain_timeout_ms=${XH_S1_DRAIN_TIMEOUT_MS:-50000}"
 	s1_setup "s1-$fe" "$fe" "$w" "$args"
-	s1_migrate
+	xh_migrate_local
 	s1_finish_and_verify "$w"
 	state=$(xh_drain_key drain-state)
 	xh_metric "blkfront=$fe stale=$V_STALE blocks=$V_BLOCKS corrupt=$V_CORRUPT writes=$V_WRITES" \
