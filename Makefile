@@ -52,6 +52,13 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_LIB_OBJS := $(TEST_LIB_SRCS:%.c=$(BUILD)/%.o)
 
+# Benchmark programs: bench/*.c -> $(BUILD)/bench/* (the bench/ scripts run
+# them; building them here keeps them from rotting). A *_shim.c is an
+# LD_PRELOAD object, not a program.
+BENCH_SHIM_SRCS := $(wildcard bench/*_shim.c)
+BENCH_SRCS := $(filter-out $(BENCH_SHIM_SRCS),$(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%) $(BENCH_SHIM_SRCS:%.c=$(BUILD)/%.so)
+
 # libFuzzer targets: tests/fuzz/fuzz_*.c, built with clang (never sanitizer-free)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
@@ -62,10 +69,11 @@ KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
 	  sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 
-.PHONY: all tools tests fuzz module module-clean check demo e2e deps clean
-all: tools tests $(if $(wildcard $(KDIR)/Makefile),module)
+.PHONY: all tools tests bench fuzz module module-clean check demo e2e deps clean
+all: tools tests bench $(if $(wildcard $(KDIR)/Makefile),module)
 tools: $(TOOLS)
 tests: $(TEST_BINS) $(HELPER_BINS)
+bench: $(BENCH_BINS)
 fuzz: $(FUZZ_BINS)
 
 $(BUILD)/%.o: %.c
@@ -85,6 +93,13 @@ $(BUILD)/tapdisk-activated: $(BUILD)/$(TOOL_DIR)/daemon_main.o $(LIB)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_LIB_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpthread -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@
+
+$(BUILD)/bench/%_shim.so: bench/%_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -fPIC $< -ldl -o $@
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
