@@ -25,21 +25,24 @@ CC ?= gcc
 FUZZ_CC ?= clang
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
 	-Wvla -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itools/tapdisk-activate -Itests/lib -MMD -MP
+TOOL_DIR := tools/tapdisk-activate
+# One folder per part of the dom0 tools.
+TOOL_PARTS := common vhd lease backend handover cli daemon
+TOOL_INCS := $(TOOL_PARTS:%=-I$(TOOL_DIR)/%)
+CPPFLAGS += -D_GNU_SOURCE -Iinclude $(TOOL_INCS) -Itests/lib -MMD -MP
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 $(WARN) $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS += -Wl,--as-needed -laio -lxenstore -lxenctrl
 
-TOOL_DIR := tools/tapdisk-activate
 # Files that hold a main() are programs; everything else is the library.
-PROGRAM_SRCS := $(TOOL_DIR)/main.c $(wildcard $(TOOL_DIR)/daemon_main.c)
-LIB_SRCS := $(filter-out $(PROGRAM_SRCS),$(wildcard $(TOOL_DIR)/*.c))
+PROGRAM_SRCS := $(TOOL_DIR)/cli/main.c $(wildcard $(TOOL_DIR)/daemon/daemon_main.c)
+LIB_SRCS := $(filter-out $(PROGRAM_SRCS),$(wildcard $(TOOL_PARTS:%=$(TOOL_DIR)/%/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libtapact.a
 
 TOOLS := $(BUILD)/tapdisk-activate
-ifneq ($(wildcard $(TOOL_DIR)/daemon_main.c),)
+ifneq ($(wildcard $(TOOL_DIR)/daemon/daemon_main.c),)
 TOOLS += $(BUILD)/tapdisk-activated
 endif
 
@@ -62,7 +65,7 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%) $(BENCH_SHIM_SRCS:%.c=$(BUILD)/%.so)
 # libFuzzer targets: tests/fuzz/fuzz_*.c, built with clang (never sanitizer-free)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I$(TOOL_DIR) \
+FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude $(TOOL_INCS) \
 	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
@@ -85,10 +88,10 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/tapdisk-activate: $(BUILD)/$(TOOL_DIR)/main.o $(LIB)
+$(BUILD)/tapdisk-activate: $(BUILD)/$(TOOL_DIR)/cli/main.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tapdisk-activated: $(BUILD)/$(TOOL_DIR)/daemon_main.o $(LIB)
+$(BUILD)/tapdisk-activated: $(BUILD)/$(TOOL_DIR)/daemon/daemon_main.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_LIB_OBJS) $(LIB)
