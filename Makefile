@@ -26,25 +26,35 @@ FUZZ_CC ?= clang
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
 	-Wvla -Wmissing-prototypes
 TOOL_DIR := tools/tapdisk-activate
-# One folder per part of the dom0 tools.
-TOOL_PARTS := common vhd lease backend handover cli daemon
-TOOL_INCS := $(TOOL_PARTS:%=-I$(TOOL_DIR)/%)
-CPPFLAGS += -D_GNU_SOURCE -Iinclude $(TOOL_INCS) -Itests/lib -MMD -MP
+# Headers of the dom0 tools are named by part: #include "lease/lease.h".
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(TOOL_DIR) -Itests/lib -MMD -MP
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 $(WARN) $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS += -Wl,--as-needed -laio -lxenstore -lxenctrl
 
-# Files that hold a main() are programs; everything else is the library.
-PROGRAM_SRCS := $(TOOL_DIR)/cli/main.c $(wildcard $(TOOL_DIR)/daemon/daemon_main.c)
-LIB_SRCS := $(filter-out $(PROGRAM_SRCS),$(wildcard $(TOOL_PARTS:%=$(TOOL_DIR)/%/*.c)))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB := $(BUILD)/libtapact.a
+# The dom0 tools are parts, one folder and one archive each
+# ($(BUILD)/lib<part>.a); $(TOOL_DIR)/parts.mk says which part may use
+# which. Files that hold a main() are the programs on top.
+include $(TOOL_DIR)/parts.mk
+PROGRAM_SRCS := $(TOOL_DIR)/cli/main.c $(TOOL_DIR)/daemon/daemon_main.c
+part_srcs = $(filter-out $(PROGRAM_SRCS),$(wildcard $(TOOL_DIR)/$(1)/*.c))
+part_lib = $(BUILD)/libxh$(1).a
+LIB_SRCS := $(foreach p,$(PARTS),$(call part_srcs,$(p)))
+# A part with every part it uses, directly or through another part, in
+# link order (users before the parts they use).
+part_closure = $(sort $(1) $(foreach u,$(PART_USES_$(1)),$(call part_closure,$(u))))
+PARTS_DOWN := $(shell printf '%s\n' $(PARTS) | tac)
+part_link = $(foreach p,$(filter $(call part_closure,$(1)),$(PARTS_DOWN)),$(call part_lib,$(p)))
+# Tests and benches may reach into any part.
+ALL_LIBS := $(foreach p,$(PARTS_DOWN),$(call part_lib,$(p)))
 
-TOOLS := $(BUILD)/tapdisk-activate
-ifneq ($(wildcard $(TOOL_DIR)/daemon/daemon_main.c),)
-TOOLS += $(BUILD)/tapdisk-activated
-endif
+define part_rules
+$(call part_lib,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(call part_srcs,$(1)))
+endef
+$(foreach p,$(PARTS),$(eval $(call part_rules,$(p))))
+
+TOOLS := $(BUILD)/tapdisk-activate $(BUILD)/tapdisk-activated
 
 # One program per test: tests/<area>/t_*.c -> $(BUILD)/tests/<area>/t_*
 TEST_SRCS := $(filter-out tests/lib/%,$(wildcard tests/*/t_*.c))
@@ -65,7 +75,7 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%) $(BENCH_SHIM_SRCS:%.c=$(BUILD)/%.so)
 # libFuzzer targets: tests/fuzz/fuzz_*.c, built with clang (never sanitizer-free)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude $(TOOL_INCS) \
+FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -I$(TOOL_DIR) \
 	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
@@ -83,21 +93,23 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
+$(BUILD)/libxh%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/tapdisk-activate: $(BUILD)/$(TOOL_DIR)/cli/main.o $(LIB)
+# tapdisk-activate: the CLI and the libraries; tapdisk-activated: the
+# daemon and only what it uses.
+$(BUILD)/tapdisk-activate: $(BUILD)/$(TOOL_DIR)/cli/main.o $(call part_link,cli)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tapdisk-activated: $(BUILD)/$(TOOL_DIR)/daemon/daemon_main.o $(LIB)
+$(BUILD)/tapdisk-activated: $(BUILD)/$(TOOL_DIR)/daemon/daemon_main.o $(call part_link,daemon)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_LIB_OBJS) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_LIB_OBJS) $(ALL_LIBS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpthread -o $@
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(ALL_LIBS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@
 
 $(BUILD)/bench/%_shim.so: bench/%_shim.c

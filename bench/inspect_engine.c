@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "dio.h"
-#include "vhd.h"
+#include "common/dio.h"
+#include "vhd/vhd.h"
 
 static double now_ms(void)
 {

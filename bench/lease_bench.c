@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lease.h"
+#include "lease/lease.h"
 
 /* sanlock's public ABI (sanlock.h, sanlock_resource.h). */
 struct sanlk_disk {

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "handover_clock.h"
+#include "common/handover_clock.h"
 #include "t_helpers.h"
-#include "xsd_config.h"
-#include "xsd_hyp.h"
-#include "xsd_job.h"
-#include "xsd_rate.h"
+#include "daemon/xsd_config.h"
+#include "daemon/xsd_hyp.h"
+#include "daemon/xsd_job.h"
+#include "daemon/xsd_rate.h"
 
 static void test_rate(void)
 {

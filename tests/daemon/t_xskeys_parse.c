@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "t_helpers.h"
-#include "xsd_parse.h"
+#include "daemon/xsd_parse.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 

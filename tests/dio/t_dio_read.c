@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "dio.h"
+#include "common/dio.h"
 #include "t_helpers.h"
 
 #define FILE_SIZE (1024 * 1024 + 512)	/* VHD-like: not a multiple of 4 KiB */

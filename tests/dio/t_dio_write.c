@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "dio.h"
+#include "common/dio.h"
 #include "t_helpers.h"
 
 static void roundtrip(const char *path, uint32_t want_sector)

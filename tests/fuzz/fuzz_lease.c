@@ -30,8 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lease_area.h"
-#include "lease_disk.h"
+#include "lease/lease_area.h"
+#include "lease/lease_disk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

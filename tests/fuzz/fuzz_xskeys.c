@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "xen-handover/xenstore-keys.h"
-#include "xsd_parse.h"
+#include "daemon/xsd_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

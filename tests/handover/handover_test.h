@@ -20,8 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "handover_clock.h"
-#include "lease.h"
+#include "common/handover_clock.h"
+#include "lease/lease.h"
 #include "t_helpers.h"
 
 struct peer {

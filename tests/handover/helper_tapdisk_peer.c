@@ -43,8 +43,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "handover_clock.h"
-#include "tapctl_proto.h"
+#include "common/handover_clock.h"
+#include "backend/tapctl_proto.h"
 
 #define MAX_CONNS	8
 #define VHD_FOOTER	512

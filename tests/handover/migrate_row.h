@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "backend.h"
-#include "migrate_safety.h"
+#include "backend/backend.h"
+#include "backend/migrate_safety.h"
 #include "t_helpers.h"
 
 struct migrate_row {

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 #include "t_helpers.h"
 
 static void ok(const char *spec, struct backend *b)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cachedrop.h"
+#include "backend/cachedrop.h"
 #include "t_helpers.h"
 
 #define SIZE (8u << 20)

@@ -5,7 +5,7 @@
  * cannot be written), damaged or hostile records rejected with a message,
  * and status --json showing each host's last handover with its timings.
  */
-#include "handover_state.h"
+#include "handover/handover_state.h"
 #include "handover_test.h"
 
 static void write_file(const char *path, const char *text)

@@ -11,7 +11,7 @@
  */
 #include <dirent.h>
 
-#include "handover_state.h"
+#include "handover/handover_state.h"
 #include "handover_test.h"
 
 #define WRITERS	6

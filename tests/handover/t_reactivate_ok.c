@@ -9,7 +9,7 @@
  * resumes the backend.
  */
 #include "handover_test.h"
-#include "tapctl.h"
+#include "backend/tapctl.h"
 
 #define EXIT_NO_RECORD 34
 #define EXIT_PAUSE_TIMEOUT 21

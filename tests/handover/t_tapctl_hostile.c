@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "handover_test.h"
-#include "tapctl.h"
+#include "backend/tapctl.h"
 
 enum answer { A_ONE, A_HALF, A_SILENT, A_ENDLESS_LIST };
 

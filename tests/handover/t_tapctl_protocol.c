@@ -8,7 +8,7 @@
  * then -ECONNREFUSED on the stale socket).
  */
 #include "handover_test.h"
-#include "tapctl.h"
+#include "backend/tapctl.h"
 
 static void expect_state(const struct peer *p, uint32_t want_bits,
 			 uint32_t want_clear)

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "handover_test.h"
-#include "tapctl.h"
+#include "backend/tapctl.h"
 
 #define LIST_COOKIE	((uint16_t)0xffff)
 #define MAX_REPLIES	4

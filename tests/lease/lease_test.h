@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lease.h"
+#include "lease/lease.h"
 #include "t_helpers.h"
 
 /* Keeps the host-local lock files inside the test's directory. */

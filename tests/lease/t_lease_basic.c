@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lease_disk.h"
+#include "lease/lease_disk.h"
 #include "lease_test.h"
-#include "timeouts.h"
+#include "lease/timeouts.h"
 
 static double now_s(void)
 {

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "lease_crc32c.h"
+#include "lease/lease_crc32c.h"
 #include "t_helpers.h"
 
 int main(void)

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lease_crc32c.h"
-#include "lease_disk.h"
+#include "lease/lease_crc32c.h"
+#include "lease/lease_disk.h"
 #include "lease_test.h"
 
 static unsigned char pristine[LEASE_AREA_SECTORS * 4096];

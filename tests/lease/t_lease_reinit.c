@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lease_crc32c.h"
+#include "lease/lease_crc32c.h"
 #include "lease_test.h"
 
 #define SS 512

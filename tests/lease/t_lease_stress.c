@@ -18,7 +18,7 @@
 
 #include "lease_observer.h"
 #include "lease_test.h"
-#include "timeouts.h"
+#include "lease/timeouts.h"
 
 static struct observer *obs;
 

@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lease_disk.h"
+#include "lease/lease_disk.h"
 #include "lease_test.h"
-#include "timeouts.h"
+#include "lease/timeouts.h"
 
 #define FLIP_HOST	7
 #define OWNER_HOST	3

@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vhd.h"
-#include "vhd_format.h"
+#include "vhd/vhd.h"
+#include "vhd/vhd_format.h"
 
 #define MAX_ALLOC 4096
 

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vhd_format.h"
+#include "vhd/vhd_format.h"
 
 static int fd;
 

@@ -12,7 +12,7 @@
 
 #include "t_helpers.h"
 #include "vhd_test.h"
-#include "vhd.h"
+#include "vhd/vhd.h"
 
 static void fp_of(const char *path, char fp[65], uint32_t *blocks)
 {

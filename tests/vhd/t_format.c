@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "t_helpers.h"
-#include "vhd.h"
-#include "vhd_format.h"
-#include "vhd_parser.h"
+#include "vhd/vhd.h"
+#include "vhd/vhd_format.h"
+#include "vhd/vhd_parser.h"
 
 static void hex(const uint8_t *d, char *out)
 {

@@ -9,10 +9,10 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "dio.h"
+#include "common/dio.h"
 #include "t_helpers.h"
 #include "vhd_test.h"
-#include "vhd.h"
+#include "vhd/vhd.h"
 
 static const char *helper(const char *name)
 {

@@ -17,8 +17,8 @@
 
 #include "t_helpers.h"
 #include "vhd_test.h"
-#include "vhd.h"
-#include "vhd_format.h"
+#include "vhd/vhd.h"
+#include "vhd/vhd_format.h"
 
 /* BAT entry 0 of a qemu-img dynamic image (table at 1536). */
 #define BAT0	1536

@@ -9,8 +9,8 @@
 
 #include "t_helpers.h"
 #include "vhd_test.h"
-#include "vhd.h"
-#include "vhd_parser.h"
+#include "vhd/vhd.h"
+#include "vhd/vhd_parser.h"
 
 static void hex(const uint8_t d[32], char out[65])
 {

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cachedrop.h"
 #include "migrate_safety.h"
 
 enum backend_kind {

@@ -16,8 +16,8 @@
 
 #include "cmd_inspect.h"
 #include "exitcodes.h"
-#include "json.h"
-#include "vhd.h"
+#include "common/json.h"
+#include "vhd/vhd.h"
 
 struct inspect_opts {
 	const char *image;

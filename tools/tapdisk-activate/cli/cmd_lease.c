@@ -15,9 +15,8 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
-#include "json.h"
-#include "lease.h"
-#include "timeouts.h"
+#include "common/json.h"
+#include "lease/lease.h"
 
 struct lease_cli {
 	const char *sub;

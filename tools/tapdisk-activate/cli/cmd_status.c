@@ -8,7 +8,7 @@
 
 #include "exitcodes.h"
 #include "handover_cli.h"
-#include "json.h"
+#include "common/json.h"
 
 static const char usage[] =
 "usage: tapdisk-activate status VDI [--host-id N] [--backend SPEC]\n"

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "handover.h"
+#include "handover/handover.h"
 
 /* Which options a command accepts. */
 #define HCLI_HOST_ID		0x001u

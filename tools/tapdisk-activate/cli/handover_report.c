@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "handover.h"
-#include "json.h"
+#include "handover/handover.h"
+#include "common/json.h"
 
 static void print_verdict_json(struct json *j, const struct migrate_verdict *v)
 {

@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "handover_cli.h"
-#include "version.h"
+#include "common/version.h"
 
 /* One line per subcommand; the declarations sit beside their entries. */
 static const struct command commands[] = {

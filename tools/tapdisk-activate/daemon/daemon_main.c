@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exitcodes.h"
-#include "version.h"
+#include "cli/exitcodes.h"
+#include "common/version.h"
 #include "xsd_daemon.h"
 
 #define DEFAULT_CONFIG "/etc/xen-handover/tapdisk-activated.conf"

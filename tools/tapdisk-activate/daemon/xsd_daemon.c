@@ -21,8 +21,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "exitcodes.h"
-#include "handover_clock.h"
+#include "cli/exitcodes.h"
+#include "common/handover_clock.h"
 #include "xen-handover/xenstore-keys.h"
 #include "xsd_daemon.h"
 

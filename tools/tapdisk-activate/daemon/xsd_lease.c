@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lease.h"
+#include "lease/lease.h"
 #include "xsd_daemon.h"
 
 /* The holder token the handover commands acquire with (HANDOVER_TOKEN). */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exitcodes.h"
+#include "cli/exitcodes.h"
 #include "xen-handover/xenstore-keys.h"
 #include "xsd_daemon.h"
 

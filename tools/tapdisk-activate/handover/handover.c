@@ -9,11 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cachedrop.h"
-#include "exitcodes.h"
-#include "dio.h"
-#include "handover_clock.h"
-#include "vhd.h"
+#include "cli/exitcodes.h"
+#include "common/dio.h"
+#include "common/handover_clock.h"
+#include "vhd/vhd.h"
 
 /* Records a failure: which step, the exit code, one message. */
 __attribute__((format(printf, 4, 5)))

@@ -25,10 +25,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 #include "handover_state.h"
-#include "lease.h"
-#include "migrate_safety.h"
+#include "lease/lease.h"
 
 #define HANDOVER_TOKEN			"tapdisk-activate"
 #define HANDOVER_DEFAULT_TIMEOUT_MS	30000	/* xenopsd's flush wait */

@@ -4,7 +4,7 @@
  * release) and of an operator (break). Acquire is in lease_acquire.c.
  */
 #include "lease_internal.h"
-#include "exitcodes.h"
+#include "cli/exitcodes.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -21,6 +21,10 @@
 #include <stdint.h>
 
 #define LEASE_MAX_HOSTS		2000u	/* host ids are 1..LEASE_MAX_HOSTS */
+/* The lease timeout T (seconds, stored at init); lease/timeouts.h derives
+ * every lease timing from it. */
+#define LEASE_DEFAULT_TIMEOUT_S	60u
+#define LEASE_MAX_TIMEOUT_S	86400u
 #define LEASE_NAME_LEN		64u	/* host name / token buffers, with NUL */
 #define LEASE_TOKEN_LEN		64u
 #define LEASE_AREA_SECTORS	2048u	/* 1 MiB with 512-byte sectors */

@@ -5,7 +5,7 @@
 
 #include <stdarg.h>
 
-#include "dio.h"
+#include "common/dio.h"
 #include "lease.h"
 #include "lease_disk.h"
 

@@ -17,8 +17,7 @@
 
 #include <stdint.h>
 
-#define LEASE_DEFAULT_TIMEOUT_S	60u
-#define LEASE_MAX_TIMEOUT_S	86400u
+#include "lease.h"	/* LEASE_DEFAULT_TIMEOUT_S, LEASE_MAX_TIMEOUT_S */
 
 /* How long a contender must observe no renewal before taking over. */
 uint64_t lease_expiry_ms(uint32_t timeout_s);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dio.h"
+#include "common/dio.h"
 #include "vhd_parser.h"
 
 /*
