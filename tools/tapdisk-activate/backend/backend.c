@@ -21,18 +21,6 @@ const char *backend_kind_name(enum backend_kind kind)
 	return "?";
 }
 
-const char *backend_result_name(enum backend_result r)
-{
-	switch (r) {
-	case BACKEND_OK: return "ok";
-	case BACKEND_UNREACHABLE: return "unreachable";
-	case BACKEND_TIMEOUT: return "timeout";
-	case BACKEND_REFUSED: return "refused";
-	case BACKEND_UNSUPPORTED: return "unsupported";
-	}
-	return "?";
-}
-
 static int parse_int(const char *s, long min, long max, long *out)
 {
 	char *end;

@@ -77,7 +77,6 @@ int backend_parse(const char *spec, struct backend *b, char *err,
 		  size_t errlen);
 
 const char *backend_kind_name(enum backend_kind kind);
-const char *backend_result_name(enum backend_result r);
 
 /* What the page-cache rule needs to know about this backend. */
 void backend_migrate_facts(const struct backend *b, struct migrate_facts *f);

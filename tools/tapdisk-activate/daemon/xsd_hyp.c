@@ -16,11 +16,6 @@ static const char *const state_names[] = {
 	[XSD_DOM_UNKNOWN] = "unknown",
 };
 
-const char *xsd_dom_state_name(enum xsd_dom_state s)
-{
-	return (unsigned int)s <= XSD_DOM_UNKNOWN ? state_names[s] : "?";
-}
-
 /* Xen's SHUTDOWN_suspend (public/sched.h), kept here so this file needs no
  * Xen headers. */
 #define XSD_SHUTDOWN_SUSPEND 2

@@ -50,6 +50,5 @@ enum xsd_dom_state xsd_dom_state_from_info(bool dying, bool shutdown,
 int xsd_hyp_open_xenctrl(struct xsd_hyp *hyp, char *err, size_t errlen);
 int xsd_hyp_open_table(struct xsd_hyp *hyp, struct xsd_xs *xs,
 		       const char *dir, char *err, size_t errlen);
-const char *xsd_dom_state_name(enum xsd_dom_state s);
 
 #endif /* TAPDISK_ACTIVATE_XSD_HYP_H */

@@ -73,10 +73,3 @@ uint64_t xsd_rate_report(struct xsd_rate_table *t, uint64_t now_ms,
 	}
 	return 0;
 }
-
-void xsd_rate_forget(struct xsd_rate_table *t, uint32_t domid)
-{
-	for (unsigned int i = 0; i < XSD_RATE_SLOTS; i++)
-		if (t->slot[i].used && t->slot[i].domid == domid)
-			memset(&t->slot[i], 0, sizeof(t->slot[i]));
-}

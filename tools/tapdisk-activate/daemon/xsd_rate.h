@@ -35,6 +35,5 @@ bool xsd_rate_allow(struct xsd_rate_table *t, uint32_t domid, uint64_t now_ms);
  * count dropped and clears it, or 0. Iterate with *cursor from 0. */
 uint64_t xsd_rate_report(struct xsd_rate_table *t, uint64_t now_ms,
 			 unsigned int *cursor, uint32_t *domid);
-void xsd_rate_forget(struct xsd_rate_table *t, uint32_t domid);
 
 #endif /* TAPDISK_ACTIVATE_XSD_RATE_H */
