@@ -79,10 +79,9 @@ static int renew(const struct xsd_vdi_conf *vdi, uint16_t host_id,
 	if (rc != LEASE_OK)
 		snprintf(err, errlen, "%s: %s", lease_strerror(rc),
 			 lease_last_error(l));
-	/* Renew at a quarter of the expiry so three renewals may fail. */
 	if (rc == LEASE_OK && lease_read_status(l, &st) == LEASE_OK &&
 	    st.timeout_s)
-		*next_s = st.timeout_s / 4 ? st.timeout_s / 4 : 1;
+		*next_s = lease_renew_interval_s(st.timeout_s);
 	lease_close(l);
 	if (rc == LEASE_OK)
 		return 0;

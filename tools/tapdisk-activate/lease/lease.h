@@ -25,6 +25,9 @@
  * every lease timing from it. */
 #define LEASE_DEFAULT_TIMEOUT_S	60u
 #define LEASE_MAX_TIMEOUT_S	86400u
+/* How often an owner renews a lease of timeout @timeout_s (not 0): T/4,
+ * at least 1 s. */
+uint32_t lease_renew_interval_s(uint32_t timeout_s);
 #define LEASE_NAME_LEN		64u	/* host name / token buffers, with NUL */
 #define LEASE_TOKEN_LEN		64u
 #define LEASE_AREA_SECTORS	2048u	/* 1 MiB with 512-byte sectors */

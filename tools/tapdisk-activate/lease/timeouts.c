@@ -14,9 +14,11 @@ uint64_t lease_owner_valid_ms(uint32_t timeout_s)
 	return (uint64_t)timeout_s * 750u;
 }
 
-uint64_t lease_renew_interval_ms(uint32_t timeout_s)
+uint32_t lease_renew_interval_s(uint32_t timeout_s)
 {
-	return (uint64_t)timeout_s * 1000u / 6u;
+	/* T/4: renewals at 0, T/4 and T/2 may all fail before the owner's
+	 * validity (T*3/4) ends. */
+	return timeout_s / 4 ? timeout_s / 4 : 1;
 }
 
 uint64_t lease_poll_interval_ms(uint32_t timeout_s)

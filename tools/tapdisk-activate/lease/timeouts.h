@@ -7,7 +7,7 @@
  *
  *   contender: takes over only after seeing no change of the leader record
  *              and the owner's renewal counter for T (lease_expiry_ms);
- *   owner:     renews every T/6 and treats its lease as lost T*3/4 after
+ *   owner:     renews every T/4 (lease_renew_interval_s) and treats its lease as lost T*3/4 after
  *              the start of its last successful renewal (lease_owner_valid_ms),
  *              leaving T/4 for clock-rate differences and for stopping I/O.
  * Why these numbers: Documentation/lease.rst, "Timeouts".
@@ -23,8 +23,6 @@
 uint64_t lease_expiry_ms(uint32_t timeout_s);
 /* How long after starting a successful renewal the owner may rely on it. */
 uint64_t lease_owner_valid_ms(uint32_t timeout_s);
-/* How often an owner should renew. */
-uint64_t lease_renew_interval_ms(uint32_t timeout_s);
 /* How often a waiting contender re-reads the lease. */
 uint64_t lease_poll_interval_ms(uint32_t timeout_s);
 /*
