@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/handover_clock.h"
+#include "common/clock.h"
 #include "t_helpers.h"
 #include "daemon/xsd_config.h"
 #include "daemon/xsd_hyp.h"

@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/handover_clock.h"
+#include "common/clock.h"
 #include "lease/lease.h"
 #include "t_helpers.h"
 

@@ -43,7 +43,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "common/handover_clock.h"
+#include "common/clock.h"
 #include "backend/tapctl_proto.h"
 
 #define MAX_CONNS	8

@@ -16,7 +16,7 @@
 
 #include "lease/lease_disk.h"
 #include "lease_test.h"
-#include "lease/timeouts.h"
+#include "lease/lease_timeouts.h"
 
 static double now_s(void)
 {

@@ -19,7 +19,7 @@
 
 #include "lease_observer.h"
 #include "lease_test.h"
-#include "lease/timeouts.h"
+#include "lease/lease_timeouts.h"
 
 #define NPROCS 16
 

@@ -18,7 +18,7 @@
 
 #include "lease_observer.h"
 #include "lease_test.h"
-#include "lease/timeouts.h"
+#include "lease/lease_timeouts.h"
 
 static struct observer *obs;
 

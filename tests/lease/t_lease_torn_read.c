@@ -29,7 +29,7 @@
 
 #include "lease/lease_disk.h"
 #include "lease_test.h"
-#include "lease/timeouts.h"
+#include "lease/lease_timeouts.h"
 
 #define FLIP_HOST	7
 #define OWNER_HOST	3

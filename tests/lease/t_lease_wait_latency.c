@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "lease_test.h"
-#include "lease/timeouts.h"
+#include "lease/lease_timeouts.h"
 
 #define TRIALS		5
 #define SLACK_MS	300.0	/* generous: a loaded 2-core machine */

@@ -23,7 +23,7 @@ PART_USES_cli := handover lease vhd common
 PART_USES_daemon := lease common
 
 # common is a toolbox of independent small headers, not one library API.
-PART_API_common := dio.h json.h handover_clock.h version.h
+PART_API_common := dio.h json.h clock.h version.h
 PART_API_vhd := vhd.h
 PART_API_lease := lease.h
 PART_API_backend := backend.h

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "common/handover_clock.h"
+#include "common/clock.h"
 
 #define DM_CONTROL	"/dev/mapper/control"
 /* After SIGKILL the child needs only to leave the ioctl. */

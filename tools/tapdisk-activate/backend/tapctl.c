@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/handover_clock.h"
+#include "common/clock.h"
 
 /* Largest errno a tapdisk answer may carry (the kernel's MAX_ERRNO). */
 #define TAPCTL_ERRNO_MAX	4095

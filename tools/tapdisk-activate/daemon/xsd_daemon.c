@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "cli/exitcodes.h"
-#include "common/handover_clock.h"
+#include "common/clock.h"
 #include "xen-handover/xenstore-keys.h"
 #include "xsd_daemon.h"
 

@@ -11,7 +11,7 @@
 
 #include "cli/exitcodes.h"
 #include "common/dio.h"
-#include "common/handover_clock.h"
+#include "common/clock.h"
 #include "vhd/vhd.h"
 
 /* Records a failure: which step, the exit code, one message. */

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "timeouts.h"
+#include "lease_timeouts.h"
 
 static const char *const result_names[] = {
 	[LEASE_OK] = "ok",

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define LEASE_MAX_HOSTS		2000u	/* host ids are 1..LEASE_MAX_HOSTS */
-/* The lease timeout T (seconds, stored at init); lease/timeouts.h derives
+/* The lease timeout T (seconds, stored at init); lease_timeouts.h derives
  * every lease timing from it. */
 #define LEASE_DEFAULT_TIMEOUT_S	60u
 #define LEASE_MAX_TIMEOUT_S	86400u

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "timeouts.h"
+#include "lease_timeouts.h"
 
 enum ballot_outcome {
 	BALLOT_CHOSEN,		/* *chosen holds the value of version N */

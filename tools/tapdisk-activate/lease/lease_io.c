@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "timeouts.h"
+#include "lease_timeouts.h"
 
 int lease_fail(struct lease *l, int result, const char *fmt, ...)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* Lease timings (see timeouts.h and Documentation/lease.rst). */
-#include "timeouts.h"
+#include "lease_timeouts.h"
 
 #include <time.h>
 
