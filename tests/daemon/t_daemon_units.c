@@ -128,16 +128,16 @@ static void run_job(char *const argv[], uint64_t timeout_ms,
 		    struct xsd_job *j)
 {
 	char err[256];
-	uint64_t start = handover_now_ms();
+	uint64_t start = clock_now_ms();
 
 	T_ASSERT(!xsd_job_start(j, argv, start, timeout_ms, err, sizeof(err)),
 		 "%s", err);
-	while (!xsd_job_step(j, handover_now_ms())) {
+	while (!xsd_job_step(j, clock_now_ms())) {
 		struct pollfd pfd[3];
 		int n = xsd_job_pollfds(j, pfd);
 
 		poll(pfd, (nfds_t)n, 50);
-		T_ASSERT(handover_now_ms() - start < 10000, "job never ended");
+		T_ASSERT(clock_now_ms() - start < 10000, "job never ended");
 	}
 }
 
@@ -161,11 +161,11 @@ static void test_jobs(void)
 	T_ASSERT(!strcmp(xsd_job_message(&j, msg, sizeof(msg)), "last line"),
 		 "message '%s'", msg);
 
-	t0 = handover_now_ms();
+	t0 = clock_now_ms();
 	run_job(slow, 300, &j);
 	T_ASSERT(j.timed_out && j.exit_code == 128 + 9, "not killed: %d",
 		 j.exit_code);
-	T_ASSERT(handover_now_ms() - t0 < 3000, "kill took too long");
+	T_ASSERT(clock_now_ms() - t0 < 3000, "kill took too long");
 
 	run_job(big, 5000, &j);
 	T_ASSERT(j.exit_code == 0 && j.out_len == XSD_JOB_OUT_MAX - 1,

@@ -536,7 +536,7 @@ static void serve(int lfd)
 
 	while (!peer.stop) {
 		int n = 0, timeout = -1, map[MAX_CONNS + 1];
-		uint64_t now = handover_now_ms();
+		uint64_t now = clock_now_ms();
 
 		if (peer.inflight_due && now >= peer.inflight_due)
 			land_inflight();
@@ -663,7 +663,7 @@ int main(int argc, char **argv)
 	}
 	peer.opens = 1;
 	if (inflight_ms > 0)
-		peer.inflight_due = handover_now_ms() + (uint64_t)inflight_ms;
+		peer.inflight_due = clock_now_ms() + (uint64_t)inflight_ms;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -17,7 +17,7 @@
 
 static void wait_until(uint64_t t_ms)
 {
-	uint64_t now = handover_now_ms();
+	uint64_t now = clock_now_ms();
 
 	if (now < t_ms)
 		usleep((useconds_t)(t_ms - now) * 1000u);
@@ -35,7 +35,7 @@ int main(void)
 
 	/* Reopen done after 2 s; resume gives up at 1.5 s, re-pause at 3 s. */
 	ht_peer_start(&b, ctl, params, "--resume-delay-ms 2000");
-	t0 = handover_now_ms();
+	t0 = clock_now_ms();
 	rc = ht_cli(ctl, "activate %s --host-id 2 --backend tapdisk:%d:0 "
 		    "--timeout 1.5 --json > %s/a1.json", vdi, b.pid, ctl);
 	T_ASSERT(rc == EXIT_RESUME_FAILED, "late reopen: exit %d", rc);
@@ -53,7 +53,7 @@ int main(void)
 
 	/* Reopen done after 4 s; resume gives up at 1 s, re-pause at 2 s. */
 	ht_peer_start(&b, ctl, params, "--resume-delay-ms 4000");
-	t0 = handover_now_ms();
+	t0 = clock_now_ms();
 	rc = ht_cli(ctl, "activate %s --host-id 2 --backend tapdisk:%d:0 "
 		    "--timeout 1 --json > %s/a2.json", vdi, b.pid, ctl);
 	T_ASSERT(rc == EXIT_RESUME_FAILED, "stuck reopen: exit %d", rc);

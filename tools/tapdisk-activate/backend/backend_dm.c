@@ -54,7 +54,7 @@ static int dm_ioctl_bounded(unsigned long cmd, const char *name,
 			    uint32_t flags, struct dm_ioctl *io,
 			    int timeout_ms)
 {
-	uint64_t deadline = handover_now_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = clock_now_ms() + (uint64_t)timeout_ms;
 	int fds[2], status, ret;
 	pid_t pid;
 
@@ -84,12 +84,12 @@ static int dm_ioctl_bounded(unsigned long cmd, const char *name,
 			ret = -errno;
 			goto out;
 		}
-		if (handover_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			/* Interrupts dm's wait: the suspend is undone. */
 			kill(pid, SIGKILL);
-			deadline = handover_now_ms() + DM_REAP_MS;
+			deadline = clock_now_ms() + DM_REAP_MS;
 			while (waitpid(pid, &status, WNOHANG) == 0 &&
-			       handover_now_ms() < deadline)
+			       clock_now_ms() < deadline)
 				usleep(5000);
 			ret = -ETIMEDOUT;
 			goto out;

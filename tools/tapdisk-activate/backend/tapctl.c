@@ -41,7 +41,7 @@ static int wait_fd(int fd, short events, uint64_t deadline)
 	struct pollfd p = { .fd = fd, .events = events };
 
 	for (;;) {
-		int64_t left = (int64_t)(deadline - handover_now_ms());
+		int64_t left = (int64_t)(deadline - clock_now_ms());
 		int r;
 
 		if (left <= 0)
@@ -94,7 +94,7 @@ static int connect_bounded(const char *sock, uint64_t deadline)
 		 * complete such a connect later (POLLOUT says nothing about
 		 * it): try again until the deadline.
 		 */
-		left = (int64_t)(deadline - handover_now_ms());
+		left = (int64_t)(deadline - clock_now_ms());
 		if (left <= 0) {
 			err = -ETIMEDOUT;
 			goto fail;
@@ -324,7 +324,7 @@ int tapctl_pause(const char *sock, int minor, int timeout_ms,
 	if (ret)
 		return ret;
 	req.cookie = (uint16_t)minor;
-	ret = transact(sock, &req, &rsp, handover_now_ms() + (uint64_t)timeout_ms,
+	ret = transact(sock, &req, &rsp, clock_now_ms() + (uint64_t)timeout_ms,
 		       NULL, timeout_ms, err, errlen);
 	if (ret)
 		return ret;
@@ -351,7 +351,7 @@ int tapctl_resume(const char *sock, int minor, const char *params,
 		}
 		strcpy(req.u.params.path, params);
 	}
-	ret = transact(sock, &req, &rsp, handover_now_ms() + (uint64_t)timeout_ms,
+	ret = transact(sock, &req, &rsp, clock_now_ms() + (uint64_t)timeout_ms,
 		       NULL, timeout_ms, err, errlen);
 	if (ret)
 		return ret;
@@ -371,7 +371,7 @@ int tapctl_list(const char *sock, struct tapctl_vbd *vbds, unsigned int max,
 		unsigned int *count, int timeout_ms, char *err, size_t errlen)
 {
 	struct tapctl_msg req = { .type = TAPCTL_MSG_LIST }, rsp;
-	uint64_t deadline = handover_now_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = clock_now_ms() + (uint64_t)timeout_ms;
 	int32_t left = -1;		/* count the next entry must carry */
 	unsigned int n = 0;
 	int fd, ret;

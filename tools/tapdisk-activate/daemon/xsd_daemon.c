@@ -692,7 +692,7 @@ int xsd_daemon_run(struct xsd_daemon *d)
 			xsd_log("error", "poll: %s", strerror(errno));
 			return XH_EXIT_FAILURE;
 		}
-		now = handover_now_ms();
+		now = clock_now_ms();
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 

@@ -50,13 +50,13 @@ struct step_timer {
 
 static void step_begin(struct step_timer *t)
 {
-	t->t0 = handover_now_us();
+	t->t0 = clock_now_us();
 }
 
 static void step_end(struct handover_result *r, struct step_timer *t,
 		     const char *name)
 {
-	handover_state_add_step(&r->record, name, handover_now_us() - t->t0);
+	handover_state_add_step(&r->record, name, clock_now_us() - t->t0);
 }
 
 int handover_check_migrate(const struct handover_opts *o,
@@ -221,7 +221,7 @@ struct record_saver {
 static void *save_durably(void *arg)
 {
 	struct record_saver *sv = arg;
-	uint64_t t0 = handover_now_us();
+	uint64_t t0 = clock_now_us();
 
 	sv->err[0] = '\0';
 	if (!sv->path[0])
@@ -230,7 +230,7 @@ static void *save_durably(void *arg)
 	else
 		handover_state_save(sv->path, &sv->rec, true, sv->err,
 				    sizeof(sv->err));
-	sv->us = handover_now_us() - t0;
+	sv->us = clock_now_us() - t0;
 	return NULL;
 }
 
@@ -239,7 +239,7 @@ int handover_deactivate(const struct handover_opts *o,
 {
 	static struct record_saver saver;	/* large: not on the stack */
 	char err[1024] = "", who[200];
-	uint64_t t_start = handover_now_us();
+	uint64_t t_start = clock_now_us();
 	struct lease_status st;
 	struct step_timer t;
 	struct lease *l = NULL;
@@ -320,7 +320,7 @@ int handover_deactivate(const struct handover_opts *o,
 	 * failed, and a reactivate that finds the lease still ours only
 	 * resumes the backend.
 	 */
-	r->record.total_us = handover_now_us() - t_start;
+	r->record.total_us = clock_now_us() - t_start;
 	r->record.time = (int64_t)time(NULL);
 	saver.rec = r->record;
 	saver.path = r->state_path;
@@ -357,7 +357,7 @@ int handover_deactivate(const struct handover_opts *o,
 	else
 		ret = XH_EXIT_OK;
 out:
-	r->record.total_us = handover_now_us() - t_start;
+	r->record.total_us = clock_now_us() - t_start;
 	lease_close(l);
 	return ret;
 }
@@ -464,7 +464,7 @@ static int do_activate(const struct handover_opts *o,
 		       uint64_t expect, const char *expect_fingerprint)
 {
 	char who[200];
-	uint64_t t_start = handover_now_us();
+	uint64_t t_start = clock_now_us();
 	struct lease_acquire_opts ao = { 0 };
 	struct lease_holder me;
 	struct step_timer t;
@@ -526,10 +526,10 @@ static int do_activate(const struct handover_opts *o,
 		goto out;
 	snprintf(r->record.fingerprint, sizeof(r->record.fingerprint), "%s",
 		 r->fingerprint);
-	r->record.total_us = handover_now_us() - t_start;
+	r->record.total_us = clock_now_us() - t_start;
 	save_record(r, false);	/* a lost record only costs timings */
 out:
-	r->record.total_us = handover_now_us() - t_start;
+	r->record.total_us = clock_now_us() - t_start;
 	lease_close(l);
 	return ret;
 }

@@ -12,8 +12,8 @@
  *              leaving T/4 for clock-rate differences and for stopping I/O.
  * Why these numbers: Documentation/lease.rst, "Timeouts".
  */
-#ifndef TAPDISK_ACTIVATE_TIMEOUTS_H
-#define TAPDISK_ACTIVATE_TIMEOUTS_H
+#ifndef TAPDISK_ACTIVATE_LEASE_TIMEOUTS_H
+#define TAPDISK_ACTIVATE_LEASE_TIMEOUTS_H
 
 #include <stdint.h>
 
@@ -72,4 +72,4 @@ uint64_t lease_now_ns(void);
  */
 uint64_t lease_owner_now_ns(void);
 
-#endif /* TAPDISK_ACTIVATE_TIMEOUTS_H */
+#endif /* TAPDISK_ACTIVATE_LEASE_TIMEOUTS_H */
