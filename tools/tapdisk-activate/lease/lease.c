@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Lease handle: open/init/status, and the operations of a holder (renew,
- * release) and of an operator (break). Acquire is in lease_acquire.c.
+ * release). Acquire is in lease_acquire.c, the operator's break (which
+ * acquires) in lease_break.c.
  */
 #include "lease_internal.h"
 #include "cli/exitcodes.h"
@@ -295,7 +296,7 @@ void lease_close(struct lease *l)
 	free(l);
 }
 
-static int need_header(struct lease *l)
+int lease_need_header(struct lease *l)
 {
 	int ret;
 
@@ -368,7 +369,7 @@ static uint64_t floor_from_any_sector(struct lease *l)
 }
 
 /* Highest version anything in the last scan mentions (damage tolerated). */
-static uint64_t highest_version(struct lease *l, bool leader_ok)
+uint64_t lease_highest_version(struct lease *l, bool leader_ok)
 {
 	uint64_t v = l->hdr.version_floor;
 
@@ -413,7 +414,7 @@ int lease_init(struct lease *l, const struct lease_init_opts *o)
 		if (setup_geometry(l, l->hdr.sector_size) == LEASE_OK) {
 			int r = lease_scan(l);
 
-			floor = highest_version(l, r == LEASE_OK ||
+			floor = lease_highest_version(l, r == LEASE_OK ||
 						l->first_damaged !=
 						LEASE_SECTOR_LEADER);
 		}
@@ -509,7 +510,7 @@ int lease_read_status(struct lease *l, struct lease_status *st)
 	memset(st, 0, sizeof(*st));
 	l->err[0] = 0;
 	st->offset = l->offset;
-	ret = need_header(l);
+	ret = lease_need_header(l);
 	if (ret == LEASE_DAMAGED) {
 		st->state = LEASE_STATE_DAMAGED;
 		memcpy(st->damage, l->err, sizeof(st->damage) - 1);
@@ -613,7 +614,7 @@ static int holder_begin(struct lease *l, const struct lease_holder *h,
 	int ret;
 
 	l->err[0] = 0;
-	ret = need_header(l);
+	ret = lease_need_header(l);
 	if (ret)
 		return ret;
 	holder_value(h, v);
@@ -712,8 +713,8 @@ static int write_free(struct lease *l, const struct lease_value *v,
 	return lease_write_leader(l, &r);
 }
 
-static int release_flags(struct lease *l, const struct lease_holder *h,
-			 uint16_t successor, uint16_t flags)
+int lease_release_flags(struct lease *l, const struct lease_holder *h,
+			uint16_t successor, uint16_t flags)
 {
 	struct lease_leader_rec leader;
 	struct lease_slot_rec own;
@@ -745,81 +746,5 @@ static int release_flags(struct lease *l, const struct lease_holder *h,
 int lease_release(struct lease *l, const struct lease_holder *h,
 		  uint16_t successor_host_id)
 {
-	return release_flags(l, h, successor_host_id, 0);
-}
-
-/* Rewrites damaged sectors; only the operator's word makes this safe. */
-static int repair(struct lease *l, uint16_t breaker)
-{
-	char why[256];
-	bool leader_bad;
-	uint64_t top;
-	int ret;
-
-	leader_bad = lease_decode_leader(l->area + LEASE_SECTOR_LEADER * l->ss,
-					 l->ss, l->hdr.uuid, &l->leader, why,
-					 sizeof(why)) != 0;
-	top = highest_version(l, !leader_bad);
-	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++) {
-		struct lease_slot_rec s = { .host_id = h };
-
-		if (!lease_decode_slot(l->area +
-				       (size_t)LEASE_SECTOR_SLOT(h) * l->ss,
-				       l->ss, l->hdr.uuid, h, &s, why,
-				       sizeof(why)))
-			continue;
-		memset(&s, 0, sizeof(s));
-		s.host_id = h;
-		s.written_unix_ms = lease_wall_ms();
-		ret = lease_write_slot(l, &s);
-		if (ret)
-			return ret;
-	}
-	if (leader_bad) {
-		struct lease_leader_rec r = {
-			.version = top, .state = LEASE_LEADER_FREE,
-			.timeout_s = l->hdr.timeout_s,
-			.writer_host_id = breaker,
-			.flags = LEASE_LEADER_FLAG_BROKEN,
-			.written_unix_ms = lease_wall_ms(),
-		};
-
-		ret = lease_write_leader(l, &r);
-		if (ret)
-			return ret;
-	}
-	return LEASE_OK;
-}
-
-int lease_break(struct lease *l, const struct lease_holder *breaker,
-		bool force, bool do_repair, struct lease_status *after)
-{
-	struct lease_acquire_opts o = { 0 };
-	struct lease_holder got;
-	int ret;
-
-	l->err[0] = 0;
-	if (!force)
-		return lease_fail(l, LEASE_USAGE,
-				  "break needs --force: only after the owner has been fenced");
-	ret = need_header(l);
-	if (ret)
-		return ret;
-	ret = lease_scan(l);
-	if (ret == LEASE_DAMAGED && do_repair)
-		ret = repair(l, breaker->host_id);
-	if (ret)
-		return ret;
-	o.host_id = breaker->host_id;
-	o.host_name = breaker->host_name[0] ? breaker->host_name : NULL;
-	o.token = breaker->token[0] ? breaker->token : NULL;
-	o.force = true;
-	o.wait_seconds = 5;
-	ret = lease_acquire(l, &o, &got, NULL);
-	if (ret)
-		return ret;
-	ret = release_flags(l, &got, 0, LEASE_LEADER_FLAG_BROKEN);
-	if (!ret && after)
-		ret = lease_read_status(l, after);
-	return ret;
+	return lease_release_flags(l, h, successor_host_id, 0);
 }

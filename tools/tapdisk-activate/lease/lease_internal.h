@@ -74,4 +74,12 @@ uint32_t lease_random(struct lease *l);
 uint64_t lease_wall_ms(void);
 int lease_check_value(struct lease *l, const struct lease_value *v);
 
+/* Shared by lease.c and the operator's break (lease_break.c). */
+int lease_need_header(struct lease *l);
+/* The highest version any sector of the area names. */
+uint64_t lease_highest_version(struct lease *l, bool leader_ok);
+/* Frees @h's lease for @successor; @flags marks an operator break. */
+int lease_release_flags(struct lease *l, const struct lease_holder *h,
+			uint16_t successor, uint16_t flags);
+
 #endif /* TAPDISK_ACTIVATE_LEASE_INTERNAL_H */
