@@ -23,33 +23,6 @@
 /* deactivate's "this host holds no lease" (XH_EXIT_NOT_HOLDER). */
 #define XSD_EXIT_NOT_HOLDER	32
 
-static const char *const att_state_names[] = {
-	[XSD_ATT_IDLE] = "idle",
-	[XSD_ATT_ACTIVATING] = "activating",
-	[XSD_ATT_ACTIVE] = "active",
-	[XSD_ATT_DRAINING] = "draining",
-	[XSD_ATT_DEACTIVATING] = "deactivating",
-	[XSD_ATT_RELEASED] = "released",
-	[XSD_ATT_REACTIVATING] = "reactivating",
-	[XSD_ATT_FENCED] = "fenced",
-	[XSD_ATT_FAILED] = "failed",
-};
-
-const char *xsd_att_state_name(enum xsd_att_state s)
-{
-	return (unsigned int)s <= XSD_ATT_FAILED ? att_state_names[s] : "?";
-}
-
-int xsd_att_state_parse(const char *s, enum xsd_att_state *out)
-{
-	for (unsigned int i = 0; i <= XSD_ATT_FAILED; i++)
-		if (!strcmp(s, att_state_names[i])) {
-			*out = (enum xsd_att_state)i;
-			return 0;
-		}
-	return -1;
-}
-
 void xsd_set_state(struct xsd_daemon *d, struct xsd_att *a,
 		   enum xsd_att_state s, uint64_t now)
 {
