@@ -74,7 +74,7 @@ struct vhd_parser {
 	unsigned int nr_meta;
 };
 
-/* Shared helpers (vhd_parse.c). */
+/* Shared helpers (vhd_meta.c). */
 int vhd_add_span(struct vhd_parser *p, uint64_t offset, size_t len);
 void vhd_add_meta(struct vhd_parser *p, uint64_t start, uint64_t len,
 		  const char *what);
