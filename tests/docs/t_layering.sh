@@ -8,7 +8,9 @@
 #     includer may use and a header that part offers (PART_API_<part>);
 #     nothing includes a cli/ or daemon/ header but cli/ or daemon/;
 #   - a bare #include "<header>" names a file of the includer's own folder;
-#   - the #include graph of all .c/.h files has no circle;
+#   - the #include graph of all .c/.h files has no circle, nor has the
+#     graph of which .c file calls (or reads) a symbol of which other one,
+#     taken from the built objects;
 #   - the exceptions still listed in LAYERING_KNOWN_BREAKS exist (the list
 #     only shrinks).
 set -u
@@ -102,5 +104,34 @@ if [ -n "$loop" ]; then
 	fail=1
 fi
 
-[ $fail = 0 ] && echo "layering: $(wc -l < "$edges") includes keep to parts.mk"
+# Circles between .c files: edges from the symbols each object needs to
+# the object that defines them.
+objs=${XH_BUILD:-$top/build}/tools/tapdisk-activate
+if ! ls "$objs"/*/*.o >/dev/null 2>&1; then
+	echo "no objects under $objs: build first (make tools)"
+	fail=1
+else
+	for o in "$objs"/*/*.o; do
+		rel=${o#"$objs"/}
+		nm -g --defined-only "$o" | awk -v f="${rel%.o}.c" 'NF == 3 { print "D", $3, f }'
+		nm -u "$o" | awk -v f="${rel%.o}.c" '{ print "U", $NF, f }'
+	done | awk '$1 == "D" { def[$2] = $3; next }
+		    { use[n++] = $3 " " $2 }
+		    END { for (i = 0; i < n; i++) { split(use[i], u, " ")
+			  if ((u[2] in def) && def[u[2]] != u[1]) print u[1], def[u[2]] } }' |
+		sort -u > "$edges"
+	while read -r from to; do
+		p=${from%%/*} q=${to%%/*}
+		[ "$p" = "$q" ] || has "$(mkvar "PART_USES_$p")" "$q" || {
+			echo "$from calls into $to, but $p may not use $q"; fail=1
+		}
+	done < "$edges"
+	loop=$(tsort "$edges" 2>&1 >/dev/null)
+	if [ -n "$loop" ]; then
+		echo "call circle between files: $loop"
+		fail=1
+	fi
+fi
+
+[ $fail = 0 ] && echo "layering: includes and calls keep to parts.mk, no circles"
 exit $fail

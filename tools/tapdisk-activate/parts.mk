@@ -19,7 +19,8 @@ PART_USES_vhd := common
 PART_USES_lease := common
 PART_USES_backend := common
 PART_USES_handover := backend lease vhd common
-PART_USES_cli := handover lease vhd common
+# cli parses backend specs and prints backend and page-cache facts itself.
+PART_USES_cli := handover backend lease vhd common
 PART_USES_daemon := lease common
 
 # common is a toolbox of independent small headers, not one library API.
