@@ -16,6 +16,7 @@
 
 #include "exitcodes.h"
 #include "common/json.h"
+#include "handover/handover.h"	/* handover_lease_exit */
 #include "lease/lease.h"
 
 struct lease_cli {
@@ -331,7 +332,7 @@ static int run(struct lease_cli *c)
 	r = lease_open(&l, c->spec, flags, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "tapdisk-activate lease: %s\n", err);
-		return lease_exit_status(r);
+		return handover_lease_exit(r);
 	}
 	memset(&st, 0, sizeof(st));
 	if (!strcmp(c->sub, "init")) {
@@ -407,7 +408,7 @@ static int run(struct lease_cli *c)
 		fprintf(stderr, "tapdisk-activate lease %s: %s: %s\n", c->sub,
 			lease_strerror(r), lease_last_error(l));
 	lease_close(l);
-	return lease_exit_status(r);
+	return handover_lease_exit(r);
 }
 
 int cmd_lease(int argc, char **argv)

@@ -133,7 +133,7 @@ int cmd_status(int argc, char **argv)
 	if (ret != LEASE_OK) {
 		fprintf(stderr, "tapdisk-activate status: cannot read the lease "
 			"of %s: %s\n", c.opts.vdi, err);
-		return lease_exit_status(ret);
+		return handover_lease_exit(ret);
 	}
 	if (c.opts.backend.kind != BACKEND_NONE)
 		br = backend_query(&c.opts.backend, &bs, c.opts.timeout_ms,

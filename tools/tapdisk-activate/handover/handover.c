@@ -94,7 +94,7 @@ static int open_lease(const struct handover_opts *o, struct handover_result *r,
 	ret = handover_lease_open(o, l, lease_path, sizeof(lease_path), err,
 				  sizeof(err));
 	if (ret != LEASE_OK)
-		return fail(r, "lease", lease_exit_status(ret),
+		return fail(r, "lease", handover_lease_exit(ret),
 			    "cannot open the lease: %s", err);
 	if (o->state_path)
 		snprintf(r->state_path, sizeof(r->state_path), "%s",
@@ -260,7 +260,7 @@ int handover_deactivate(const struct handover_opts *o,
 	r->seen = st;
 	r->have_seen = ret == LEASE_OK;
 	if (ret != LEASE_OK) {
-		ret = fail(r, "lease", lease_exit_status(ret),
+		ret = fail(r, "lease", handover_lease_exit(ret),
 			   "cannot read the lease: %s",
 			   lease_err(l, lease_strerror(ret)));
 		goto out;
@@ -337,7 +337,7 @@ int handover_deactivate(const struct handover_opts *o,
 	if (ret != LEASE_OK) {
 		snprintf(r->record.result, sizeof(r->record.result), "failed");
 		save_record(r, false);
-		ret = fail(r, "release", lease_exit_status(ret),
+		ret = fail(r, "release", handover_lease_exit(ret),
 			   "cannot release the lease: %s",
 			   lease_err(l, lease_strerror(ret)));
 		goto out;
@@ -504,12 +504,12 @@ static int do_activate(const struct handover_opts *o,
 				   "guest); the backend stays paused",
 				   o->vdi, (unsigned long long)expect, who);
 		else if (ret == LEASE_HELD)
-			ret = fail(r, "lease", lease_exit_status(ret),
+			ret = fail(r, "lease", handover_lease_exit(ret),
 				   "the lease of %s is held by %s and was not "
 				   "released within %.1f s; the backend stays "
 				   "paused", o->vdi, who, o->lease_wait_s);
 		else
-			ret = fail(r, "lease", lease_exit_status(ret),
+			ret = fail(r, "lease", handover_lease_exit(ret),
 				   "cannot acquire the lease: %s; the backend "
 				   "stays paused",
 				   lease_err(l, lease_strerror(ret)));
@@ -596,7 +596,7 @@ int handover_reactivate(const struct handover_opts *o,
 	ret = lease_read_status(l, &st);
 	lease_close(l);
 	if (ret != LEASE_OK)
-		return fail(r, "lease", lease_exit_status(ret),
+		return fail(r, "lease", handover_lease_exit(ret),
 			    "cannot read the lease: %s", lease_strerror(ret));
 	r->seen = st;
 	r->have_seen = true;

@@ -35,6 +35,23 @@ int handover_lease_open(const struct handover_opts *o, struct lease **l,
 	return lease_open(l, spec, 0, err, errlen);
 }
 
+int handover_lease_exit(int result)
+{
+	switch (result) {
+	case LEASE_OK: return XH_EXIT_OK;
+	case LEASE_HELD: return XH_EXIT_LEASE_HELD;
+	case LEASE_VERSION_MOVED: return XH_EXIT_LEASE_VERSION_MOVED;
+	case LEASE_DAMAGED: return XH_EXIT_LEASE_DAMAGED;
+	case LEASE_NOT_OWNER: return XH_EXIT_LEASE_NOT_OWNER;
+	case LEASE_LOST: return XH_EXIT_LEASE_LOST;
+	case LEASE_CONTENDED: return XH_EXIT_LEASE_CONTENDED;
+	case LEASE_NOT_INITIALIZED: return XH_EXIT_LEASE_NOT_INITIALIZED;
+	case LEASE_USAGE: return XH_EXIT_USAGE;
+	case LEASE_IO: return XH_EXIT_IO;
+	}
+	return XH_EXIT_FAILURE;
+}
+
 int handover_backend_exit(enum backend_result r)
 {
 	switch (r) {

@@ -5,7 +5,6 @@
  * acquires) in lease_break.c.
  */
 #include "lease_internal.h"
-#include "cli/exitcodes.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,23 +38,6 @@ const char *lease_strerror(int result)
 					    sizeof(result_names[0]))
 		return "unknown lease result";
 	return result_names[result];
-}
-
-int lease_exit_status(int result)
-{
-	switch (result) {
-	case LEASE_OK: return XH_EXIT_OK;
-	case LEASE_HELD: return XH_EXIT_LEASE_HELD;
-	case LEASE_VERSION_MOVED: return XH_EXIT_LEASE_VERSION_MOVED;
-	case LEASE_DAMAGED: return XH_EXIT_LEASE_DAMAGED;
-	case LEASE_NOT_OWNER: return XH_EXIT_LEASE_NOT_OWNER;
-	case LEASE_LOST: return XH_EXIT_LEASE_LOST;
-	case LEASE_CONTENDED: return XH_EXIT_LEASE_CONTENDED;
-	case LEASE_NOT_INITIALIZED: return XH_EXIT_LEASE_NOT_INITIALIZED;
-	case LEASE_USAGE: return XH_EXIT_USAGE;
-	case LEASE_IO: return XH_EXIT_IO;
-	}
-	return XH_EXIT_FAILURE;
 }
 
 const char *lease_last_error(const struct lease *l)

@@ -153,8 +153,6 @@ void lease_get_io_stats(const struct lease *l, struct lease_io_stats *st);
 /* Details of the last failure on @l (sector, field, errno text). */
 const char *lease_last_error(const struct lease *l);
 const char *lease_strerror(int result);
-/* The tapdisk-activate exit status (exitcodes.h) for a LEASE_* result. */
-int lease_exit_status(int result);
 
 /* IMAGE + ".lease" into @buf; -1 if it does not fit. */
 int lease_sidecar_path(const char *image, char *buf, size_t len);
