@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * One row of the check-migrate matrix: backend facts come from a real
- * backend spec (backend_parse + backend_migrate_facts), the storage facts
+ * backend spec (backend_parse + migrate_backend_facts), the storage facts
  * are injected (the seam that stands in for statfs on GFS2/OCFS2/NFS...).
  */
 #ifndef XH_MIGRATE_ROW_H
@@ -32,7 +32,7 @@ static inline int migrate_row_check(const struct migrate_row *r)
 	char err[256];
 
 	T_ASSERT(backend_parse(r->spec, &b, err, sizeof(err)) == 0, "%s", err);
-	backend_migrate_facts(&b, &f);
+	migrate_backend_facts(&b, &f);
 	f.is_blockdev = r->blockdev;
 	f.fs_known = !r->blockdev;
 	f.fs_magic = r->fs_magic;

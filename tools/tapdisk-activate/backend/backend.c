@@ -145,34 +145,6 @@ int backend_parse(const char *spec, struct backend *b, char *err,
 	return 0;
 }
 
-void backend_migrate_facts(const struct backend *b, struct migrate_facts *f)
-{
-	f->backend = backend_kind_name(b->kind);
-	f->backend_live = b->kind != BACKEND_NONE;
-	switch (b->kind) {
-	case BACKEND_TAPDISK:
-		f->backend_direct_io = !b->no_o_direct;
-		f->backend_io_note = b->no_o_direct ?
-			"tapdisk started with -D / NO_O_DIRECT" :
-			"tapdisk opens images with O_DIRECT";
-		break;
-	case BACKEND_DM:
-		f->backend_direct_io = true;
-		f->backend_io_note = "blkback submits bios to the device";
-		break;
-	case BACKEND_QDISK:
-		f->backend_direct_io = b->direct_io_safe;
-		f->backend_io_note = b->direct_io_safe ?
-			"direct-io-safe: cache=none" :
-			"no direct-io-safe: cache=writeback";
-		break;
-	case BACKEND_NONE:
-		f->backend_direct_io = false;
-		f->backend_io_note = NULL;
-		break;
-	}
-}
-
 enum backend_result backend_pause(const struct backend *b, int timeout_ms,
 				  char *err, size_t errlen)
 {

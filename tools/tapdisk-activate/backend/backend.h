@@ -29,7 +29,6 @@
 #include <stdint.h>
 
 #include "cachedrop.h"
-#include "migrate_safety.h"
 
 enum backend_kind {
 	BACKEND_NONE,
@@ -77,9 +76,6 @@ int backend_parse(const char *spec, struct backend *b, char *err,
 		  size_t errlen);
 
 const char *backend_kind_name(enum backend_kind kind);
-
-/* What the page-cache rule needs to know about this backend. */
-void backend_migrate_facts(const struct backend *b, struct migrate_facts *f);
 
 /* Drain in-flight I/O and close the image (tapdisk) / suspend (dm). */
 enum backend_result backend_pause(const struct backend *b, int timeout_ms,

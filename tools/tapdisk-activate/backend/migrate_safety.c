@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
+#include "backend.h"
+
 struct fs_kind {
 	uint32_t magic;
 	const char *name;
@@ -172,4 +174,32 @@ void migrate_safety_decide(const struct migrate_facts *f, bool allow_unsafe,
 		 allow_unsafe ? " (overridden by --unsafe)" :
 		 "; use O_DIRECT (tapdisk default, qdisk direct-io-safe), a "
 		 "cluster filesystem, or --unsafe");
+}
+
+void migrate_backend_facts(const struct backend *b, struct migrate_facts *f)
+{
+	f->backend = backend_kind_name(b->kind);
+	f->backend_live = b->kind != BACKEND_NONE;
+	switch (b->kind) {
+	case BACKEND_TAPDISK:
+		f->backend_direct_io = !b->no_o_direct;
+		f->backend_io_note = b->no_o_direct ?
+			"tapdisk started with -D / NO_O_DIRECT" :
+			"tapdisk opens images with O_DIRECT";
+		break;
+	case BACKEND_DM:
+		f->backend_direct_io = true;
+		f->backend_io_note = "blkback submits bios to the device";
+		break;
+	case BACKEND_QDISK:
+		f->backend_direct_io = b->direct_io_safe;
+		f->backend_io_note = b->direct_io_safe ?
+			"direct-io-safe: cache=none" :
+			"no direct-io-safe: cache=writeback";
+		break;
+	case BACKEND_NONE:
+		f->backend_direct_io = false;
+		f->backend_io_note = NULL;
+		break;
+	}
 }

@@ -86,4 +86,8 @@ bool migrate_fs_is_cluster(uint32_t magic);
 bool migrate_fs_is_shared(uint32_t magic);
 const char *migrate_rule_name(enum migrate_rule rule);
 
+struct backend;
+/* What the page-cache rule needs to know about backend @b. */
+void migrate_backend_facts(const struct backend *b, struct migrate_facts *f);
+
 #endif /* TAPDISK_ACTIVATE_MIGRATE_SAFETY_H */

@@ -65,7 +65,7 @@ int handover_check_migrate(const struct handover_opts *o,
 	struct migrate_facts f = { 0 };
 	int ret;
 
-	backend_migrate_facts(&o->backend, &f);
+	migrate_backend_facts(&o->backend, &f);
 	f.read_only = o->read_only;
 	f.shareable = o->shareable;
 	ret = migrate_safety_probe_path(o->vdi, &f);
