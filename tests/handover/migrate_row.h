@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
-#include "backend/migrate_safety.h"
+#include "handover/migrate_safety.h"
 #include "t_helpers.h"
 
 struct migrate_row {

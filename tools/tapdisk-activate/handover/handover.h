@@ -26,7 +26,7 @@
 #include <stdio.h>
 
 #include "backend/backend.h"
-#include "backend/migrate_safety.h"
+#include "migrate_safety.h"
 #include "handover_state.h"
 #include "lease/lease.h"
 

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 
 struct fs_kind {
 	uint32_t magic;
