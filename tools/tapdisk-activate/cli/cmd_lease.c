@@ -158,17 +158,6 @@ bad:
 	return XH_EXIT_USAGE;
 }
 
-static const char *state_name(enum lease_state s)
-{
-	switch (s) {
-	case LEASE_STATE_FREE: return "free";
-	case LEASE_STATE_HELD: return "held";
-	case LEASE_STATE_PENDING: return "pending";
-	case LEASE_STATE_DAMAGED: return "damaged";
-	}
-	return "unknown";
-}
-
 static void print_status(const struct lease_cli *c, const struct lease_status *st,
 			 int r, const char *err)
 {
@@ -181,7 +170,7 @@ static void print_status(const struct lease_cli *c, const struct lease_status *s
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
 		json_string(&j, "lease", c->spec);
-		json_string(&j, "state", state_name(st->state));
+		json_string(&j, "state", lease_state_name(st->state));
 		if (no_header)
 			json_null(&j, "version");
 		else
@@ -229,7 +218,7 @@ static void print_status(const struct lease_cli *c, const struct lease_status *s
 		json_finish(&j);
 		return;
 	}
-	printf("lease:     %s\nstate:     %s\n", c->spec, state_name(st->state));
+	printf("lease:     %s\nstate:     %s\n", c->spec, lease_state_name(st->state));
 	if (no_header) {
 		if (r == LEASE_DAMAGED)
 			printf("damage:    %s\n", err);

@@ -23,17 +23,6 @@ static const char usage[] =
 
 #define MAX_RECORDS 64
 
-static const char *lease_state_name(enum lease_state s)
-{
-	switch (s) {
-	case LEASE_STATE_FREE: return "free";
-	case LEASE_STATE_HELD: return "held";
-	case LEASE_STATE_PENDING: return "pending";
-	case LEASE_STATE_DAMAGED: return "damaged";
-	}
-	return "?";
-}
-
 static void record_json(struct json *j, const char *path,
 			const struct handover_state *st)
 {

@@ -40,6 +40,17 @@ const char *lease_strerror(int result)
 	return result_names[result];
 }
 
+const char *lease_state_name(enum lease_state s)
+{
+	switch (s) {
+	case LEASE_STATE_FREE: return "free";
+	case LEASE_STATE_HELD: return "held";
+	case LEASE_STATE_PENDING: return "pending";
+	case LEASE_STATE_DAMAGED: return "damaged";
+	}
+	return "unknown";
+}
+
 const char *lease_last_error(const struct lease *l)
 {
 	return l->err[0] ? l->err : "no error";

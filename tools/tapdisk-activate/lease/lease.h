@@ -153,6 +153,8 @@ void lease_get_io_stats(const struct lease *l, struct lease_io_stats *st);
 /* Details of the last failure on @l (sector, field, errno text). */
 const char *lease_last_error(const struct lease *l);
 const char *lease_strerror(int result);
+/* "free", "held", "pending", "damaged": the names status prints. */
+const char *lease_state_name(enum lease_state s);
 
 /* IMAGE + ".lease" into @buf; -1 if it does not fit. */
 int lease_sidecar_path(const char *image, char *buf, size_t len);
