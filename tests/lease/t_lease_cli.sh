@@ -55,7 +55,7 @@ expect 0 status --json "$L"
 check "free owner" "$(json .owner_host_id)" null
 check "free state" "$(json .state)" free
 check "free version" "$(json .version)" 0
-check "timeout" "$(json .timeout)" 2
+check "timeout" "$(json .timeout_s)" 2
 
 expect 0 acquire --host-id 1 --host-name hostA --token src --json "$L"
 check "acquire version" "$(json .version)" 1

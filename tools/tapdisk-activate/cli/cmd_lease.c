@@ -195,9 +195,9 @@ static void print_status(const struct lease_cli *c, const struct lease_status *s
 			json_string(&j, "last_owner_token", st->owner.token);
 		}
 		if (no_header)
-			json_null(&j, "timeout");
+			json_null(&j, "timeout_s");
 		else
-			json_u64(&j, "timeout", st->timeout_s);
+			json_u64(&j, "timeout_s", st->timeout_s);
 		if (st->successor_host_id)
 			json_u64(&j, "successor_host_id", st->successor_host_id);
 		else
