@@ -10,6 +10,7 @@
 
 #include "cli/exitcodes.h"
 #include "common/version.h"
+#include "lease/lease.h"
 #include "xsd_daemon.h"
 
 #define DEFAULT_CONFIG "/etc/xen-handover/tapdisk-activated.conf"
@@ -104,9 +105,10 @@ int main(int argc, char **argv)
 	if (!rc && host) {
 		const char *why;
 
-		if (xsd_parse_u32(host, strlen(host), 2000, &d->cfg.host_id,
-				  &why) || !d->cfg.host_id) {
-			snprintf(err, sizeof(err), "--host-id wants 1..2000");
+		if (xsd_parse_u32(host, strlen(host), LEASE_MAX_HOSTS,
+				  &d->cfg.host_id, &why) || !d->cfg.host_id) {
+			snprintf(err, sizeof(err), "--host-id wants 1..%u",
+				 LEASE_MAX_HOSTS);
 			rc = -1;
 		}
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lease/lease.h"
 #include "xsd_config.h"
 
 void xsd_config_defaults(struct xsd_config *cfg)
@@ -120,7 +121,7 @@ static int daemon_kv(void *ctx, const char *k, const char *v, char *err,
 	struct xsd_config *c = ctx;
 
 	if (!strcmp(k, "host-id"))
-		return set_u32(v, 1, 2000, &c->host_id, err, errlen);
+		return set_u32(v, 1, LEASE_MAX_HOSTS, &c->host_id, err, errlen);
 	if (!strcmp(k, "tool"))
 		return set_path(v, c->tool, err, errlen);
 	if (!strcmp(k, "vdi-dir"))

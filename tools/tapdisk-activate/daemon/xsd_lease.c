@@ -13,9 +13,6 @@
 #include "lease/lease.h"
 #include "xsd_daemon.h"
 
-/* The holder token the handover commands acquire with (HANDOVER_TOKEN). */
-#define XSD_HANDOVER_TOKEN "tapdisk-activate"
-
 static int open_lease(const struct xsd_vdi_conf *vdi, unsigned int flags,
 		      struct lease **l, char *err, size_t errlen)
 {
@@ -69,7 +66,7 @@ static int renew(const struct xsd_vdi_conf *vdi, uint16_t host_id,
 		return -1;
 	gethostname(h.host_name, sizeof(h.host_name) - 1);
 	snprintf(h.token, sizeof(h.token), "%s",
-		 token[0] ? token : XSD_HANDOVER_TOKEN);
+		 token[0] ? token : LEASE_HANDOVER_TOKEN);
 	/* The holder's name as the lease recorded it, if it is ours. */
 	if (lease_read_status(l, &st) == LEASE_OK && st.has_owner &&
 	    st.owner.host_id == host_id && !strcmp(st.owner.token, h.token))

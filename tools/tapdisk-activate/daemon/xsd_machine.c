@@ -20,8 +20,6 @@
 /* Backend quiesce: blkback counters sampled this often. */
 #define XSD_DRAIN_SAMPLE_MS	200u
 #define XSD_RETRY_MAX_S		60u
-/* deactivate's "this host holds no lease" (XH_EXIT_NOT_HOLDER). */
-#define XSD_EXIT_NOT_HOLDER	32
 
 void xsd_set_state(struct xsd_daemon *d, struct xsd_att *a,
 		   enum xsd_att_state s, uint64_t now)
@@ -372,7 +370,7 @@ void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
 	int code = j->timed_out ? XH_EXIT_DAEMON_JOB : j->exit_code;
 
 	/* Releasing what this host no longer holds: already released. */
-	if (was == XSD_ATT_DEACTIVATING && code == XSD_EXIT_NOT_HOLDER)
+	if (was == XSD_ATT_DEACTIVATING && code == XH_EXIT_NOT_HOLDER)
 		code = 0;
 	/* The command's JSON report first, its stderr otherwise. */
 	if (xsd_json_string(j->out, "message", msg, sizeof(msg)) || !msg[0])

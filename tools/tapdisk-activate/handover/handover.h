@@ -30,7 +30,7 @@
 #include "handover_state.h"
 #include "lease/lease.h"
 
-#define HANDOVER_TOKEN			"tapdisk-activate"
+#define HANDOVER_TOKEN			LEASE_HANDOVER_TOKEN
 #define HANDOVER_DEFAULT_TIMEOUT_MS	30000	/* xenopsd's flush wait */
 
 struct handover_opts {

@@ -21,6 +21,11 @@
 #include <stdint.h>
 
 #define LEASE_MAX_HOSTS		2000u	/* host ids are 1..LEASE_MAX_HOSTS */
+/*
+ * The holder token the handover commands (handover/) acquire with, and
+ * so the one tapdisk-activated renews for them when a lease has none.
+ */
+#define LEASE_HANDOVER_TOKEN	"tapdisk-activate"
 /* The lease timeout T (seconds, stored at init); lease_timeouts.h derives
  * every lease timing from it. */
 #define LEASE_DEFAULT_TIMEOUT_S	60u
