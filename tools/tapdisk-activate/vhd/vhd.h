@@ -8,7 +8,7 @@
  * it is used, and every failed rule is reported as its own named error
  * (structure, field, expected, found). Data blocks are never read.
  *
- * Two drivers share one parser (vhd_parse.c, a pure state machine that asks
+ * Two drivers share one parser (vhd_parser.c, a pure state machine that asks
  * for byte ranges and consumes them):
  *   vhd_open_path()/vhd_read_dev(): O_DIRECT + libaio through dio, one
  *     submission for the footers and header, one for BAT+batmap+locators

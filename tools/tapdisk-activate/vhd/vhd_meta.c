@@ -2,7 +2,7 @@
 /*
  * What the VHD rounds share (see vhd_parser.h): the parser's buffers, the
  * map of metadata ranges already claimed, and small checks. The state
- * machine (vhd_parse.c) and the rules (vhd_footer.c, vhd_header.c,
+ * machine (vhd_parser.c) and the rules (vhd_footer.c, vhd_header.c,
  * vhd_bat.c) all sit above this file.
  */
 #include <errno.h>
