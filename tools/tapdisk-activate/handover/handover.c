@@ -234,17 +234,146 @@ static void *save_durably(void *arg)
 	return NULL;
 }
 
+/* The lease must be ours: a host that does not hold it has nothing to
+ * hand over. */
+static int deactivate_check_holder(const struct handover_opts *o,
+				   struct handover_result *r, struct lease *l,
+				   struct lease_status *st)
+{
+	char who[200];
+	int ret;
+
+	ret = lease_read_status(l, st);
+	r->seen = *st;
+	r->have_seen = ret == LEASE_OK;
+	if (ret != LEASE_OK)
+		return fail(r, "lease", handover_lease_exit(ret),
+			    "cannot read the lease: %s",
+			    lease_err(l, lease_strerror(ret)));
+	if (st->state != LEASE_STATE_HELD || !st->has_owner ||
+	    st->owner.host_id != o->host_id) {
+		describe_owner(st, who, sizeof(who));
+		return fail(r, "lease", XH_EXIT_NOT_HOLDER,
+			    "host %u does not hold the lease of %s (held by %s);"
+			    " nothing to deactivate", (unsigned int)o->host_id,
+			    o->vdi, who);
+	}
+	r->lease_held = true;
+	return XH_EXIT_OK;
+}
+
+/* Steps 1 and 2: after these no write of ours can still land, and none
+ * is left dirty in this host's cache. */
+static int deactivate_quiesce(const struct handover_opts *o,
+			      struct handover_result *r,
+			      const struct lease_status *st)
+{
+	char err[1024] = "";
+	struct cachedrop_result cd;
+	enum backend_result br;
+	struct step_timer t;
+	int ret;
+
+	/* 1. Drain: after this no write of ours can still land. */
+	step_begin(&t);
+	br = backend_pause(&o->backend, o->timeout_ms, err, sizeof(err));
+	step_end(r, &t, "pause");
+	if (br != BACKEND_OK)
+		return fail(r, "pause", handover_backend_exit(br),
+			    "%s; the lease stays held by host %u (version %llu):"
+			    " a VDI whose I/O may still land is never released",
+			    err, (unsigned int)o->host_id,
+			    (unsigned long long)st->version);
+
+	/* 2. Flush what this host may still cache dirty. */
+	step_begin(&t);
+	ret = cachedrop_path(o->vdi, &cd, err, sizeof(err));
+	step_end(r, &t, "flush");
+	if (ret)
+		return fail(r, "flush", XH_EXIT_FLUSH_FAILED,
+			    "%s; the backend stays paused and the lease held "
+			    "(run reactivate to resume here)", err);
+	return XH_EXIT_OK;
+}
+
+/* 3. What we hand over: version and metadata fingerprint. */
+static void deactivate_note_handed(const struct handover_opts *o,
+				   struct handover_result *r,
+				   const struct lease_status *st)
+{
+	char err[1024] = "";
+	struct step_timer t;
+
+	step_begin(&t);
+	if (read_metadata(o, r, err, sizeof(err)))
+		/* the destination's validation will refuse it */
+		snprintf(r->warning, sizeof(r->warning),
+			 "no fingerprint recorded: %s", err);
+	step_end(r, &t, "fingerprint");
+	r->record.has_released_version = true;
+	r->record.released_version = st->version;
+	snprintf(r->record.fingerprint, sizeof(r->record.fingerprint), "%s",
+		 r->fingerprint);
+}
+
+/*
+ * 4. Release, while the record of it is made durable: both wait for
+ * the storage, so they overlap. Writing "released V" a moment early
+ * is harmless: if the release then fails, the record is marked
+ * failed, and a reactivate that finds the lease still ours only
+ * resumes the backend.
+ */
+static int deactivate_release(const struct handover_opts *o,
+			      struct handover_result *r, struct lease *l,
+			      const struct lease_status *st, uint64_t t_start)
+{
+	static struct record_saver saver;	/* large: not on the stack */
+	struct step_timer t;
+	int ret;
+
+	r->record.total_us = clock_now_us() - t_start;
+	r->record.time = (int64_t)time(NULL);
+	saver.rec = r->record;
+	saver.path = r->state_path;
+	saver.started = !pthread_create(&saver.thread, NULL, save_durably,
+					&saver);
+	if (!saver.started)
+		save_durably(&saver);
+	step_begin(&t);
+	ret = lease_release(l, &st->owner, o->successor_host_id);
+	step_end(r, &t, "release");
+	if (saver.started)
+		pthread_join(saver.thread, NULL);
+	handover_state_add_step(&r->record, "record", saver.us);
+	if (ret != LEASE_OK) {
+		snprintf(r->record.result, sizeof(r->record.result), "failed");
+		save_record(r, false);
+		return fail(r, "release", handover_lease_exit(ret),
+			    "cannot release the lease: %s",
+			    lease_err(l, lease_strerror(ret)));
+	}
+	r->lease_held = false;
+	r->has_version = true;
+	r->version = st->version;
+	if (saver.err[0])
+		snprintf(r->warning, sizeof(r->warning), "%s", saver.err);
+	if (r->warning[0] && strstr(r->warning, "handover record"))
+		/* reactivate needs it: say how to do without */
+		return fail(r, "record", XH_EXIT_STATE_WRITE,
+			    "lease released at version %llu but %s; reactivate "
+			    "will need --expect-version %llu",
+			    (unsigned long long)st->version, r->warning,
+			    (unsigned long long)st->version);
+	return XH_EXIT_OK;
+}
+
 int handover_deactivate(const struct handover_opts *o,
 			struct handover_result *r)
 {
-	static struct record_saver saver;	/* large: not on the stack */
-	char err[1024] = "", who[200];
 	uint64_t t_start = clock_now_us();
 	struct lease_status st;
 	struct step_timer t;
 	struct lease *l = NULL;
-	struct cachedrop_result cd;
-	enum backend_result br;
 	int ret;
 
 	init_result(o, r, "deactivate");
@@ -256,106 +385,15 @@ int handover_deactivate(const struct handover_opts *o,
 	ret = open_lease(o, r, &l);
 	if (ret)
 		return ret;
-	ret = lease_read_status(l, &st);
-	r->seen = st;
-	r->have_seen = ret == LEASE_OK;
-	if (ret != LEASE_OK) {
-		ret = fail(r, "lease", handover_lease_exit(ret),
-			   "cannot read the lease: %s",
-			   lease_err(l, lease_strerror(ret)));
+	ret = deactivate_check_holder(o, r, l, &st);
+	if (ret)
 		goto out;
-	}
-	if (st.state != LEASE_STATE_HELD || !st.has_owner ||
-	    st.owner.host_id != o->host_id) {
-		describe_owner(&st, who, sizeof(who));
-		ret = fail(r, "lease", XH_EXIT_NOT_HOLDER,
-			   "host %u does not hold the lease of %s (held by %s);"
-			   " nothing to deactivate", (unsigned int)o->host_id,
-			   o->vdi, who);
-		goto out;
-	}
-	r->lease_held = true;
 	step_end(r, &t, "lease_check");
-
-	/* 1. Drain: after this no write of ours can still land. */
-	step_begin(&t);
-	br = backend_pause(&o->backend, o->timeout_ms, err, sizeof(err));
-	step_end(r, &t, "pause");
-	if (br != BACKEND_OK) {
-		ret = fail(r, "pause", handover_backend_exit(br),
-			   "%s; the lease stays held by host %u (version %llu):"
-			   " a VDI whose I/O may still land is never released",
-			   err, (unsigned int)o->host_id,
-			   (unsigned long long)st.version);
+	ret = deactivate_quiesce(o, r, &st);
+	if (ret)
 		goto out;
-	}
-
-	/* 2. Flush what this host may still cache dirty. */
-	step_begin(&t);
-	ret = cachedrop_path(o->vdi, &cd, err, sizeof(err));
-	step_end(r, &t, "flush");
-	if (ret) {
-		ret = fail(r, "flush", XH_EXIT_FLUSH_FAILED,
-			   "%s; the backend stays paused and the lease held "
-			   "(run reactivate to resume here)", err);
-		goto out;
-	}
-
-	/* 3. What we hand over: version and metadata fingerprint. */
-	step_begin(&t);
-	ret = read_metadata(o, r, err, sizeof(err));
-	step_end(r, &t, "fingerprint");
-	if (ret)	/* the destination's validation will refuse it */
-		snprintf(r->warning, sizeof(r->warning),
-			 "no fingerprint recorded: %s", err);
-	r->record.has_released_version = true;
-	r->record.released_version = st.version;
-	snprintf(r->record.fingerprint, sizeof(r->record.fingerprint), "%s",
-		 r->fingerprint);
-
-	/*
-	 * 4. Release, while the record of it is made durable: both wait for
-	 * the storage, so they overlap. Writing "released V" a moment early
-	 * is harmless: if the release then fails, the record is marked
-	 * failed, and a reactivate that finds the lease still ours only
-	 * resumes the backend.
-	 */
-	r->record.total_us = clock_now_us() - t_start;
-	r->record.time = (int64_t)time(NULL);
-	saver.rec = r->record;
-	saver.path = r->state_path;
-	saver.started = !pthread_create(&saver.thread, NULL, save_durably,
-					&saver);
-	if (!saver.started)
-		save_durably(&saver);
-	step_begin(&t);
-	ret = lease_release(l, &st.owner, o->successor_host_id);
-	step_end(r, &t, "release");
-	if (saver.started)
-		pthread_join(saver.thread, NULL);
-	handover_state_add_step(&r->record, "record", saver.us);
-	if (ret != LEASE_OK) {
-		snprintf(r->record.result, sizeof(r->record.result), "failed");
-		save_record(r, false);
-		ret = fail(r, "release", handover_lease_exit(ret),
-			   "cannot release the lease: %s",
-			   lease_err(l, lease_strerror(ret)));
-		goto out;
-	}
-	r->lease_held = false;
-	r->has_version = true;
-	r->version = st.version;
-	if (saver.err[0])
-		snprintf(r->warning, sizeof(r->warning), "%s", saver.err);
-	if (r->warning[0] && strstr(r->warning, "handover record"))
-		/* reactivate needs it: say how to do without */
-		ret = fail(r, "record", XH_EXIT_STATE_WRITE,
-			   "lease released at version %llu but %s; reactivate "
-			   "will need --expect-version %llu",
-			   (unsigned long long)st.version, r->warning,
-			   (unsigned long long)st.version);
-	else
-		ret = XH_EXIT_OK;
+	deactivate_note_handed(o, r, &st);
+	ret = deactivate_release(o, r, l, &st, t_start);
 out:
 	r->record.total_us = clock_now_us() - t_start;
 	lease_close(l);
