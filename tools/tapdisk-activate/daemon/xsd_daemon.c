@@ -362,23 +362,20 @@ static void describe(struct xsd_daemon *d, const char *vdi, uint64_t id)
 	xsd_result(d, vdi, id, 0, "%s", any ? msg : "idle");
 }
 
-static void handle_request(struct xsd_daemon *d, const char *vdi,
-			   const struct xsd_request *r, uint64_t now)
+/*
+ * The attachment a request is about: the disk it names, else the VDI's one
+ * tracked disk, else a manual attachment (created for activate and
+ * reactivate). NULL when the request has been answered already.
+ */
+static struct xsd_att *request_attachment(struct xsd_daemon *d,
+					  const char *vdi,
+					  const struct xsd_request *r,
+					  const struct xsd_vdi_conf *conf,
+					  uint64_t now)
 {
-	struct xsd_vdi_conf conf;
 	struct xsd_att *a = NULL, *only = NULL;
 	unsigned int count = 0;
-	char err[512];
-	enum xsd_att_state next;
 
-	if (r->op == XSD_OP_STATUS) {
-		describe(d, vdi, r->id);
-		return;
-	}
-	if (xsd_vdi_conf_load(&d->cfg, vdi, &conf, err, sizeof(err))) {
-		xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_REQUEST, "%s", err);
-		return;
-	}
 	for (unsigned int i = 0; i < XSD_MAX_ATTACH; i++) {
 		struct xsd_att *o = &d->att[i];
 
@@ -401,13 +398,13 @@ static void handle_request(struct xsd_daemon *d, const char *vdi,
 		 */
 		xsd_result(d, vdi, r->id, 0, "idle: domain %u disk %u is not "
 			   "attached here", r->be_domid, r->be_devid);
-		return;
+		return NULL;
 	}
 	if (r->has_backend && !a) {
 		xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_REQUEST,
 			   "VDI %s is not attached as domain %u disk %u", vdi,
 			   r->be_domid, r->be_devid);
-		return;
+		return NULL;
 	}
 	if (!a && count == 1)
 		a = only;
@@ -415,55 +412,60 @@ static void handle_request(struct xsd_daemon *d, const char *vdi,
 		xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_REQUEST,
 			   "VDI %s has %u attachments: say backend=D/N", vdi,
 			   count);
-		return;
+		return NULL;
 	}
 	if (!a)
 		a = find_att(d, 0, 0, true, vdi);
+	if (a)
+		return a;
+	if (r->op == XSD_OP_DEACTIVATE) {
+		xsd_result(d, vdi, r->id, 0, "idle: not active here");
+		return NULL;
+	}
+	a = new_att(d);
 	if (!a) {
-		if (r->op == XSD_OP_DEACTIVATE) {
-			xsd_result(d, vdi, r->id, 0, "idle: not active here");
-			return;
-		}
-		a = new_att(d);
-		if (!a) {
-			xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_BUSY,
-				   "too many attachments");
-			return;
-		}
-		a->manual = true;
-		a->vdi = conf;
-		a->state_ms = now;
-		snprintf(a->backend, sizeof(a->backend), "none");
-	}
-	if (a->job || a->state == XSD_ATT_DRAINING) {
 		xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_BUSY,
-			   "VDI %s is %s; retry when it settles", vdi,
-			   xsd_att_state_name(a->state));
-		return;
+			   "too many attachments");
+		return NULL;
 	}
+	a->manual = true;
+	a->vdi = *conf;
+	a->state_ms = now;
+	snprintf(a->backend, sizeof(a->backend), "none");
+	return a;
+}
+
+/*
+ * The state request @r moves @a to, in @next; false when there is nothing
+ * to run (the request has been answered: already there, or refused).
+ */
+static bool request_next_state(struct xsd_daemon *d, const char *vdi,
+			       const struct xsd_request *r, struct xsd_att *a,
+			       enum xsd_att_state *next)
+{
 	switch (r->op) {
 	case XSD_OP_ACTIVATE:
-		next = XSD_ATT_ACTIVATING;
+		*next = XSD_ATT_ACTIVATING;
 		if (a->state == XSD_ATT_ACTIVE) {
 			xsd_result(d, vdi, r->id, 0, "active: already");
-			return;
+			return false;
 		}
 		if (xsd_vdi_busy_elsewhere(d, a)) {
 			xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_BUSY,
 				   "another disk of this host holds VDI %s",
 				   vdi);
-			return;
+			return false;
 		}
-		break;
+		return true;
 	case XSD_OP_REACTIVATE:
-		next = XSD_ATT_REACTIVATING;
+		*next = XSD_ATT_REACTIVATING;
 		if (a->state == XSD_ATT_ACTIVE) {
 			xsd_result(d, vdi, r->id, 0, "active: already");
-			return;
+			return false;
 		}
-		break;
+		return true;
 	default:
-		next = XSD_ATT_DEACTIVATING;
+		*next = XSD_ATT_DEACTIVATING;
 		if (a->state != XSD_ATT_ACTIVE &&
 		    !(a->state == XSD_ATT_FAILED &&
 		      a->failed_from == XSD_ATT_DEACTIVATING)) {
@@ -471,11 +473,40 @@ static void handle_request(struct xsd_daemon *d, const char *vdi,
 			xsd_store_att(d, a);
 			xsd_result(d, vdi, r->id, 0, "%s: not active here",
 				   xsd_att_state_name(a->state));
-			return;
+			return false;
 		}
 		a->why = XSD_WHY_REQUEST;
-		break;
+		return true;
 	}
+}
+
+static void handle_request(struct xsd_daemon *d, const char *vdi,
+			   const struct xsd_request *r, uint64_t now)
+{
+	struct xsd_vdi_conf conf;
+	enum xsd_att_state next;
+	struct xsd_att *a;
+	char err[512];
+
+	if (r->op == XSD_OP_STATUS) {
+		describe(d, vdi, r->id);
+		return;
+	}
+	if (xsd_vdi_conf_load(&d->cfg, vdi, &conf, err, sizeof(err))) {
+		xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_REQUEST, "%s", err);
+		return;
+	}
+	a = request_attachment(d, vdi, r, &conf, now);
+	if (!a)
+		return;
+	if (a->job || a->state == XSD_ATT_DRAINING) {
+		xsd_result(d, vdi, r->id, XH_EXIT_DAEMON_BUSY,
+			   "VDI %s is %s; retry when it settles", vdi,
+			   xsd_att_state_name(a->state));
+		return;
+	}
+	if (!request_next_state(d, vdi, r, a, &next))
+		return;
 	a->hold = true;		/* the toolstack drives this one now */
 	a->req = *r;
 	if (xsd_start_job(d, a, next, now)) {
