@@ -74,6 +74,78 @@ static int parse_host_id(const char *s, uint16_t *out)
 	return 0;
 }
 
+/*
+ * One option @opt (with optarg) into @c; -1 to go on, else the exit code
+ * to stop with (a usage error, or 0 after --help).
+ */
+static int apply_option(struct handover_cli *c, int opt, const char *cmd,
+			const char *usage, bool *have_backend)
+{
+	struct handover_opts *o = &c->opts;
+	char err[600];
+	double secs;
+
+	switch (opt) {
+	case OPT_HOST_ID:
+		if (parse_host_id(optarg, &o->host_id))
+			return usage_error(cmd,
+				"--host-id must be 1..2000, not '%s'",
+				optarg);
+		break;
+	case OPT_BACKEND:
+		if (backend_parse(optarg, &o->backend, err,
+				  sizeof(err)))
+			return usage_error(cmd, "%s", err);
+		*have_backend = true;
+		break;
+	case OPT_TIMEOUT:
+		if (parse_seconds(optarg, &secs) || secs < 0.001)
+			return usage_error(cmd,
+				"--timeout needs seconds > 0, not '%s'",
+				optarg);
+		o->timeout_ms = (int)(secs * 1000.0 + 0.5);
+		break;
+	case OPT_WAIT:
+		if (parse_seconds(optarg, &o->lease_wait_s))
+			return usage_error(cmd,
+				"--wait needs seconds >= 0, not '%s'",
+				optarg);
+		break;
+	case OPT_EXPECT:
+		if (parse_u64(optarg, UINT64_MAX, &o->expect_version))
+			return usage_error(cmd,
+				"bad --expect-version '%s'", optarg);
+		o->has_expect_version = true;
+		break;
+	case OPT_SUCCESSOR:
+		if (parse_host_id(optarg, &o->successor_host_id))
+			return usage_error(cmd,
+				"--successor must be 1..2000, not '%s'",
+				optarg);
+		break;
+	case OPT_FORCE: o->force = true; break;
+	case OPT_UNSAFE: o->allow_unsafe = true; break;
+	case OPT_RO: o->read_only = true; break;
+	case OPT_SHAREABLE: o->shareable = true; break;
+	case OPT_LEASE: o->lease_spec = optarg; break;
+	case OPT_STATE: o->state_path = optarg; break;
+	case OPT_FORMAT:
+		if (!strcmp(optarg, "raw"))
+			o->raw = true;
+		else if (strcmp(optarg, "vhd"))
+			return usage_error(cmd,
+				"--format is vhd or raw, not '%s'",
+				optarg);
+		break;
+	case OPT_JSON: c->json = true; break;
+	case OPT_HELP:
+		fputs(usage, stdout);
+		c->help = true;
+		return XH_EXIT_OK;
+	}
+	return -1;
+}
+
 int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 		       unsigned int accepted, const char *usage)
 {
@@ -116,8 +188,7 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 	const char *cmd = argv[0];
 	char err[600];
 	bool have_backend = false;
-	double secs;
-	int opt;
+	int opt, ret;
 
 	memset(c, 0, sizeof(*c));
 	o->timeout_ms = HANDOVER_DEFAULT_TIMEOUT_MS;
@@ -128,64 +199,9 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 			return usage_error(cmd, "unknown or misplaced option %s",
 					   argv[optind - 1]);
 		}
-		switch (opt) {
-		case OPT_HOST_ID:
-			if (parse_host_id(optarg, &o->host_id))
-				return usage_error(cmd,
-					"--host-id must be 1..2000, not '%s'",
-					optarg);
-			break;
-		case OPT_BACKEND:
-			if (backend_parse(optarg, &o->backend, err,
-					  sizeof(err)))
-				return usage_error(cmd, "%s", err);
-			have_backend = true;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &secs) || secs < 0.001)
-				return usage_error(cmd,
-					"--timeout needs seconds > 0, not '%s'",
-					optarg);
-			o->timeout_ms = (int)(secs * 1000.0 + 0.5);
-			break;
-		case OPT_WAIT:
-			if (parse_seconds(optarg, &o->lease_wait_s))
-				return usage_error(cmd,
-					"--wait needs seconds >= 0, not '%s'",
-					optarg);
-			break;
-		case OPT_EXPECT:
-			if (parse_u64(optarg, UINT64_MAX, &o->expect_version))
-				return usage_error(cmd,
-					"bad --expect-version '%s'", optarg);
-			o->has_expect_version = true;
-			break;
-		case OPT_SUCCESSOR:
-			if (parse_host_id(optarg, &o->successor_host_id))
-				return usage_error(cmd,
-					"--successor must be 1..2000, not '%s'",
-					optarg);
-			break;
-		case OPT_FORCE: o->force = true; break;
-		case OPT_UNSAFE: o->allow_unsafe = true; break;
-		case OPT_RO: o->read_only = true; break;
-		case OPT_SHAREABLE: o->shareable = true; break;
-		case OPT_LEASE: o->lease_spec = optarg; break;
-		case OPT_STATE: o->state_path = optarg; break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "raw"))
-				o->raw = true;
-			else if (strcmp(optarg, "vhd"))
-				return usage_error(cmd,
-					"--format is vhd or raw, not '%s'",
-					optarg);
-			break;
-		case OPT_JSON: c->json = true; break;
-		case OPT_HELP:
-			fputs(usage, stdout);
-			c->help = true;
-			return XH_EXIT_OK;
-		}
+		ret = apply_option(c, opt, cmd, usage, &have_backend);
+		if (ret >= 0)
+			return ret;
 	}
 	if (optind != argc - 1)
 		return usage_error(cmd, "%s", optind >= argc ?
