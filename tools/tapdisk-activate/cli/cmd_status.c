@@ -70,64 +70,27 @@ static void record_text(const struct handover_state *st)
 	printf("\n");
 }
 
-/* Record paths: the one asked for, or every host's beside the lease. */
-static void find_records(const struct handover_opts *o, const char *lease_path,
-			 glob_t *g, char *one, size_t onelen)
-{
-	char pattern[HANDOVER_STATE_PATH_MAX + 32];
-
-	memset(g, 0, sizeof(*g));
-	one[0] = '\0';
-	if (o->state_path) {
-		snprintf(one, onelen, "%s", o->state_path);
-	} else if (o->host_id) {
-		if (handover_state_default_path(lease_path, o->vdi, o->host_id,
-						one, onelen))
-			one[0] = '\0';
-	} else {
-		snprintf(pattern, sizeof(pattern), "%s.host*.state",
-			 lease_path);
-		glob(pattern, 0, NULL, g);
-	}
-}
-
 int cmd_status(int argc, char **argv)
 {
-	char err[1024] = "", lease_path[HANDOVER_STATE_PATH_MAX];
-	char one[HANDOVER_STATE_PATH_MAX];
-	struct backend_status bs = { 0 };
-	enum backend_result br = BACKEND_OK;
+	static struct handover_status hs;	/* large: not on the stack */
+	const struct lease_status *st = &hs.lease;
+	const struct backend_status *bs = &hs.backend;
 	struct handover_state rec;
-	struct lease_status st;
 	struct handover_cli c;
-	struct lease *l = NULL;
+	char err[1024] = "";
 	struct json j;
-	glob_t g;
 	int ret;
 
 	ret = handover_cli_parse(&c, argc, argv, HCLI_HOST_ID | HCLI_BACKEND |
 				 HCLI_TIMEOUT | HCLI_LEASE, usage);
 	if (ret >= 0)
 		return ret;
-	ret = handover_lease_open(&c.opts, &l, lease_path, sizeof(lease_path),
-				  err, sizeof(err));
-	if (ret == LEASE_OK) {
-		ret = lease_read_status(l, &st);
-		if (ret != LEASE_OK)
-			snprintf(err, sizeof(err), "%s",
-				 lease_last_error(l) ? lease_last_error(l) :
-				 lease_strerror(ret));
-	}
-	lease_close(l);
+	ret = handover_status(&c.opts, &hs, err, sizeof(err));
 	if (ret != LEASE_OK) {
 		fprintf(stderr, "tapdisk-activate status: cannot read the lease "
 			"of %s: %s\n", c.opts.vdi, err);
 		return handover_lease_exit(ret);
 	}
-	if (c.opts.backend.kind != BACKEND_NONE)
-		br = backend_query(&c.opts.backend, &bs, c.opts.timeout_ms,
-				   err, sizeof(err));
-	find_records(&c.opts, lease_path, &g, one, sizeof(one));
 
 	if (c.json) {
 		json_init(&j, stdout);
@@ -135,50 +98,51 @@ int cmd_status(int argc, char **argv)
 		json_string(&j, "command", "status");
 		json_string(&j, "vdi", c.opts.vdi);
 		json_object_begin(&j, "lease");
-		json_string(&j, "state", lease_state_name(st.state));
-		json_u64(&j, "version", st.version);
-		if (st.pending_version > st.version)
-			json_u64(&j, "pending_version", st.pending_version);
-		if (st.has_owner) {
-			json_u64(&j, "owner_host_id", st.owner.host_id);
-			json_string(&j, "owner_host_name", st.owner.host_name);
+		json_string(&j, "state", lease_state_name(st->state));
+		json_u64(&j, "version", st->version);
+		if (st->pending_version > st->version)
+			json_u64(&j, "pending_version", st->pending_version);
+		if (st->has_owner) {
+			json_u64(&j, "owner_host_id", st->owner.host_id);
+			json_string(&j, "owner_host_name", st->owner.host_name);
 		} else {
 			json_null(&j, "owner_host_id");
 		}
-		json_u64(&j, "timeout_s", st.timeout_s);
-		if (st.state == LEASE_STATE_DAMAGED)
-			json_string(&j, "damage", st.damage);
+		json_u64(&j, "timeout_s", st->timeout_s);
+		if (st->state == LEASE_STATE_DAMAGED)
+			json_string(&j, "damage", st->damage);
 		json_object_end(&j);
 		json_object_begin(&j, "backend");
 		json_string(&j, "spec", c.opts.backend.spec);
 		json_string(&j, "state", c.opts.backend.kind == BACKEND_NONE ?
-			    "none" : bs.state);
-		json_bool(&j, "paused", bs.paused);
-		if (bs.image[0])
-			json_string(&j, "image", bs.image);
-		if (br != BACKEND_OK)
-			json_string(&j, "error", err);
+			    "none" : bs->state);
+		json_bool(&j, "paused", bs->paused);
+		if (bs->image[0])
+			json_string(&j, "image", bs->image);
+		if (hs.backend_result != BACKEND_OK)
+			json_string(&j, "error", hs.backend_err);
 		json_object_end(&j);
 		json_array_begin(&j, "handovers");
 	} else {
 		printf("%s\nlease: %s, version %" PRIu64, c.opts.vdi,
-		       lease_state_name(st.state), st.version);
-		if (st.has_owner)
+		       lease_state_name(st->state), st->version);
+		if (st->has_owner)
 			printf(", %s host %u (%s)",
-			       st.state == LEASE_STATE_HELD ? "held by" :
-			       "last held by", (unsigned int)st.owner.host_id,
-			       st.owner.host_name);
+			       st->state == LEASE_STATE_HELD ? "held by" :
+			       "last held by", (unsigned int)st->owner.host_id,
+			       st->owner.host_name);
 		printf("\n");
 		if (c.opts.backend.kind != BACKEND_NONE)
 			printf("backend %s: %s%s%s\n", c.opts.backend.spec,
-			       br == BACKEND_OK ? bs.state : err,
-			       bs.image[0] ? " " : "", bs.image);
+			       hs.backend_result == BACKEND_OK ? bs->state :
+			       hs.backend_err,
+			       bs->image[0] ? " " : "", bs->image);
 	}
-	for (size_t i = 0; i < g.gl_pathc + (one[0] ? 1 : 0); i++) {
-		const char *p = one[0] ? one : g.gl_pathv[i];
+	for (size_t i = 0; i < hs.records.gl_pathc + (hs.one[0] ? 1 : 0); i++) {
+		const char *p = hs.one[0] ? hs.one : hs.records.gl_pathv[i];
 
 		if (handover_state_load(p, &rec, err, sizeof(err))) {
-			if (!c.json && !one[0])
+			if (!c.json && !hs.one[0])
 				printf("%s\n", err);
 			continue;
 		}
@@ -192,6 +156,6 @@ int cmd_status(int argc, char **argv)
 		json_object_end(&j);
 		json_finish(&j);
 	}
-	globfree(&g);
+	handover_status_release(&hs);
 	return XH_EXIT_OK;
 }

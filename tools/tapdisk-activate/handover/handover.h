@@ -21,6 +21,7 @@
 #ifndef TAPDISK_ACTIVATE_HANDOVER_H
 #define TAPDISK_ACTIVATE_HANDOVER_H
 
+#include <glob.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +86,27 @@ int handover_check_migrate(const struct handover_opts *o,
 /* Human-readable report on @out, or one JSON object with @json. */
 void handover_print(FILE *out, const struct handover_opts *o,
 		    const struct handover_result *r, bool json);
+
+/* What status shows of a VDI (handover_status.c). */
+struct handover_status {
+	struct lease_status lease;	/* as read now */
+	char lease_path[HANDOVER_STATE_PATH_MAX];
+	enum backend_result backend_result;	/* BACKEND_OK without one */
+	struct backend_status backend;
+	char backend_err[1024];
+	/* Handover records to show: @one if set, else every @records path. */
+	char one[HANDOVER_STATE_PATH_MAX];
+	glob_t records;
+};
+
+/*
+ * Reads the lease of @o->vdi, asks the backend (when @o names one) and
+ * finds the records; a LEASE_* result, with the reason in @err when the
+ * lease could not be read. handover_status_release() after LEASE_OK.
+ */
+int handover_status(const struct handover_opts *o, struct handover_status *s,
+		    char *err, size_t errlen);
+void handover_status_release(struct handover_status *s);
 
 /* Lease plumbing shared with status (handover_lease.c). */
 int handover_lease_open(const struct handover_opts *o, struct lease **l,
