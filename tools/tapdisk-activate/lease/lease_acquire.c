@@ -241,6 +241,30 @@ static bool watch_same(const struct watch *w,
 	       w->mbal == owner->mbal;
 }
 
+/*
+ * Notes what the owner's records look like at @t_read; true once nothing
+ * moved for the lease timeout on our own clock (started watching at @now).
+ */
+static bool watch_expired(struct watch *w,
+			  const struct lease_leader_rec *leader,
+			  const struct lease_slot_rec *owner, uint64_t now,
+			  uint64_t t_read)
+{
+	if (!leader->timeout_s)
+		return false;		/* never expires */
+	if (!watch_same(w, leader, owner)) {
+		w->active = true;
+		w->since_ns = now;
+		w->leader = *leader;
+		w->renewals = owner->renewals;
+		w->lver = owner->lver;
+		w->mbal = owner->mbal;
+		return false;
+	}
+	return t_read - w->since_ns >=
+	       lease_expiry_ms(leader->timeout_s) * 1000000u;
+}
+
 static bool leader_same(const struct lease_leader_rec *a,
 			const struct lease_leader_rec *b)
 {
@@ -385,6 +409,36 @@ static int acquired(struct lease *l, const struct ballot *bt,
 	return LEASE_OK;
 }
 
+/* The area can be acquired through @l with @o: header read, writable. */
+static int acquire_usable(struct lease *l, const struct lease_acquire_opts *o)
+{
+	int ret;
+
+	if (!l->have_header) {
+		struct lease_status st;
+
+		ret = lease_read_status(l, &st);
+		if (!l->have_header && (ret == LEASE_NOT_INITIALIZED ||
+					ret == LEASE_DAMAGED ||
+					ret == LEASE_IO))
+			return ret;
+	}
+	if (!l->have_header)
+		return lease_fail(l, LEASE_NOT_INITIALIZED, "not a lease area");
+	if (l->read_only)
+		return lease_fail(l, LEASE_USAGE, "opened read-only");
+	if (o->wait_seconds < 0 || o->wait_seconds > 1e7)
+		return lease_fail(l, LEASE_USAGE, "bad wait time");
+	return LEASE_OK;
+}
+
+/*
+ * Over 100 lines on purpose: one retry loop of the consensus protocol
+ * (Documentation/lease.rst, "Acquire"): read, pick the version to ballot
+ * for, run the ballot, act on its outcome; what one round learns
+ * (restart_at, the proposal in flight, the owner watch) decides the next,
+ * and reading the loop whole is how the protocol is reviewed.
+ */
 int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 		  struct lease_holder *holder, struct lease_status *seen)
 {
@@ -401,21 +455,9 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 	int ret;
 
 	l->err[0] = 0;
-	if (!l->have_header) {
-		struct lease_status st;
-
-		ret = lease_read_status(l, &st);
-		if (!l->have_header && (ret == LEASE_NOT_INITIALIZED ||
-					ret == LEASE_DAMAGED ||
-					ret == LEASE_IO))
-			return ret;
-	}
-	if (!l->have_header)
-		return lease_fail(l, LEASE_NOT_INITIALIZED, "not a lease area");
-	if (l->read_only)
-		return lease_fail(l, LEASE_USAGE, "opened read-only");
-	if (o->wait_seconds < 0 || o->wait_seconds > 1e7)
-		return lease_fail(l, LEASE_USAGE, "bad wait time");
+	ret = acquire_usable(l, o);
+	if (ret)
+		return ret;
 	ret = make_me(l, o, &me);
 	if (ret)
 		return ret;
@@ -486,7 +528,7 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 		} else {
 			/* Held by someone else: expired only if nothing moved
 			 * for the timeout, on our own clock. */
-			bool expired = false;
+			bool expired;
 
 			if (!scanned) {
 				/* Once per call: a ballot for a newer version
@@ -505,20 +547,8 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 				}
 			}
 
-			if (leader.timeout_s) {
-				if (!watch_same(&w, &leader, &owner)) {
-					w.active = true;
-					w.since_ns = now;
-					w.leader = leader;
-					w.renewals = owner.renewals;
-					w.lver = owner.lver;
-					w.mbal = owner.mbal;
-				} else if (t_read - w.since_ns >=
-					   lease_expiry_ms(leader.timeout_s) *
-					   1000000u) {
-					expired = true;
-				}
-			}
+			expired = watch_expired(&w, &leader, &owner, now,
+						t_read);
 			if (!expired) {
 				uint32_t tmo = leader.timeout_s ?
 					       leader.timeout_s : 20;
