@@ -143,7 +143,7 @@ name = "$1"
 type = "$2"
 kernel = "$XH/guest/vmlinuz"
 ramdisk = "$XH/guest/domu-initrd.gz"
-extra = "console=hvc0 xh_blkfront=$4 $5"
+extra = "console=hvc0 xh_blkfront=$4 $5 ${XH_GUEST_EXTRA:-}"
 memory = $XH_GUEST_MEM
 vcpus = 1
 disk = [ 'format=raw,vdev=xvda,access=rw,script=$XH/dom0/block-fast.sh,target=$3' ]

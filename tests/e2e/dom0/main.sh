@@ -24,14 +24,16 @@ finish() {
 
 # Runs scenario.sh NAME once; leaves "STATUS reason" in $res.
 run_once() { # NAME
-	local rc
+	local rc limit=${XH_SCENARIO_TIMEOUT:-900}
+	# emu-stability is XH_EMU_ROUNDS boots and migrations: ~2 min each.
+	[ "$1" = emu-stability ] && limit=$(( 300 + 180 * ${XH_EMU_ROUNDS:-20} ))
 	rm -f "$XH_RUN/result"
-	XH_SCENARIO=$1 timeout -k 20 "${XH_SCENARIO_TIMEOUT:-900}" bash "$XH/dom0/scenario.sh" "$1"
+	XH_SCENARIO=$1 timeout -k 20 "$limit" bash "$XH/dom0/scenario.sh" "$1"
 	rc=$?
 	if [ -f "$XH_RUN/result" ]; then
 		res=$(cat "$XH_RUN/result")
 	elif [ $rc = 124 ] || [ $rc = 137 ]; then
-		res="FAIL scenario timed out after ${XH_SCENARIO_TIMEOUT:-900} s"
+		res="FAIL scenario timed out after $limit s"
 	else
 		res="FAIL scenario script exited rc=$rc without a result"
 	fi

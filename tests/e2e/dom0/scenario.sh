@@ -25,6 +25,7 @@ handover-stock) . "$XH/dom0/scenarios/handover.sh"; handover_stock ;;
 handover-timeout) need_drain; . "$XH/dom0/scenarios/handover.sh"; handover_timeout ;;
 handover-resume) . "$XH/dom0/scenarios/handover.sh"; handover_resume ;;
 handover-fenced) . "$XH/dom0/scenarios/handover.sh"; handover_fenced ;;
+emu-stability) . "$XH/dom0/scenarios/emu-stability.sh"; emu_stability ;;
 hotplug-dm) . "$XH/dom0/scenarios/handover.sh"; hotplug_dm ;;
 *) xh_fail "unknown scenario $1" ;;
 esac

@@ -55,7 +55,7 @@ xh_plan_env() { # SCENARIOS...
 	printf 'XH_SCENARIOS=%q\n' "$*"
 	printf 'XH_HAVE_DRAIN=%q\n' "$([ -n "${XH_DRAIN_KO:-}" ] && echo 1 || echo 0)"
 	printf 'XH_DRAIN_WHY=%q\n' "${XH_DRAIN_WHY:-}"
-	for v in $(compgen -v | grep -E '^XH_(S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO|HO)_'); do
+	for v in $(compgen -v | grep -E '^XH_(S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO|HO|EMU|QEMU)_'); do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
 }
