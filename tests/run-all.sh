@@ -16,7 +16,14 @@
 # A script may raise its time limit (default 900 s, suites 3600 s) with a
 # line "# xh-timeout: SECONDS" among its first 15 lines.
 # Exit status of a test: 0 pass, 77 skip, anything else fail.
+# The end-to-end area (Xen under single-threaded QEMU: one core) starts in
+# the background as soon as the tools are built and runs beside the other
+# areas; its results are counted at the end. A per-area time table closes
+# the run, before the totals.
 set -u
+# Everything runs inside main(): bash parses a function completely before
+# running it, so editing this file during a run cannot derail that run.
+main() {
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
@@ -28,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--no-deps) deps=0 ;;
 	--only) only=",$2,"; shift ;;
 	--skip) skip=",$2,"; shift ;;
-	-h|--help) sed -n '4,16p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,20p' "$0"; exit 0 ;;
 	*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -43,6 +50,15 @@ export XH_TOP=$top
 export XH_BUILD=$top/build
 export XH_TOOL=$top/build/tapdisk-activate
 export XH_CACHE=${XH_CACHE:-/var/cache/xen-handover}
+
+# Per-area wall-clock seconds, printed as a table at the end.
+declare -gA area_secs=()
+area_order=()
+area_time() {	# area_time AREA SECONDS
+	[ -n "${area_secs[$1]+x}" ] || area_order+=("$1")
+	area_secs[$1]=$(( ${area_secs[$1]:-0} + $2 ))
+}
+run_start=$(date +%s)
 
 want_area() {
 	[ -z "$only" ] || [[ $only == *",$1,"* ]] || return 1
@@ -82,13 +98,19 @@ run_one() {
 
 # run_suite NAME TIMEOUT CMD...: counts each PASS/FAIL/SKIP line it prints
 run_suite() {
-	local name=$1 limit=$2 log rc line n=0 bad=0 start
+	local name=$1 limit=$2 log start
 	shift 2
 	log=$logs/${name//\//_}.log
 	start=$(date +%s)
-	timeout -k 10 "$limit" "$@" </dev/null 2>&1 | tee "$log" |
-		grep -E '^(PASS|FAIL|SKIP) ' >"$log.results"
-	rc=${PIPESTATUS[0]}
+	timeout -k 10 "$limit" "$@" </dev/null >"$log" 2>&1
+	count_suite "$name" $? "$start"
+}
+
+# count_suite NAME RC START: the PASS/FAIL/SKIP lines of a finished suite log
+count_suite() {
+	local name=$1 rc=$2 start=$3 log line n=0 bad=0
+	log=$logs/${name//\//_}.log
+	grep -E '^(PASS|FAIL|SKIP) ' "$log" >"$log.results"
 	while IFS= read -r line; do
 		n=$((n + 1))
 		case "$line" in
@@ -108,28 +130,52 @@ run_suite() {
 	[ $n -gt 0 ] || [ $rc -ne 0 ] || record "$name" fail 0 "reported no result"
 }
 
+# The end-to-end suite in the background: bg_suite_start NAME LIMIT CMD...
+# runs it with its output in its log; bg_suite_wait counts its results.
+bg_name="" bg_pid="" bg_start=0
+bg_suite_start() {
+	local name=$1 limit=$2
+	shift 2
+	bg_name=$name bg_start=$(date +%s)
+	timeout -k 10 "$limit" "$@" </dev/null >"$logs/${name//\//_}.log" 2>&1 &
+	bg_pid=$!
+	echo "started $name in the background (log build/test-logs/${name//\//_}.log)"
+}
+bg_suite_wait() {
+	local rc
+	[ -n "$bg_pid" ] || return 0
+	wait "$bg_pid"
+	rc=$?
+	count_suite "$bg_name" $rc "$bg_start"
+	area_time "${bg_name%%/*} (background)" $(( $(date +%s) - bg_start ))
+	bg_pid=""
+}
+
 time_limit() {	# time_limit SCRIPT DEFAULT
 	local t
 	t=$(head -n 15 "$1" | sed -n 's/^# xh-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
 	echo "${t:-$2}"
 }
 
-# Areas that are not plain programs run last, slowest at the end.
+# Areas that are not plain programs run last, slowest at the end. The
+# e2e area is not among them: it runs in the background (below).
 ordered_areas() {
-	local a late="fuzz model kernel dm e2e"
+	local a late="fuzz model kernel dm"
 	for a in tests/*/; do
 		a=$(basename "$a")
-		[ "$a" = lib ] && continue
+		[ "$a" = lib ] || [ "$a" = e2e ] && continue
 		[[ " $late " == *" $a "* ]] || echo "$a"
 	done
 	for a in $late; do [ -d "tests/$a" ] && echo "$a"; done
 }
 
 if [ $deps -eq 1 ]; then
+	start=$(date +%s)
 	if ! scripts/install-deps.sh >"$logs/install-deps.log" 2>&1; then
 		record install-deps fail 0 "see build/test-logs/install-deps.log"
 		tail -n 20 "$logs/install-deps.log"
 	fi
+	area_time install-deps $(( $(date +%s) - start ))
 fi
 
 start=$(date +%s)
@@ -139,6 +185,14 @@ else
 	record build fail $(($(date +%s) - start)) "make all"
 	tail -n 40 "$logs/build.log" | sed 's/^/    | /'
 fi
+area_time build $(( $(date +%s) - start ))
+# The end-to-end suite builds its own copies of what it needs from here on,
+# so it can start now and use the core the other areas leave idle.
+if want_area e2e && [ -x tests/e2e/suite_e2e.sh ]; then
+	bg_suite_start e2e/suite_e2e.sh \
+		"$(time_limit tests/e2e/suite_e2e.sh "${XH_SUITE_TIMEOUT:-3600}")" \
+		tests/e2e/suite_e2e.sh
+fi
 start=$(date +%s)
 if make -j2 SANITIZE=1 tools tests >"$logs/build-asan.log" 2>&1; then
 	record build-asan pass $(($(date +%s) - start))
@@ -146,12 +200,14 @@ else
 	record build-asan fail $(($(date +%s) - start)) "make SANITIZE=1"
 	tail -n 40 "$logs/build-asan.log" | sed 's/^/    | /'
 fi
+area_time build $(( $(date +%s) - start ))
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 for area in $(ordered_areas); do
 	want_area "$area" || continue
+	area_start=$(date +%s)
 	for src in tests/"$area"/t_*.c; do
 		[ -e "$src" ] || continue
 		t=$(basename "$src" .c)
@@ -171,7 +227,19 @@ for area in $(ordered_areas); do
 		run_suite "$area/$(basename "$sh")" \
 			"$(time_limit "$sh" "${XH_SUITE_TIMEOUT:-3600}")" "$sh"
 	done
+	area_time "$area" $(( $(date +%s) - area_start ))
 done
+if [ -n "$bg_pid" ]; then
+	echo "waiting for the background $bg_name"
+	bg_suite_wait
+fi
+
+echo
+echo "Time per area (wall clock; the background area overlaps the others):"
+for a in "${area_order[@]}"; do
+	printf '  %-26s %5d s\n' "$a" "${area_secs[$a]}"
+done
+printf '  %-26s %5d s\n' total $(( $(date +%s) - run_start ))
 
 if [ $failed -gt 0 ]; then
 	echo "Failed:"
@@ -180,3 +248,5 @@ fi
 echo "$skipped skipped"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
+}
+main "$@"

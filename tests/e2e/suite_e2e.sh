@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # xh-timeout: 3300
 #
-# The Xen-under-QEMU scenarios as part of tests/run-all.sh (and so of
-# .ci/run): one "PASS|FAIL|SKIP e2e/<name>" line per scenario, from
-# tests/e2e/run.sh. The QEMU run is bounded below the runner's limit so a
-# hung scenario still ends in FAIL lines with console tails, not a kill.
+# The core Xen-under-QEMU scenarios (tests/e2e/run.sh --tier core) as part
+# of tests/run-all.sh (and so of .ci/run), which runs this in the
+# background beside the other areas: one "PASS|FAIL|SKIP e2e/<name>" line
+# per scenario. `make e2e` runs the full matrix. The QEMU run is bounded
+# below the runner's limit so a hung scenario still ends in FAIL lines
+# with console tails, not a kill.
 # A cold machine first builds the boot images (about 4 minutes, cached in
 # /var/cache/xen-handover/e2e afterwards).
 set -u
@@ -14,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # TCG noise either way (bench/e2e-throughput runs more), and each guest
 # boot costs minutes of CI time.
 export XH_BENCH_ROUNDS=${XH_BENCH_ROUNDS:-1}
+[ $# -gt 0 ] || set -- --tier core
 "$here/run.sh" --timeout "${XH_E2E_TIMEOUT:-3000}" "$@"
 rc=$?
 # run.sh says why it skipped in its own SKIP line; the runner wants 0.
