@@ -21,6 +21,13 @@ uint32_t lease_renew_interval_s(uint32_t timeout_s)
 	return timeout_s / 4 ? timeout_s / 4 : 1;
 }
 
+uint64_t lease_host_lock_wait_ms(uint32_t timeout_s)
+{
+	uint64_t ms = (uint64_t)lease_renew_interval_s(timeout_s) * 1000u;
+
+	return ms > LEASE_HOST_LOCK_MIN_MS ? ms : LEASE_HOST_LOCK_MIN_MS;
+}
+
 uint64_t lease_poll_interval_ms(uint32_t timeout_s)
 {
 	uint64_t ms = (uint64_t)timeout_s * 1000u / 20u;

@@ -23,6 +23,15 @@
 uint64_t lease_expiry_ms(uint32_t timeout_s);
 /* How long after starting a successful renewal the owner may rely on it. */
 uint64_t lease_owner_valid_ms(uint32_t timeout_s);
+/*
+ * Longest wait for the host-local lock (lease_lock.c), which another
+ * holder on this host keeps only for one ballot, renewal or release: a
+ * renewal interval (T/4), at least LEASE_HOST_LOCK_MIN_MS. A lock not had
+ * by then means that holder's storage I/O is stuck, and waiting longer
+ * would only make this caller miss its own deadline too.
+ */
+uint64_t lease_host_lock_wait_ms(uint32_t timeout_s);
+#define LEASE_HOST_LOCK_MIN_MS	1000u
 /* How often a waiting contender re-reads the lease. */
 uint64_t lease_poll_interval_ms(uint32_t timeout_s);
 /*
