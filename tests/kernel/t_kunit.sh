@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # KUnit suites of xen-blkfront-drain, run by kunit.py on x86_64 (qemu TCG)
 # with Xen guest support built in. Passes only if every suite of the module
-# ran and all cases passed. Cold ~5-6 min on 2 cores, warm ccache ~1-2 min.
+# ran and all cases passed. The minimal .kunitconfig (only what the suites
+# need) builds cold in ~5 min on 2 cores (279 s measured with other tests
+# running); the build directory and ccache live in $XH_CACHE, outside the
+# checkout, so a fresh clone on the same machine rebuilds only the module.
 # xh-timeout: 2700
 . "$(dirname "$0")/lib.sh"
 
