@@ -230,13 +230,47 @@ static unsigned int dio_adjacent(const struct dio_slot *slots, unsigned int i,
 	return j - i;
 }
 
+/* io_submit() -EAGAIN: at most this many retries, pausing when idle. */
+#define DIO_EAGAIN_RETRIES	1000u
+#define DIO_EAGAIN_PAUSE_US	1000u
+
+/*
+ * Reaps between @min and @max completions into @res (indexed by the iocb's
+ * data); returns how many, or a negative errno other than EINTR.
+ */
+static int dio_reap(struct dio_dev *dev, long min, long max,
+		    struct io_event *ev, long *res)
+{
+	int got;
+
+	do {
+		got = io_getevents(dev->ctx, min, max, ev, NULL);
+	} while (got == -EINTR);
+	for (int i = 0; i < got; i++)
+		res[(uintptr_t)ev[i].data] = (long)ev[i].res;
+	return got;
+}
+
+/*
+ * Reaping failed with I/O still in flight: the kernel may yet write into
+ * the caller's (or our bounce) buffers, so they must not be freed before
+ * it is done. io_destroy() waits for every request of the context to
+ * complete; the next batch sets up a new context.
+ */
+static int dio_abandon(struct dio_dev *dev, int err)
+{
+	io_destroy(dev->ctx);
+	dev->ctx = 0;
+	return err;
+}
+
 /* Submits @n prepared iocbs and reaps all of them; ->res into @res. */
 static int dio_run(struct dio_dev *dev, struct dio_slot *slots,
 		   unsigned int n, long *res)
 {
 	struct iocb *cbs[DIO_MAX_BATCH];
 	struct io_event ev[DIO_MAX_BATCH];
-	unsigned int submitted = 0, reaped = 0, i;
+	unsigned int submitted = 0, reaped = 0, eagain = 0, i;
 	int ret;
 
 	if (n == 1) {
@@ -268,31 +302,44 @@ static int dio_run(struct dio_dev *dev, struct dio_slot *slots,
 	}
 	while (submitted < n) {
 		ret = io_submit(dev->ctx, n - submitted, cbs + submitted);
-		if (ret == -EINTR || ret == -EAGAIN)
+		if (ret == -EINTR)
 			continue;
+		if (ret == -EAGAIN && eagain < DIO_EAGAIN_RETRIES) {
+			/*
+			 * No room for more requests: let one in flight finish
+			 * first, or with none in flight pause briefly; a
+			 * bounded number of times, never a busy loop.
+			 */
+			eagain++;
+			if (reaped < submitted) {
+				ret = dio_reap(dev, 1, submitted - reaped, ev,
+					       res);
+				if (ret < 0)
+					return dio_abandon(dev, ret);
+				reaped += ret;
+			} else {
+				usleep(DIO_EAGAIN_PAUSE_US);
+			}
+			continue;
+		}
 		if (ret <= 0) {
-			/* Reap what is in flight before reporting. */
+			/* Nothing more goes in: wait out what is in flight. */
 			while (reaped < submitted) {
-				int got = io_getevents(dev->ctx, 1,
-						       submitted - reaped,
-						       ev, NULL);
-				if (got > 0)
-					reaped += got;
-				else if (got != -EINTR)
-					break;
+				int got = dio_reap(dev, 1, submitted - reaped,
+						   ev, res);
+
+				if (got < 0)
+					return dio_abandon(dev, got);
+				reaped += got;
 			}
 			return ret ? ret : -EIO;
 		}
 		submitted += ret;
 	}
 	while (reaped < n) {
-		ret = io_getevents(dev->ctx, 1, n - reaped, ev, NULL);
-		if (ret == -EINTR)
-			continue;
+		ret = dio_reap(dev, 1, n - reaped, ev, res);
 		if (ret < 0)
-			return ret;
-		for (i = 0; i < (unsigned int)ret; i++)
-			res[(uintptr_t)ev[i].data] = (long)ev[i].res;
+			return dio_abandon(dev, ret);
 		reaped += ret;
 	}
 	return 0;
