@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "handover/handover.h"
+#include "handover_json.h"
 #include "common/json.h"
 
 static void print_verdict_json(struct json *j, const struct migrate_verdict *v)
@@ -37,7 +38,7 @@ static void print_json(FILE *out, const struct handover_opts *o,
 	if (r->exit_code) {
 		json_object_begin(&j, "error");
 		json_string(&j, "step", r->failed_step);
-		json_string(&j, "message", r->message);
+		json_string(&j, HO_JSON_MESSAGE, r->message);
 		json_object_end(&j);
 	}
 	if (r->warning[0])
@@ -56,8 +57,9 @@ static void print_json(FILE *out, const struct handover_opts *o,
 	json_object_begin(&j, "lease");
 	json_bool(&j, "held_by_this_host", r->lease_held);
 	if (r->has_version)
-		json_u64(&j, strcmp(r->op, "deactivate") ? "acquired_version" :
-			 "released_version", r->version);
+		json_u64(&j, strcmp(r->op, "deactivate") ?
+			 HO_JSON_ACQUIRED_VERSION : HO_JSON_RELEASED_VERSION,
+			 r->version);
 	if (r->has_expected)
 		json_u64(&j, "expected_version", r->expected_version);
 	if (r->have_seen) {

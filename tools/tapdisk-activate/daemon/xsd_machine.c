@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/exitcodes.h"
+#include "cli/handover_json.h"
 #include "xen-handover/xenstore-keys.h"
 #include "xsd_daemon.h"
 
@@ -373,13 +374,13 @@ void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
 	if (was == XSD_ATT_DEACTIVATING && code == XH_EXIT_NOT_HOLDER)
 		code = 0;
 	/* The command's JSON report first, its stderr otherwise. */
-	if (xsd_json_string(j->out, "message", msg, sizeof(msg)) || !msg[0])
+	if (xsd_json_string(j->out, HO_JSON_MESSAGE, msg, sizeof(msg)) || !msg[0])
 		xsd_job_message(j, msg, sizeof(msg));
 	if (!msg[0])
 		snprintf(msg, sizeof(msg), "%s", j->timed_out ?
 			 "killed after its deadline" : "no message");
-	if (!xsd_json_u64(j->out, "acquired_version", &v) ||
-	    !xsd_json_u64(j->out, "released_version", &v)) {
+	if (!xsd_json_u64(j->out, HO_JSON_ACQUIRED_VERSION, &v) ||
+	    !xsd_json_u64(j->out, HO_JSON_RELEASED_VERSION, &v)) {
 		a->version = v;
 		a->has_version = true;
 	}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Keys of the handover commands' JSON report (handover_report.c) that
+ * tapdisk-activated reads back from a job's output (daemon/xsd_machine.c):
+ * written once here so that the two cannot drift apart. Like the exit
+ * codes (exitcodes.h) they are the CLI's contract with the daemon until
+ * the daemon gets a typed result from the handover itself.
+ */
+#ifndef TAPDISK_ACTIVATE_HANDOVER_JSON_H
+#define TAPDISK_ACTIVATE_HANDOVER_JSON_H
+
+#define HO_JSON_MESSAGE			"message"
+#define HO_JSON_ACQUIRED_VERSION	"acquired_version"
+#define HO_JSON_RELEASED_VERSION	"released_version"
+
+#endif /* TAPDISK_ACTIVATE_HANDOVER_JSON_H */
