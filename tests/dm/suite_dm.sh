@@ -48,7 +48,7 @@ mods=$cache/x/lib/modules/$kv/kernel
 
 # Initramfs.
 root=$work/root
-mkdir -p "$root"/{bin,usr/bin,lib/modules,proc,sys,dev,tmp}
+mkdir -p "$root"/{bin,usr/bin,lib/modules,proc,sys,dev,tmp,run}
 cp /bin/busybox "$root/bin/"
 for a in $(/bin/busybox --list); do
 	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"

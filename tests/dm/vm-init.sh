@@ -7,6 +7,8 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /tmp
+# /run holds the host-local lease locks (/run/tapdisk-activate), as on a host.
+mount -t tmpfs -o mode=0755 run /run 2>/dev/null || mkdir -p /run
 for m in loop dm-mod dm-delay; do insmod /lib/modules/$m.ko || echo "DMTEST FAIL modules: $m"; done
 . /params
 TA=/usr/bin/tapdisk-activate
