@@ -60,6 +60,9 @@ check "timeout" "$(json .timeout_s)" 2
 expect 0 acquire --host-id 1 --host-name hostA --token src --json "$L"
 check "acquire version" "$(json .version)" 1
 check "acquire token" "$(json .token)" src
+# A renewal in another process counts within the owner's window (T*3/4
+# from the acquire's start, kept in the host-local holder state) ...
+expect 0 renew --host-id 1 --host-name hostA --token src "$L"
 expect 10 acquire --host-id 2 --host-name hostB --token dst --json "$L"
 grep -q "held by host 1" "$dir/err" || { echo "FAIL: held message"; fail=1; }
 check "held: who" "$(json .owner_host_id)" 1
@@ -67,7 +70,10 @@ expect 0 status --json "$L"
 check "held owner" "$(json .owner_host_id)" 1
 check "held token" "$(json .owner_token)" src
 check "held state" "$(json .state)" held
-expect 0 renew --host-id 1 --host-name hostA --token src "$L"
+# ... and is lost (14) once the window has run out, whatever the disk says.
+sleep 1.6
+expect 14 renew --host-id 1 --host-name hostA --token src "$L"
+grep -q "deadline passed" "$dir/err" || { echo "FAIL: late renew message"; fail=1; }
 expect 13 renew --host-id 2 --host-name hostB --token dst "$L"
 expect 13 release --host-id 1 --host-name hostA --token other "$L"
 

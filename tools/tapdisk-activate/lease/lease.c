@@ -586,20 +586,6 @@ static int check_owner(struct lease *l, const struct lease_value *v,
 			  v->host_id, v->token, (unsigned long long)version);
 }
 
-static int check_no_takeover(struct lease *l, uint64_t version)
-{
-	int ret = lease_scan(l);
-
-	if (ret)
-		return ret;
-	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++)
-		if (l->slots[h].lver > version)
-			return lease_fail(l, LEASE_NOT_OWNER,
-					  "host %u is competing for version %llu: the lease was taken over",
-					  h, (unsigned long long)l->slots[h].lver);
-	return LEASE_OK;
-}
-
 /* Common start of renew and release: a readable area, a well-formed holder. */
 static int holder_begin(struct lease *l, const struct lease_holder *h,
 			struct lease_value *v)
@@ -614,6 +600,32 @@ static int holder_begin(struct lease *l, const struct lease_holder *h,
 	return lease_check_value(l, v);
 }
 
+/* Our commit was overwritten by a late write from the past: write it again. */
+static int rewrite_leader(struct lease *l, const struct lease_holder *h,
+			  const struct lease_slot_rec *own,
+			  struct lease_leader_rec *leader)
+{
+	leader->version = h->version;
+	leader->state = LEASE_LEADER_HELD;
+	leader->owner = own->inp;
+	leader->successor_host_id = 0;
+	leader->flags = 0;
+	leader->ballot = own->bal;
+	leader->timeout_s = l->hdr.timeout_s;
+	leader->writer_host_id = h->host_id;
+	leader->written_unix_ms = lease_wall_ms();
+	return lease_write_leader(l, leader);
+}
+
+/*
+ * Renewal counts only if it starts and completes within the owner's
+ * window, measured on this host's CLOCK_BOOTTIME from the start of the
+ * last successful acquire or renewal. The window comes from this handle
+ * or, for a renewal through another handle or process, from the holder
+ * state on this host (lease_holder_state.c); without either there is no
+ * proof, and the renewal is refused as LOST rather than trusted. Steady
+ * state: one batched read (leader, own slot) and one slot write.
+ */
 int lease_renew(struct lease *l, const struct lease_holder *h)
 {
 	struct lease_leader_rec leader;
@@ -626,63 +638,54 @@ int lease_renew(struct lease *l, const struct lease_holder *h)
 	ret = holder_begin(l, h, &v);
 	if (ret)
 		return ret;
-	tracked = tracking(l, h);
-	start = lease_owner_now_ns();
-	if (tracked && start > l->valid_until_ns) {
-		l->holding = false;
-		return lease_fail(l, LEASE_LOST,
-				  "renewal deadline passed %.3f s ago: another host may own it now",
-				  (start - l->valid_until_ns) / 1e9);
-	}
 	ret = lease_lock_host(l, h->host_id);
 	if (ret)
 		return ret;
+	tracked = tracking(l, h) || lease_state_load(l, h);
+	start = lease_owner_now_ns();
+	if (tracked && start > l->valid_until_ns) {
+		l->holding = false;
+		ret = lease_fail(l, LEASE_LOST,
+				 "renewal deadline passed %.3f s ago: another host may own it now",
+				 (start - l->valid_until_ns) / 1e9);
+		goto out;
+	}
 	ret = lease_read_small(l, h->host_id, 0, &leader, &own, NULL);
 	if (!ret)
 		ret = check_owner(l, &v, h->version, tracked, &leader, &own,
 				  &stale);
-	/*
-	 * A holder that does not track its renewal deadline in this handle
-	 * (a command-line renew) cannot tell whether it was silent for the
-	 * timeout; one scan shows whether a takeover ballot has started.
-	 */
-	if (!ret && !tracked)
-		ret = check_no_takeover(l, h->version);
-	if (!ret && stale) {
-		leader.version = h->version;
-		leader.state = LEASE_LEADER_HELD;
-		leader.owner = own.inp;
-		leader.successor_host_id = 0;
-		leader.flags = 0;
-		leader.ballot = own.bal;
-		leader.timeout_s = l->hdr.timeout_s;
-		leader.writer_host_id = h->host_id;
-		leader.written_unix_ms = lease_wall_ms();
-		ret = lease_write_leader(l, &leader);
+	if (!ret && !tracked) {
+		ret = lease_fail(l, LEASE_LOST,
+				 "no proof on this host that host %u token '%s' still holds version %llu in time (acquired in another boot, or its holder state is gone): release and acquire again",
+				 h->host_id, h->token,
+				 (unsigned long long)h->version);
+		goto out;
 	}
+	if (!ret && stale)
+		ret = rewrite_leader(l, h, &own, &leader);
 	if (!ret) {
 		own.renewals++;
 		own.written_unix_ms = lease_wall_ms();
 		ret = lease_write_slot(l, &own);
 	}
-	lease_unlock_host(l);
 	if (ret) {
-		if (ret == LEASE_NOT_OWNER && tracked)
+		if (ret == LEASE_NOT_OWNER)
 			l->holding = false;
-		return ret;
+		goto out;
 	}
-	if (tracked) {
-		/* A renewal that lands after the old deadline proves nothing. */
-		if (lease_owner_now_ns() > l->valid_until_ns) {
-			l->holding = false;
-			return lease_fail(l, LEASE_LOST,
-					  "renewal completed after the deadline");
-		}
-		l->valid_until_ns = !l->hdr.timeout_s ? UINT64_MAX :
-			start + lease_owner_valid_ms(l->hdr.timeout_s) *
-			1000000u;
+	/* A renewal that lands after the old deadline proves nothing. */
+	if (lease_owner_now_ns() > l->valid_until_ns) {
+		l->holding = false;
+		ret = lease_fail(l, LEASE_LOST,
+				 "renewal completed after the deadline");
+		goto out;
 	}
-	return LEASE_OK;
+	l->valid_until_ns = !l->hdr.timeout_s ? UINT64_MAX :
+		start + lease_owner_valid_ms(l->hdr.timeout_s) * 1000000u;
+	ret = lease_state_save(l);
+out:
+	lease_unlock_host(l);
+	return ret;
 }
 
 /* Writes FREE for @version; @flags marks an operator break. */
@@ -730,6 +733,8 @@ int lease_release_flags(struct lease *l, const struct lease_holder *h,
 				  &own, &stale);
 	if (!ret)
 		ret = write_free(l, &v, h->version, successor, flags, &leader);
+	if (ret != LEASE_IO)
+		lease_state_drop(l, h);
 	lease_unlock_host(l);
 	if (tracking(l, h) && ret != LEASE_IO)
 		l->holding = false;

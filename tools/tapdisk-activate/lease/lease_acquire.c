@@ -406,7 +406,8 @@ static int acquired(struct lease *l, const struct ballot *bt,
 	l->valid_until_ns = l->hdr.timeout_s ? valid : UINT64_MAX;
 	if (holder)
 		*holder = l->held;
-	return LEASE_OK;
+	/* Renewals through other handles and processes check this deadline. */
+	return lease_state_save(l);
 }
 
 /* The area can be acquired through @l with @o: header read, writable. */

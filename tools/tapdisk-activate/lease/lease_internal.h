@@ -51,6 +51,23 @@ struct lease {
 __attribute__((format(printf, 3, 4)))
 int lease_fail(struct lease *l, int result, const char *fmt, ...);
 
+/* Host-local files (lease_lock.c): the directory, and a file's name in it. */
+int lease_lock_dir(struct lease *l, const char **out);
+void lease_host_file(const struct lease *l, const char *dir, uint16_t host_id,
+		     const char *suffix, char *path, size_t len);
+
+/*
+ * The holder's proof across processes (lease_holder_state.c): what an
+ * owner's validity window needs, kept in a host-local file so that a
+ * renewal through another handle or process (the CLI, the daemon) checks
+ * the same deadline the acquiring handle would. save: l->held and
+ * l->valid_until_ns; load: true and the handle tracks @h when the file
+ * names @h and this boot; drop: forget @h's proof.
+ */
+int lease_state_save(struct lease *l);
+bool lease_state_load(struct lease *l, const struct lease_holder *h);
+void lease_state_drop(struct lease *l, const struct lease_holder *h);
+
 /* I/O on the area. */
 int lease_scan(struct lease *l);
 /*

@@ -35,7 +35,7 @@
 #define LEASE_LOCK_DIR	"/run/tapdisk-activate"
 
 /* The lock directory, created if missing; refused if others may write it. */
-static int lock_dir(struct lease *l, const char **out)
+int lease_lock_dir(struct lease *l, const char **out)
 {
 	const char *dir = getenv("XH_LEASE_LOCK_DIR");
 	struct stat st;
@@ -57,21 +57,25 @@ static int lock_dir(struct lease *l, const char **out)
 	return LEASE_OK;
 }
 
-/* Lock file name: the area's uuid when it has a header, else device/inode. */
-static void lock_name(const struct lease *l, const char *dir, uint16_t host_id,
-		      char *path, size_t len)
+/*
+ * Host-local file for the area and host id: the area's uuid when it has a
+ * header, else device/inode; @suffix "lock" or "holder".
+ */
+void lease_host_file(const struct lease *l, const char *dir, uint16_t host_id,
+		     const char *suffix, char *path, size_t len)
 {
 	char id[2 * LEASE_UUID_LEN + 1];
 
 	if (l->have_header) {
 		for (unsigned int i = 0; i < LEASE_UUID_LEN; i++)
 			snprintf(id + 2 * i, 3, "%02x", l->hdr.uuid[i]);
-		snprintf(path, len, "%s/lease-%s-h%u.lock", dir, id, host_id);
+		snprintf(path, len, "%s/lease-%s-h%u.%s", dir, id, host_id,
+			 suffix);
 	} else {
-		snprintf(path, len, "%s/lease-%llx-%llx-%llu-h%u.lock", dir,
+		snprintf(path, len, "%s/lease-%llx-%llx-%llu-h%u.%s", dir,
 			 (unsigned long long)l->dev_id,
 			 (unsigned long long)l->ino,
-			 (unsigned long long)l->offset, host_id);
+			 (unsigned long long)l->offset, host_id, suffix);
 	}
 }
 
@@ -123,10 +127,10 @@ int lease_lock_host(struct lease *l, uint16_t host_id)
 		l->lock_fd = -1;
 	}
 	if (l->lock_fd < 0) {
-		ret = lock_dir(l, &dir);
+		ret = lease_lock_dir(l, &dir);
 		if (ret)
 			return ret;
-		lock_name(l, dir, host_id, path, sizeof(path));
+		lease_host_file(l, dir, host_id, "lock", path, sizeof(path));
 		l->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC |
 				  O_NOFOLLOW, 0600);
 		if (l->lock_fd < 0)
