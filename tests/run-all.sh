@@ -134,20 +134,27 @@ count_suite() {
 # runs it with its output in its log; bg_suite_wait counts its results.
 bg_name="" bg_pid="" bg_start=0
 bg_suite_start() {
-	local name=$1 limit=$2
+	local name=$1 limit=$2 log
 	shift 2
 	bg_name=$name bg_start=$(date +%s)
-	timeout -k 10 "$limit" "$@" </dev/null >"$logs/${name//\//_}.log" 2>&1 &
+	log=$logs/${name//\//_}.log
+	rm -f "$log.end"
+	# The suite's own end time and status, for the table: it may end long
+	# before the other areas and be collected only then.
+	{
+		timeout -k 10 "$limit" "$@" </dev/null >"$log" 2>&1
+		echo "$? $(date +%s)" >"$log.end"
+	} &
 	bg_pid=$!
 	echo "started $name in the background (log build/test-logs/${name//\//_}.log)"
 }
 bg_suite_wait() {
-	local rc
+	local rc end log=$logs/${bg_name//\//_}.log
 	[ -n "$bg_pid" ] || return 0
 	wait "$bg_pid"
-	rc=$?
-	count_suite "$bg_name" $rc "$bg_start"
-	area_time "${bg_name%%/*} (background)" $(( $(date +%s) - bg_start ))
+	read -r rc end <"$log.end" 2>/dev/null || { rc=1; end=$(date +%s); }
+	count_suite "$bg_name" "$rc" "$bg_start"
+	area_time "${bg_name%%/*} (background)" $(( end - bg_start ))
 	bg_pid=""
 }
 
