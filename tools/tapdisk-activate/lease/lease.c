@@ -566,6 +566,12 @@ static int check_owner(struct lease *l, const struct lease_value *v,
 		       const struct lease_slot_rec *own, bool *stale_leader)
 {
 	*stale_leader = false;
+	/* Our own slot already competes for a newer version: this one ended. */
+	if (own->lver > version)
+		return lease_fail(l, LEASE_NOT_OWNER,
+				  "host %u's slot is at version %llu: version %llu is over",
+				  v->host_id, (unsigned long long)own->lver,
+				  (unsigned long long)version);
 	if (leader->version == version && leader->state == LEASE_LEADER_HELD &&
 	    lease_value_same_holder(&leader->owner, v))
 		return LEASE_OK;

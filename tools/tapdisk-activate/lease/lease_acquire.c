@@ -406,8 +406,22 @@ static int acquired(struct lease *l, const struct ballot *bt,
 	l->valid_until_ns = l->hdr.timeout_s ? valid : UINT64_MAX;
 	if (holder)
 		*holder = l->held;
-	/* Renewals through other handles and processes check this deadline. */
-	return lease_state_save(l);
+	/*
+	 * Renewals through other handles and processes check this deadline.
+	 * Without it nobody could renew what we now hold: give it back at
+	 * once rather than leave it held for T (or for ever at timeout 0).
+	 */
+	if (lease_state_save(l)) {
+		char why[sizeof(l->err)];
+
+		snprintf(why, sizeof(why), "%s", l->err);
+		lease_release(l, &l->held, 0);
+		l->holding = false;
+		return lease_fail(l, LEASE_IO,
+				  "won version %llu but %s: released it again",
+				  (unsigned long long)bt->n, why);
+	}
+	return LEASE_OK;
 }
 
 /* The area can be acquired through @l with @o: header read, writable. */
@@ -512,8 +526,11 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			bt.me = me;
 			bt.chosen = me;
 			bt.prop_start_ns = prop_start;
+			/* Under the lock: the holder state is saved before a
+			 * release of the old version can drop it (below). */
+			ret = acquired(l, &bt, holder);
 			lease_unlock_host(l);
-			return acquired(l, &bt, holder);
+			return ret;
 		}
 		if (restart_at > leader.version) {
 			/* A slot is at a newer version: its ballot started only
@@ -596,9 +613,12 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			ret = bt.err;
 			goto out_unlock;
 		case BALLOT_CHOSEN:
+			if (lease_value_equal(&bt.chosen, &me)) {
+				ret = acquired(l, &bt, holder);
+				lease_unlock_host(l);
+				return ret;
+			}
 			lease_unlock_host(l);
-			if (lease_value_equal(&bt.chosen, &me))
-				return acquired(l, &bt, holder);
 			/* Someone else won version n. */
 			leader.version = n;
 			leader.state = LEASE_LEADER_HELD;
