@@ -74,6 +74,10 @@ struct xsd_att {
 	uint64_t retry_ms;		/* FAILED: next attempt */
 	uint32_t retries;
 	uint64_t renew_ms;		/* ACTIVE: next renewal */
+	/* ACTIVE: the lease's deadline on the owner's clock
+	 * (lease_owner_now_ns), from the last renewal that reported one;
+	 * 0: not known yet. */
+	uint64_t valid_until_ns;
 	uint64_t drain_next_ms;		/* DRAINING: next backend sample */
 	uint64_t drain_sample[5];
 	uint32_t drain_stable;
@@ -92,10 +96,13 @@ struct xsd_lease_ops {
 	int (*status)(const struct xsd_vdi_conf *vdi, bool *held,
 		      uint16_t *owner_host, char *owner_token, size_t tlen,
 		      uint64_t *version, char *err, size_t errlen);
-	/* Renews our holding; 0 ok, 1 lost (someone else may take it). */
+	/* Renews our holding; 0 ok, 1 lost (someone else may take it), -1
+	 * failed (retry). *valid_until_ns: the holding's deadline on the
+	 * owner's clock when the library knew it (also on failure), else
+	 * left alone. */
 	int (*renew)(const struct xsd_vdi_conf *vdi, uint16_t host_id,
 		     const char *token, uint64_t version, uint32_t *next_s,
-		     char *err, size_t errlen);
+		     uint64_t *valid_until_ns, char *err, size_t errlen);
 };
 
 /* The lease library behind xsd_lease_ops (xsd_lease.c). */

@@ -55,7 +55,7 @@ static int status(const struct xsd_vdi_conf *vdi, bool *held,
 
 static int renew(const struct xsd_vdi_conf *vdi, uint16_t host_id,
 		 const char *token, uint64_t version, uint32_t *next_s,
-		 char *err, size_t errlen)
+		 uint64_t *valid_until_ns, char *err, size_t errlen)
 {
 	struct lease_holder h = { .host_id = host_id, .version = version };
 	struct lease_status st;
@@ -76,6 +76,8 @@ static int renew(const struct xsd_vdi_conf *vdi, uint16_t host_id,
 	if (rc != LEASE_OK)
 		snprintf(err, errlen, "%s: %s", lease_strerror(rc),
 			 lease_last_error(l));
+	if (lease_valid_until_ns(l))
+		*valid_until_ns = lease_valid_until_ns(l);
 	if (rc == LEASE_OK && lease_read_status(l, &st) == LEASE_OK &&
 	    st.timeout_s)
 		*next_s = lease_renew_interval_s(st.timeout_s);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/exitcodes.h"
+#include "lease/lease.h"
 #include "cli/handover_json.h"
 #include "xen-handover/xenstore-keys.h"
 #include "xsd_daemon.h"
@@ -455,6 +456,40 @@ void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
 	a->req.id = 0;
 }
 
+/*
+ * Renewals keep failing (storage errors, a stuck host-local lock) and the
+ * lease's deadline is near: without proof of the lease this host must
+ * stop writing before another host may take over (lease.rst, Timeouts).
+ * Near: within LEASE_FENCE_MARGIN_MS of it, which covers the 1 s retry.
+ */
+static bool deadline_near(const struct xsd_att *a)
+{
+	uint64_t margin;
+
+	if (!a->valid_until_ns || a->valid_until_ns == UINT64_MAX)
+		return false;
+	margin = (uint64_t)LEASE_FENCE_MARGIN_MS * 1000000u;
+	return lease_owner_now_ns() + margin >= a->valid_until_ns;
+}
+
+/*
+ * Another host may take the VDI now: stop this guest from issuing more
+ * I/O before it does. The domain stays paused until an operator decides
+ * (operator-guide, LEASE-LOST).
+ */
+static void fence_lost(struct xsd_daemon *d, struct xsd_att *a,
+		       const char *why, uint64_t now)
+{
+	bool paused = !a->manual && !d->hyp.pause(&d->hyp, a->domid);
+
+	xsd_alert(d, a, "LEASE-LOST", "%s: another host may take this VDI. "
+		  "%s; see operator-guide 'LEASE-LOST'", why,
+		  a->manual ? "No domain to pause" :
+		  paused ? "Domain paused" :
+		  "Could not pause the domain: destroy it now");
+	xsd_set_state(d, a, XSD_ATT_FENCED, now);
+}
+
 static void renew(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 {
 	char err[256];
@@ -466,30 +501,27 @@ static void renew(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 		return;
 	}
 	rc = d->lease.renew(&a->vdi, (uint16_t)d->cfg.host_id, a->token,
-			    a->version, &next_s, err, sizeof(err));
+			    a->version, &next_s, &a->valid_until_ns, err,
+			    sizeof(err));
 	if (rc == 0) {
 		schedule_renewal(d, a, now, next_s);
 		return;
 	}
-	if (rc > 0) {
-		/*
-		 * Another host may take the VDI now: stop this guest from
-		 * issuing more I/O before it does. The domain stays paused
-		 * until an operator decides (operator-guide, LEASE-LOST).
-		 */
-		bool paused = !a->manual && !d->hyp.pause(&d->hyp, a->domid);
-
-		xsd_alert(d, a, "LEASE-LOST", "renewal refused (%s): another "
-			  "host may take this VDI. %s; see operator-guide "
-			  "'LEASE-LOST'", err, a->manual ? "No domain to pause" :
-			  paused ? "Domain paused" :
-			  "Could not pause the domain: destroy it now");
-		xsd_set_state(d, a, XSD_ATT_FENCED, now);
+	if (rc < 0 && !deadline_near(a)) {
+		xsd_log("warning", "VDI %s: lease renewal failed: %s (retrying)",
+			a->vdi.name, err);
+		schedule_renewal(d, a, now, 1);
 		return;
 	}
-	xsd_log("warning", "VDI %s: lease renewal failed: %s (retrying)",
-		a->vdi.name, err);
-	schedule_renewal(d, a, now, 1);
+	if (rc < 0) {
+		char why[sizeof(err) + 80];
+
+		snprintf(why, sizeof(why), "no renewal succeeded before the "
+			 "lease's deadline (last error: %s)", err);
+		fence_lost(d, a, why, now);
+		return;
+	}
+	fence_lost(d, a, err, now);
 }
 
 static void begin_deactivate(struct xsd_daemon *d, struct xsd_att *a,

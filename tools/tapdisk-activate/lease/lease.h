@@ -33,6 +33,20 @@
 /* How often an owner renews a lease of timeout @timeout_s (not 0): T/4,
  * at least 1 s. */
 uint32_t lease_renew_interval_s(uint32_t timeout_s);
+/*
+ * A holder whose renewals keep failing stops its writes (fences) once its
+ * deadline (lease_valid_until_ns) is this close on the owner's clock: it
+ * covers the daemon's 1 s renewal retry and the time to pause a domain.
+ */
+#define LEASE_FENCE_MARGIN_MS	2000u
+/*
+ * The owner's clock for its validity window: CLOCK_BOOTTIME, which keeps
+ * counting while the host is suspended. An owner must never believe less
+ * time passed than did: with CLOCK_MONOTONIC a host suspended for longer
+ * than T would wake up still "valid" and renew while another host, whose
+ * clock ran, is taking the lease over.
+ */
+uint64_t lease_owner_now_ns(void);
 #define LEASE_NAME_LEN		64u	/* host name / token buffers, with NUL */
 #define LEASE_TOKEN_LEN		64u
 #define LEASE_AREA_SECTORS	2048u	/* 1 MiB with 512-byte sectors */

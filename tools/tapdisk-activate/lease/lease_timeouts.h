@@ -72,13 +72,6 @@ uint64_t lease_reread_pause_ms(unsigned int n);
  * the host is suspended, which only makes a contender wait longer.
  */
 uint64_t lease_now_ns(void);
-/*
- * The owner's clock for its validity window: CLOCK_BOOTTIME, which keeps
- * counting while the host is suspended. An owner must never believe less
- * time passed than did: with CLOCK_MONOTONIC a host suspended for longer
- * than T would wake up still "valid" and renew while another host, whose
- * clock ran, is taking the lease over.
- */
-uint64_t lease_owner_now_ns(void);
+/* The owner's clock: lease_owner_now_ns() in lease.h. */
 
 #endif /* TAPDISK_ACTIVATE_LEASE_TIMEOUTS_H */
