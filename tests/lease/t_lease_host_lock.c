@@ -9,7 +9,10 @@
  *  - a lease file deleted and initialised again gets a lock of its own (the
  *    name follows the area's uuid, not a reusable inode number), so a stale
  *    holder of the old lock does not block the new area;
- *  - a lock directory other users may write is refused, not used.
+ *  - a lock directory other users may write is refused, not used;
+ *  - a lease file copied with its image (same uuid, same holder tuple,
+ *    same version) never vouches for the original: renewals of the copy
+ *    do not extend the original's window.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -115,6 +118,38 @@ int main(void)
 		 lease_last_error(l));
 	release_locks(holder);
 	lease_close(l);
+
+	/* A copy of the area: its renewals must not extend the original's. */
+	{
+		const char *orig = t_path("orig.img"), *copy = t_path("copy.img");
+		struct lease *o, *c, *f;
+		struct lease_holder ho, hc;
+
+		l = lt_open(orig, LEASE_OPEN_CREATE);
+		lt_init(l, 512, 2);
+		lease_close(l);
+		T_ASSERT(t_system("cp %s %s", orig, copy) == 0, "cp");
+		o = lt_open(orig, 0);
+		c = lt_open(copy, 0);
+		T_ASSERT(lt_acquire(o, 1, "h", "same", 0, &ho) == LEASE_OK &&
+			 lt_acquire(c, 1, "h", "same", 0, &hc) == LEASE_OK &&
+			 ho.version == hc.version, "acquire both");
+		for (int i = 0; i < 4; i++) {
+			usleep(500000);
+			f = lt_open(copy, 0);
+			T_ASSERT(lease_renew(f, &hc) == LEASE_OK,
+				 "renew the copy: %s", lease_last_error(f));
+			lease_close(f);
+		}
+		f = lt_open(orig, 0);
+		r = lease_renew(f, &ho);
+		T_ASSERT(r == LEASE_LOST,
+			 "the original, silent for 2 s, renewed: %s (%s)",
+			 lease_strerror(r), lease_last_error(f));
+		lease_close(f);
+		lease_close(o);
+		lease_close(c);
+	}
 
 	/* A world-writable lock directory is refused. */
 	setenv("XH_LEASE_LOCK_DIR", t_path("open-dir"), 1);

@@ -10,7 +10,8 @@
  * owners. Every successful acquire and renewal therefore writes the
  * deadline here, every renewal reads it, and one without it is refused.
  *
- * File: <lock dir>/lease-<area uuid>-h<host id>.holder, written to a
+ * File: <lock dir>/lease-<area uuid>-h<host id>-at-<dev>-<ino>-<offset>.holder
+ * (see state_path), written to a
  * temporary and renamed (a crash leaves the old or the new file, never a
  * torn one). Binary, host-local, this build's layout (struct holder_rec):
  *   magic "XHHOLDR1", boot id (kernel's random boot_id: CLOCK_BOOTTIME
@@ -49,15 +50,28 @@ static int boot_id(char out[BOOT_ID_LEN + 1])
 	return ok ? 0 : -1;
 }
 
+/*
+ * Named after the area's uuid and where this host reaches it (device,
+ * inode, offset): a sidecar copied with its image keeps the uuid, and the
+ * two areas must never vouch for each other's holders.
+ */
 static int state_path(struct lease *l, uint16_t host_id, char *path,
 		      size_t len)
 {
 	const char *dir = NULL;
+	char base[448], where[96];
 	int ret = lease_lock_dir(l, &dir);
 
 	if (ret)
 		return ret;
-	lease_host_file(l, dir, host_id, "holder", path, len);
+	lease_host_file(l, dir, host_id, "holder", base, sizeof(base));
+	snprintf(where, sizeof(where), "-at-%llx-%llx-%llu.holder",
+		 (unsigned long long)l->dev_id, (unsigned long long)l->ino,
+		 (unsigned long long)l->offset);
+	base[strlen(base) - strlen(".holder")] = 0;
+	if ((size_t)snprintf(path, len, "%s%s", base, where) >= len)
+		return lease_fail(l, LEASE_USAGE,
+				  "holder state path too long under %s", dir);
 	return LEASE_OK;
 }
 
