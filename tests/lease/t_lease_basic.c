@@ -273,7 +273,7 @@ static void newer_ballot(const char *spec)
 
 		for (unsigned int i = 0; i < LEASE_UUID_LEN; i++)
 			snprintf(hex + 2 * i, 3, "%02x", uuid[i]);
-		snprintf(state, sizeof(state), "%s/lease-%s-h1-at-*.holder",
+		snprintf(state, sizeof(state), "%s/lease-%s-h1.at-*.holder",
 			 t_tmpdir(), hex);
 		T_ASSERT(t_system("rm %s", state) == 0, "holder state %s",
 			 state);

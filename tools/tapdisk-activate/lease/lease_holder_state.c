@@ -10,7 +10,7 @@
  * owners. Every successful acquire and renewal therefore writes the
  * deadline here, every renewal reads it, and one without it is refused.
  *
- * File: <lock dir>/lease-<area uuid>-h<host id>-at-<dev>-<ino>-<offset>.holder
+ * File: <lock dir>/lease-<area uuid>-h<host id>.at-<dev>-<ino>-<offset>.holder
  * (see state_path), written to a
  * temporary and renamed (a crash leaves the old or the new file, never a
  * torn one). Binary, host-local, this build's layout (struct holder_rec):
@@ -59,17 +59,16 @@ static int state_path(struct lease *l, uint16_t host_id, char *path,
 		      size_t len)
 {
 	const char *dir = NULL;
-	char base[448], where[96];
+	char suffix[96];
 	int ret = lease_lock_dir(l, &dir);
 
 	if (ret)
 		return ret;
-	lease_host_file(l, dir, host_id, "holder", base, sizeof(base));
-	snprintf(where, sizeof(where), "-at-%llx-%llx-%llu.holder",
+	snprintf(suffix, sizeof(suffix), "at-%llx-%llx-%llu.holder",
 		 (unsigned long long)l->dev_id, (unsigned long long)l->ino,
 		 (unsigned long long)l->offset);
-	base[strlen(base) - strlen(".holder")] = 0;
-	if ((size_t)snprintf(path, len, "%s%s", base, where) >= len)
+	lease_host_file(l, dir, host_id, suffix, path, len);
+	if (strlen(path) + 1 >= len)
 		return lease_fail(l, LEASE_USAGE,
 				  "holder state path too long under %s", dir);
 	return LEASE_OK;
@@ -114,24 +113,34 @@ int lease_state_save(struct lease *l)
 	return LEASE_OK;
 }
 
-bool lease_state_load(struct lease *l, const struct lease_holder *h)
+/* @h's record from this boot into @r, and its path; false if there is none. */
+static bool read_state(struct lease *l, const struct lease_holder *h,
+		       struct holder_rec *r, char *path, size_t len)
 {
-	char path[512], boot[BOOT_ID_LEN + 1];
-	struct holder_rec r;
+	char boot[BOOT_ID_LEN + 1];
 	bool ok;
 	int fd;
 
-	if (state_path(l, h->host_id, path, sizeof(path)) || boot_id(boot))
+	if (state_path(l, h->host_id, path, len) || boot_id(boot))
 		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return false;
-	ok = read(fd, &r, sizeof(r)) == (ssize_t)sizeof(r);
+	ok = read(fd, r, sizeof(*r)) == (ssize_t)sizeof(*r);
 	close(fd);
-	r.held.host_name[sizeof(r.held.host_name) - 1] = 0;
-	r.held.token[sizeof(r.held.token) - 1] = 0;
-	if (!ok || memcmp(r.magic, HOLDER_MAGIC, sizeof(r.magic)) ||
-	    memcmp(r.boot_id, boot, BOOT_ID_LEN) || !same_holder(&r.held, h))
+	r->held.host_name[sizeof(r->held.host_name) - 1] = 0;
+	r->held.token[sizeof(r->held.token) - 1] = 0;
+	return ok && !memcmp(r->magic, HOLDER_MAGIC, sizeof(r->magic)) &&
+	       !memcmp(r->boot_id, boot, BOOT_ID_LEN) &&
+	       same_holder(&r->held, h);
+}
+
+bool lease_state_load(struct lease *l, const struct lease_holder *h)
+{
+	struct holder_rec r;
+	char path[512];
+
+	if (!read_state(l, h, &r, path, sizeof(path)))
 		return false;
 	l->held = r.held;
 	l->valid_until_ns = r.valid_until_ns;
@@ -141,16 +150,10 @@ bool lease_state_load(struct lease *l, const struct lease_holder *h)
 
 void lease_state_drop(struct lease *l, const struct lease_holder *h)
 {
+	struct holder_rec r;
 	char path[512];
-	struct lease_holder keep = l->held;
-	uint64_t until = l->valid_until_ns;
-	bool holding = l->holding;
 
 	/* Only @h's own proof: another holder's file stays. */
-	if (lease_state_load(l, h) &&
-	    !state_path(l, h->host_id, path, sizeof(path)))
+	if (read_state(l, h, &r, path, sizeof(path)))
 		unlink(path);
-	l->held = keep;
-	l->valid_until_ns = until;
-	l->holding = holding;
 }
