@@ -3,7 +3,8 @@
  * Pieces of tapdisk-activated that need no xenstore: the per-domain rate
  * limiter, the configuration parsers (strict: unknown keys and bad values
  * are errors), the reading of tapdisk-activate's JSON report, the
- * child-job runner (output capture, exit code, kill on deadline), and the
+ * child-job runner (output capture, exit code, kill on deadline), the
+ * decoding of the hypervisor's XEN_DOMINF_* flags (xsd_xen_compat.h) and the
  * mapping of libxenctrl's domain flags to domain states.
  */
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "daemon/xsd_hyp.h"
 #include "daemon/xsd_job.h"
 #include "daemon/xsd_rate.h"
+#include "daemon/xsd_xen_compat.h"
 
 static void test_rate(void)
 {
@@ -199,9 +201,50 @@ static void test_dom_state(void)
 		 XSD_DOM_RUNNING, "running");
 }
 
+/*
+ * The raw XEN_DOMINF_* word of xc_domain_getinfolist (public domctl ABI:
+ * dying bit 0, shutdown bit 2, paused bit 3, shutdown code in bits 16-23;
+ * xsd_xen_compat.c checks these against the Xen headers it is built with).
+ */
+static enum xsd_dom_state from_flags(uint32_t flags)
+{
+	struct xsd_xc_dominfo i;
+
+	xsd_xc_decode_flags(flags, &i);
+	return xsd_dom_state_from_info(i.dying, i.shutdown, i.crashed,
+				       i.shutdown_reason, i.paused);
+}
+
+static void test_xc_flags(void)
+{
+	struct xsd_xc_dominfo i;
+
+	xsd_xc_decode_flags(1u << 2 | 3u << 16, &i);
+	T_ASSERT(i.crashed && !i.shutdown && i.shutdown_reason == 3,
+		 "crash decoded as crashed=%d shutdown=%d reason=%u",
+		 i.crashed, i.shutdown, i.shutdown_reason);
+	xsd_xc_decode_flags(1u << 2 | 2u << 16 | 1u << 3, &i);
+	T_ASSERT(i.shutdown && !i.crashed && i.paused && !i.dying &&
+		 i.shutdown_reason == 2, "paused suspend decoded wrong");
+	/* Reason bits without the shutdown flag are not a shutdown. */
+	xsd_xc_decode_flags(3u << 16, &i);
+	T_ASSERT(!i.shutdown && !i.crashed, "reason without shutdown flag");
+	T_ASSERT(from_flags(1u << 2 | 2u << 16) == XSD_DOM_SUSPENDED,
+		 "suspend");
+	T_ASSERT(from_flags(1u << 2 | 3u << 16) == XSD_DOM_SHUTDOWN, "crash");
+	T_ASSERT(from_flags(1u << 2 | 0u << 16) == XSD_DOM_SHUTDOWN,
+		 "poweroff");
+	T_ASSERT(from_flags(1u << 0) == XSD_DOM_SHUTDOWN, "dying");
+	T_ASSERT(from_flags(1u << 3) == XSD_DOM_PAUSED, "paused");
+	/* hvm_guest, blocked, running, hap: still running. */
+	T_ASSERT(from_flags(1u << 1 | 1u << 4 | 1u << 5 | 1u << 8) ==
+		 XSD_DOM_RUNNING, "running");
+}
+
 int main(void)
 {
 	test_dom_state();
+	test_xc_flags();
 	test_rate();
 	test_config();
 	test_json();

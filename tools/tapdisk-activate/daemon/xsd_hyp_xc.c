@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Domain state from libxenctrl (see xsd_hyp.h). Xen's public headers that
- * xenctrl.h pulls in refuse strict ISO C (anonymous unions, aligned
- * attributes behind __STRICT_ANSI__), so this one file compiles them as GNU
- * C; nothing else here depends on extensions.
+ * Domain state from libxenctrl (see xsd_hyp.h); the calls whose shape
+ * changed between Xen releases go through xsd_xen_compat.h. Xen's public
+ * headers that xenctrl.h pulls in refuse strict ISO C (anonymous unions,
+ * aligned attributes behind __STRICT_ANSI__), so this file and the compat
+ * file compile them as GNU C; nothing else here depends on extensions.
  */
 #undef __STRICT_ANSI__
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <xenctrl.h>
 
 #include "xsd_hyp.h"
+#include "xsd_xen_compat.h"
 
 #if defined(SHUTDOWN_suspend) && SHUTDOWN_suspend != 2
 #error "xsd_dom_state_from_info assumes SHUTDOWN_suspend == 2"
@@ -21,12 +23,12 @@
 
 static enum xsd_dom_state xc_state(struct xsd_hyp *hyp, uint32_t domid)
 {
-	xc_dominfo_t info;
-	int n = xc_domain_getinfo(hyp->priv, domid, 1, &info);
+	struct xsd_xc_dominfo info;
+	int n = xsd_xc_getinfo(hyp->priv, domid, &info);
 
 	if (n < 0)
 		return XSD_DOM_UNKNOWN;
-	if (n == 0 || info.domid != domid)
+	if (n == 0)
 		return XSD_DOM_ABSENT;
 	return xsd_dom_state_from_info(info.dying, info.shutdown, info.crashed,
 				       info.shutdown_reason, info.paused);
