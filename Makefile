@@ -31,7 +31,16 @@ CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(TOOL_DIR) -Itests/lib -MMD -MP
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 $(WARN) $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS += -Wl,--as-needed -laio -lxenstore -lxenctrl
+# Xen's libraries as their pkg-config files describe them (xenstore.pc and
+# xencontrol.pc exist from Xen 4.17 to 4.20); PKG_CONFIG_SYSROOT_DIR and
+# PKG_CONFIG_LIBDIR point this at another Xen (tests/pkg/t_xen420_build.sh).
+PKG_CONFIG ?= pkg-config
+XEN_PCS := xenstore xencontrol
+XEN_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(XEN_PCS) 2>/dev/null)
+XEN_LIBS := $(or $(shell $(PKG_CONFIG) --libs $(XEN_PCS) 2>/dev/null),\
+	      -lxenstore -lxenctrl)
+CPPFLAGS += $(XEN_CFLAGS)
+LDLIBS += -Wl,--as-needed -laio $(XEN_LIBS)
 
 # The dom0 tools are parts, one folder and one archive each
 # ($(BUILD)/lib<part>.a); $(TOOL_DIR)/parts.mk says which part may use
