@@ -14,6 +14,8 @@ pkgs=(
 	xenstore-utils xen-utils-4.17 jq util-linux hyperfine groff-base
 	# VHD fixtures and independent readers
 	qemu-utils libvhdi-utils strace
+	# real tapdisk (scripts/build-blktap.sh builds blktap from source)
+	autoconf automake libtool pkg-config uuid-dev zlib1g-dev libcmocka-dev
 	# lease: model checking and the sanlock comparison
 	spin sanlock
 	# guest module: headers, KUnit tree, sparse, ccache
