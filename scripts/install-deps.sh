@@ -23,6 +23,8 @@ pkgs=(
 	libssl-dev python3 xz-utils cpio kmod sparse ccache rsync
 	# Xen under QEMU end-to-end tests
 	qemu-system-x86 busybox-static debootstrap e2fsprogs gzip zstd
+	# Debian packages of xen-handover (tests/pkg): build and check
+	debhelper dh-dkms lintian
 )
 
 missing=()
