@@ -91,7 +91,9 @@ KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
 	  sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 
-.PHONY: all tools tests bench fuzz module module-clean check demo e2e deps clean
+.PHONY: all tools tests bench fuzz module module-clean check demo e2e deps clean \
+	install install-tools install-guest uninstall uninstall-tools \
+	uninstall-guest
 all: tools tests bench $(if $(wildcard $(KDIR)/Makefile),module)
 tools: $(TOOLS)
 tests: $(TEST_BINS) $(HELPER_BINS)
@@ -149,5 +151,83 @@ deps:
 
 clean:
 	rm -rf build
+
+# make install / make uninstall [DESTDIR=...] [PREFIX=...] ----------------
+# Directory variables as the GNU coding standards name them; the two
+# programs are administrator tools (section 8), so bindir stays unused.
+# Configuration stays in /etc whatever the prefix: xl runs hotplug scripts
+# from /etc/xen/scripts and the tools read /etc/xen-handover.
+#   install-tools   dom0: programs, man pages, hotplug script, systemd unit,
+#                   configuration examples (in docdir/examples)
+#   install-guest   guest: the modprobe.d snippet that prefers
+#                   xen-blkfront-drain (the module itself installs with DKMS)
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+sbindir ?= $(exec_prefix)/sbin
+datarootdir ?= $(prefix)/share
+mandir ?= $(datarootdir)/man
+man8dir ?= $(mandir)/man8
+docdir ?= $(datarootdir)/doc/xen-handover
+sysconfdir ?= /etc
+xenscriptdir ?= $(sysconfdir)/xen/scripts
+modprobedir ?= $(sysconfdir)/modprobe.d
+ifndef systemdsystemunitdir
+systemdsystemunitdir := $(or $(shell $(PKG_CONFIG) \
+	--variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+endif
+INSTALL ?= install
+
+MAN_PAGES := $(wildcard man/*.8)
+EXAMPLES := tapdisk-activated.conf block-handover.conf vdi/EXAMPLE.conf
+# The unit and the hotplug script name the programs by path; the daemon's
+# built-in --tool is /usr/sbin/tapdisk-activate.
+SUBST_SBIN := -e 's|/usr/sbin/tapdisk-activate|$(sbindir)/tapdisk-activate|g'
+SUBST_UNIT := $(SUBST_SBIN) $(if $(filter /usr/sbin,$(sbindir)),,\
+	-e 's|--foreground|--foreground --tool $(sbindir)/tapdisk-activate|')
+
+install: install-tools install-guest
+uninstall: uninstall-tools uninstall-guest
+
+install-tools: $(TOOLS)
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(man8dir) \
+		$(DESTDIR)$(xenscriptdir) $(DESTDIR)$(systemdsystemunitdir) \
+		$(DESTDIR)$(docdir)/examples/vdi
+	$(INSTALL) -m 755 $(TOOLS) $(DESTDIR)$(sbindir)/
+	$(INSTALL) -m 644 $(MAN_PAGES) $(DESTDIR)$(man8dir)/
+	sed $(SUBST_SBIN) tools/hotplug/block-handover \
+		>$(DESTDIR)$(xenscriptdir)/block-handover.tmp
+	chmod 755 $(DESTDIR)$(xenscriptdir)/block-handover.tmp
+	mv -f $(DESTDIR)$(xenscriptdir)/block-handover.tmp \
+		$(DESTDIR)$(xenscriptdir)/block-handover
+	sed $(SUBST_UNIT) tools/systemd/tapdisk-activated.service \
+		>$(DESTDIR)$(systemdsystemunitdir)/tapdisk-activated.service
+	chmod 644 $(DESTDIR)$(systemdsystemunitdir)/tapdisk-activated.service
+	for f in $(EXAMPLES); do \
+		$(INSTALL) -m 644 tools/examples/$$f \
+			$(DESTDIR)$(docdir)/examples/$$f || exit 1; \
+	done
+
+install-guest:
+	$(INSTALL) -d $(DESTDIR)$(modprobedir)
+	$(INSTALL) -m 644 tools/modprobe/xen-blkfront-drain.conf \
+		$(DESTDIR)$(modprobedir)/
+
+# Removes exactly what install put there, and the directories that are
+# only ours; shared ones (sbin, man8, /etc/xen/scripts) stay.
+uninstall-tools:
+	rm -f $(addprefix $(DESTDIR)$(sbindir)/,$(notdir $(TOOLS))) \
+		$(addprefix $(DESTDIR)$(man8dir)/,$(notdir $(MAN_PAGES))) \
+		$(DESTDIR)$(xenscriptdir)/block-handover \
+		$(DESTDIR)$(systemdsystemunitdir)/tapdisk-activated.service \
+		$(addprefix $(DESTDIR)$(docdir)/examples/,$(EXAMPLES))
+	for d in $(DESTDIR)$(docdir)/examples/vdi \
+		 $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir); do \
+		[ ! -d $$d ] || rmdir $$d || exit 1; \
+	done
+
+uninstall-guest:
+	rm -f $(DESTDIR)$(modprobedir)/xen-blkfront-drain.conf
 
 -include $(shell find build -name '*.d' 2>/dev/null)
