@@ -31,11 +31,11 @@ for f in "$dst"/* "$dst"/.kunitconfig; do
 	[ -e "$XH_MODDIR/$(basename "$f")" ] || rm -f "$f"
 done
 for f in "$XH_MODDIR"/*.[ch] "$XH_MODDIR"/Kbuild "$XH_MODDIR"/Kconfig "$XH_MODDIR"/.kunitconfig; do
-	cmp -s "$f" "$dst/$(basename "$f")" || cp -p "$f" "$dst/" || xh_fail "copying $f"
+	cmp -s "$f" "$dst/$(basename "$f")" || cp "$f" "$dst/" || xh_fail "copying $f"
 done
 for f in "$XH_TOP"/include/xen-handover/*.h; do
 	cmp -s "$f" "$src/include/xen-handover/$(basename "$f")" ||
-		cp -p "$f" "$src/include/xen-handover/" || xh_fail "copying $f"
+		cp "$f" "$src/include/xen-handover/" || xh_fail "copying $f"
 done
 grep -q 'xen-blkfront-drain/Kconfig' "$src/drivers/block/Kconfig" ||
 	echo 'source "drivers/block/xen-blkfront-drain/Kconfig"' >>"$src/drivers/block/Kconfig"
