@@ -62,6 +62,7 @@ enum xbd_slot_state {
 	XBD_SLOT_FREE,
 	XBD_SLOT_INFLIGHT,
 	XBD_SLOT_LEAKED,	/* backend kept a grant: never reuse this slot */
+	XBD_SLOT_GONE,		/* grants handed to the deferred release: retired */
 };
 
 /* Classes of malformed responses; any of them stops the device. */
@@ -83,6 +84,8 @@ struct xbd_ring;
 struct xbd_env_ops {
 	int (*grant)(struct xbd_info *info, struct page *page, bool readonly);
 	bool (*end_grant)(struct xbd_info *info, grant_ref_t ref);
+	/* end later, then drop one reference on @page (ours from then on) */
+	void (*defer_grant)(struct xbd_info *info, grant_ref_t ref, struct page *page);
 	void (*notify)(struct xbd_ring *ring);
 	void (*complete)(struct xbd_info *info, struct request *rq);
 };
@@ -94,7 +97,13 @@ struct xbd_shadow {
 	u16 nr_grants;
 	u16 nr_igrants;
 	u32 next_free;
-	grant_ref_t *grefs;	/* one per data segment of this part */
+	/*
+	 * One per data segment of this part, with the page behind it. A ref
+	 * is INVALID_GRANT_REF once ended: a slot the backend kept keeps the
+	 * refs it could not end, so that they can still be revoked.
+	 */
+	grant_ref_t *grefs;
+	struct page **gpages;
 	grant_ref_t igrefs[XBD_MAX_IPAGES];
 	struct page *ipages[XBD_MAX_IPAGES];
 };
@@ -200,6 +209,7 @@ int xbd_map_request(struct xbd_ring *ring, struct request *rq, u8 op, sector_t s
 int xbd_queue_flush(struct xbd_ring *ring);
 unsigned int xbd_parts_needed(struct xbd_info *info, u8 op, unsigned int nsegs);
 int xbd_talk_to_backend(struct xbd_info *info);
+void xbd_unbind_irqs(struct xbd_info *info);
 void xbd_free_rings(struct xbd_info *info);
 extern const struct xbd_env_ops xbd_xen_ops;
 
@@ -209,6 +219,7 @@ enum xbd_rsp_check xbd_check_response(const struct xbd_ring *ring,
 enum xbd_rsp_check xbd_ring_process(struct xbd_ring *ring);
 void xbd_mark_broken(struct xbd_info *info, enum xbd_rsp_check why);
 bool xbd_release_slot(struct xbd_ring *ring, unsigned int id);
+void xbd_defer_slot(struct xbd_ring *ring, unsigned int id);
 irqreturn_t xbd_interrupt(int irq, void *dev_id);
 const char *xbd_rsp_check_name(enum xbd_rsp_check c);
 
@@ -219,6 +230,7 @@ void xbd_drain_rings(struct xbd_info *info, unsigned long timeout,
 		     struct xbd_drain_result *res);
 int xbd_suspend(struct xbd_info *info);
 unsigned int xbd_collect_unfinished(struct xbd_info *info);
+unsigned int xbd_fail_unfinished(struct xbd_info *info);
 unsigned int xbd_reissue(struct xbd_info *info);
 void xbd_dispatch_restart(struct xbd_info *info);
 int xbd_pmdev_register(struct xbd_info *info);

@@ -190,11 +190,12 @@ int xbd_suspend(struct xbd_info *info)
 
 /*
  * Resume bookkeeping, once the backend that saw our ring is gone: release
- * every slot still in flight and remember its block request once for
- * re-issue (or, on a broken device, for failing). Requests of retired
- * (leaked) slots are collected too. Slots whose response arrived are free
- * already, so a completed request can never end up here. Returns the number
- * of requests collected.
+ * every slot still in flight or retired and remember its block request once
+ * for re-issue. A request keeps to the ring while any of its slots still has
+ * a grant the backend maps: re-issuing it (or failing it) would hand its
+ * pages back while they may still be written. Slots whose response arrived
+ * are free already, so a completed request can never end up here. Returns
+ * the number of requests collected.
  */
 unsigned int xbd_collect_unfinished(struct xbd_info *info)
 {
@@ -210,14 +211,9 @@ unsigned int xbd_collect_unfinished(struct xbd_info *info)
 			struct request *rq = sh->rq;
 			struct xbd_rq *d;
 
-			if (sh->state == XBD_SLOT_LEAKED)
-				sh->rq = NULL;
-			else if (sh->state == XBD_SLOT_INFLIGHT)
-				/* The old backend is gone: its grants no longer matter. */
-				xbd_release_slot(ring, id);
-			else
+			if (sh->state != XBD_SLOT_INFLIGHT && sh->state != XBD_SLOT_LEAKED)
 				continue;
-			if (!rq)
+			if (!xbd_release_slot(ring, id) || !rq)
 				continue;
 			d = xbd_rq_data(rq);
 			d->parts = 0;
@@ -228,9 +224,70 @@ unsigned int xbd_collect_unfinished(struct xbd_info *info)
 			list_add_tail(&rq->queuelist, &info->reissue);
 			count++;
 		}
+		/* A part of a collected request may be the one still mapped. */
+		for (id = 0; ring->shadow && id < ring->size; id++) {
+			struct xbd_shadow *sh = &ring->shadow[id];
+
+			if (sh->state != XBD_SLOT_LEAKED || !sh->rq ||
+			    !xbd_rq_data(sh->rq)->on_reissue_list)
+				continue;
+			list_del_init(&sh->rq->queuelist);
+			xbd_rq_data(sh->rq)->on_reissue_list = false;
+			count--;
+		}
 		spin_unlock_irqrestore(&ring->lock, flags);
 	}
 	return count;
+}
+
+/*
+ * The end of the rings (device removal, or a resume that finds slots the
+ * old backend still maps): nothing will answer what is on them. Every slot
+ * in flight or retired gives up its grants, ended now if the backend let go
+ * and otherwise handed to the deferred release with its pages
+ * (xbd_defer_slot()); then each of their requests fails once (taken off
+ * the re-issue list if it was there). The IRQ must be unbound first, so
+ * that no late response races with this. Returns the number of requests
+ * failed.
+ */
+unsigned int xbd_fail_unfinished(struct xbd_info *info)
+{
+	struct request *rq, *tmp;
+	unsigned int r, id, n = 0;
+	LIST_HEAD(failed);
+
+	for (r = 0; info->rings && r < info->nr_rings; r++) {
+		struct xbd_ring *ring = &info->rings[r];
+		unsigned long flags;
+
+		spin_lock_irqsave(&ring->lock, flags);
+		for (id = 0; ring->shadow && id < ring->size; id++) {
+			struct xbd_shadow *sh = &ring->shadow[id];
+
+			rq = sh->rq;
+			if (sh->state != XBD_SLOT_INFLIGHT && sh->state != XBD_SLOT_LEAKED)
+				continue;
+			if (!xbd_release_slot(ring, id))
+				xbd_defer_slot(ring, id);
+			if (!rq)
+				continue;
+			/* From the re-issue list too, or again within ours: once. */
+			list_move_tail(&rq->queuelist, &failed);
+			xbd_rq_data(rq)->on_reissue_list = true;
+		}
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	list_for_each_entry_safe(rq, tmp, &failed, queuelist) {
+		struct xbd_rq *d = xbd_rq_data(rq);
+
+		list_del_init(&rq->queuelist);
+		d->on_reissue_list = false;
+		d->parts = 0;
+		d->status = BLK_STS_IOERR;
+		info->ops->complete(info, rq);
+		n++;
+	}
+	return n;
 }
 
 /* Hand the collected requests back to blk-mq, which maps them anew. */

@@ -37,6 +37,12 @@ struct xbd_sim {
 	unsigned int live;
 	int grants_left;	/* fail with -ENOSPC when it reaches 0; <0: unlimited */
 	bool grants_stuck;	/* end_grant reports "still mapped" */
+	int stuck_ref;		/* only this ref is still mapped; <0: none */
+
+	/* the grant table's deferred release: refs, and the page put once ended */
+	grant_ref_t deferred_ref[SIM_MAX_GRANTS];
+	struct page *deferred_page[SIM_MAX_GRANTS];
+	unsigned int nr_deferred;
 
 	unsigned int completed;
 	unsigned int notifies;
@@ -78,13 +84,32 @@ static bool sim_end_grant(struct xbd_info *info, grant_ref_t ref)
 {
 	struct xbd_sim *sim = sim_of(info);
 
-	if (sim->grants_stuck)
+	if (sim->grants_stuck || (sim->stuck_ref >= 0 && ref == sim->stuck_ref))
 		return false;
 	if (ref < SIM_MAX_GRANTS && sim->grant_live[ref]) {
 		sim->grant_live[ref] = false;
 		sim->live--;
 	}
 	return true;
+}
+
+static void sim_defer_grant(struct xbd_info *info, grant_ref_t ref, struct page *page)
+{
+	struct xbd_sim *sim = sim_of(info);
+
+	KUNIT_ASSERT_LT(sim->test, sim->nr_deferred, SIM_MAX_GRANTS);
+	sim->deferred_ref[sim->nr_deferred] = ref;
+	sim->deferred_page[sim->nr_deferred++] = page;
+}
+
+static bool sim_deferred(struct xbd_sim *sim, struct page *page)
+{
+	unsigned int i;
+
+	for (i = 0; i < sim->nr_deferred; i++)
+		if (sim->deferred_page[i] == page)
+			return true;
+	return false;
 }
 
 static void sim_notify(struct xbd_ring *ring)
@@ -104,6 +129,7 @@ static void sim_complete(struct xbd_info *info, struct request *rq)
 static const struct xbd_env_ops sim_ops = {
 	.grant = sim_grant,
 	.end_grant = sim_end_grant,
+	.defer_grant = sim_defer_grant,
 	.notify = sim_notify,
 	.complete = sim_complete,
 };
@@ -183,6 +209,7 @@ static struct xbd_sim *sim_setup(struct kunit *test, unsigned int max_indirect)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sim);
 	sim->test = test;
 	sim->grants_left = -1;
+	sim->stuck_ref = -1;
 	sim->budget = -1;
 	INIT_DELAYED_WORK(&sim->work, sim_backend_work);
 	mutex_init(&sim->info.mutex);
@@ -220,6 +247,9 @@ static void sim_exit(struct kunit *test)
 		return;
 	cancel_delayed_work_sync(&sim->work);
 	xbd_ring_free_shadows(&sim->ring);
+	/* The backend let go at last: the grant table drops its page references. */
+	for (i = 0; i < sim->nr_deferred; i++)
+		put_page(sim->deferred_page[i]);
 	for (i = 0; i < SIM_MAX_PAGES; i++)
 		if (sim->pages[i])
 			__free_page(sim->pages[i]);
@@ -1165,6 +1195,120 @@ static void resume_leaked_slot_request_collected(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, sim->ring.shadow[id].rq);
 }
 
+/*
+ * XSA-396 class: a request whose grant the backend still maps is neither
+ * re-issued nor failed by the resume bookkeeping, and the ref stays known.
+ */
+static void resume_mapped_grant_not_collected(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	struct request *rq = sim_rq(sim);
+	u64 id;
+
+	KUNIT_ASSERT_EQ(test, sim_submit(sim, rq, BLKIF_OP_WRITE, 0, 1), 0);
+	id = sim_req(sim, 0)->u.rw.id;
+	sim->grants_stuck = true;
+	KUNIT_EXPECT_EQ(test, xbd_collect_unfinished(&sim->info), 0U);
+	KUNIT_EXPECT_FALSE(test, on_list(&sim->info.reissue, rq));
+	KUNIT_EXPECT_EQ(test, sim->ring.shadow[id].state, XBD_SLOT_LEAKED);
+	KUNIT_EXPECT_PTR_EQ(test, sim->ring.shadow[id].rq, rq);
+	KUNIT_EXPECT_EQ(test, sim->ring.shadow[id].nr_grants, 1);
+	KUNIT_EXPECT_NE(test, sim->ring.shadow[id].grefs[0], INVALID_GRANT_REF);
+	KUNIT_EXPECT_EQ(test, sim->live, 1U);
+}
+
+/* One part of a split request still mapped: the whole request stays. */
+static void resume_split_request_with_mapped_part_stays(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	struct request *rq = sim_rq(sim);
+
+	KUNIT_ASSERT_EQ(test, sim_submit(sim, rq, BLKIF_OP_WRITE, 0, 20), 0);
+	KUNIT_ASSERT_EQ(test, sim->ring.front.req_prod_pvt, 2U);
+	sim->stuck_ref = sim_req(sim, 1)->u.rw.seg[3].gref;
+	KUNIT_EXPECT_EQ(test, xbd_collect_unfinished(&sim->info), 0U);
+	KUNIT_EXPECT_FALSE(test, on_list(&sim->info.reissue, rq));
+	KUNIT_EXPECT_FALSE(test, xbd_rq_data(rq)->on_reissue_list);
+	KUNIT_EXPECT_EQ(test, sim->live, 1U);
+}
+
+/* The refs of a retired slot are revoked once the backend lets go. */
+static void resume_leaked_refs_revoked_later(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	u64 id = rsp_one_read(sim, NULL);
+
+	sim->grants_stuck = true;
+	sim_inject(sim, id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	KUNIT_ASSERT_EQ(test, sim->ring.shadow[id].state, XBD_SLOT_LEAKED);
+	KUNIT_EXPECT_EQ(test, sim->live, 1U);
+	sim->grants_stuck = false;
+	KUNIT_EXPECT_EQ(test, xbd_collect_unfinished(&sim->info), 1U);
+	KUNIT_EXPECT_EQ(test, sim->live, 0U);
+	KUNIT_EXPECT_EQ(test, sim->ring.nr_free, sim->ring.size);
+}
+
+/*
+ * Removal of a broken device whose backend says Closed with I/O in flight:
+ * the request fails, but its still-mapped pages go to the deferred release
+ * with a reference of their own, never straight back to their owner.
+ */
+static void fail_mapped_pages_deferred(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	struct request *rq = sim_rq(sim);
+	int before = page_count(sim->pages[1]);
+	u64 id;
+
+	KUNIT_ASSERT_EQ(test, sim_submit(sim, rq, BLKIF_OP_READ, 0, 2), 0);
+	id = sim_req(sim, 0)->u.rw.id;
+	sim->grants_stuck = true;
+	sim_inject(sim, id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	KUNIT_ASSERT_EQ(test, sim->info.connected, XBD_BROKEN);
+
+	KUNIT_EXPECT_EQ(test, xbd_fail_unfinished(&sim->info), 1U);
+	KUNIT_EXPECT_EQ(test, sim->completed, 1U);
+	KUNIT_EXPECT_EQ(test, rq_errno(rq), -EIO);
+	KUNIT_EXPECT_EQ(test, sim->nr_deferred, 2U);
+	KUNIT_EXPECT_TRUE(test, sim_deferred(sim, sim->pages[0]));
+	KUNIT_EXPECT_TRUE(test, sim_deferred(sim, sim->pages[1]));
+	KUNIT_EXPECT_EQ(test, page_count(sim->pages[1]), before + 1);
+	KUNIT_EXPECT_EQ(test, sim->ring.shadow[id].state, XBD_SLOT_GONE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->info.inflight), 0);
+}
+
+/* An indirect page still mapped is handed over, not freed with the ring. */
+static void fail_indirect_page_handed_over(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 32);
+	struct request *rq = sim_rq(sim);
+	struct page *ipage;
+	u64 id;
+
+	KUNIT_ASSERT_EQ(test, sim_submit(sim, rq, BLKIF_OP_WRITE, 0, 20), 0);
+	id = sim_req(sim, 0)->u.indirect.id;
+	ipage = sim->ring.shadow[id].ipages[0];
+	sim->grants_stuck = true;
+	KUNIT_EXPECT_EQ(test, xbd_fail_unfinished(&sim->info), 1U);
+	KUNIT_EXPECT_EQ(test, sim->nr_deferred, 21U);
+	KUNIT_EXPECT_TRUE(test, sim_deferred(sim, ipage));
+	KUNIT_EXPECT_NULL(test, sim->ring.shadow[id].ipages[0]);
+}
+
+/* Grants the backend did let go are simply ended: nothing deferred. */
+static void fail_unmapped_ended_now(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+
+	drain_submit_n(sim, 3);
+	KUNIT_EXPECT_EQ(test, xbd_fail_unfinished(&sim->info), 3U);
+	KUNIT_EXPECT_EQ(test, sim->completed, 3U);
+	KUNIT_EXPECT_EQ(test, sim->nr_deferred, 0U);
+	KUNIT_EXPECT_EQ(test, sim->live, 0U);
+	KUNIT_EXPECT_EQ(test, sim->ring.nr_free, sim->ring.size);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->info.inflight), 0);
+}
+
 static struct kunit_case resume_cases[] = {
 	KUNIT_CASE(resume_completed_never_collected),
 	KUNIT_CASE(resume_drained_ring_reissues_nothing),
@@ -1173,6 +1317,12 @@ static struct kunit_case resume_cases[] = {
 	KUNIT_CASE(resume_resplit_for_new_backend),
 	KUNIT_CASE(resume_cancel_keeps_ring),
 	KUNIT_CASE(resume_leaked_slot_request_collected),
+	KUNIT_CASE(resume_mapped_grant_not_collected),
+	KUNIT_CASE(resume_split_request_with_mapped_part_stays),
+	KUNIT_CASE(resume_leaked_refs_revoked_later),
+	KUNIT_CASE(fail_mapped_pages_deferred),
+	KUNIT_CASE(fail_indirect_page_handed_over),
+	KUNIT_CASE(fail_unmapped_ended_now),
 	{}
 };
 

@@ -320,12 +320,14 @@ static void xbd_remove(struct xenbus_device *dev)
 	mutex_lock(&info->mutex);
 	if (READ_ONCE(info->connected) == XBD_BROKEN) {
 		/*
-		 * Requests of a broken device never complete: close the backend
-		 * first; once it has let go of our pages they can be failed.
+		 * Requests of a broken device never complete: ask the backend to
+		 * let go, then fail them. Its Closed proves nothing (blkback
+		 * reports it with I/O still in flight): pages whose grant cannot
+		 * be ended go to the grant table's deferred release.
 		 */
 		handed_back = xbd_hand_back(info);
-		if (handed_back)
-			xbd_collect_unfinished(info);
+		xbd_unbind_irqs(info);
+		xbd_fail_unfinished(info);
 	}
 	if (READ_ONCE(info->connected) != XBD_CONNECTED)
 		WRITE_ONCE(info->connected, XBD_CLOSED);
@@ -371,6 +373,12 @@ static int xbd_xenbus_resume(struct xenbus_device *dev)
 	n = xbd_collect_unfinished(info);
 	if (n)
 		dev_warn(&dev->dev, "%u requests were still on the ring at suspend\n", n);
+	/* Left: requests whose pages the old backend still maps. Never re-issued. */
+	xbd_unbind_irqs(info);
+	n = xbd_fail_unfinished(info);
+	if (n)
+		dev_warn(&dev->dev, "%u requests failed: the old backend still maps their pages\n",
+			 n);
 	xbd_free_rings(info);
 	atomic_set(&info->inflight, 0);
 	switch (READ_ONCE(info->connected)) {

@@ -66,7 +66,8 @@ int xbd_ring_init_shadows(struct xbd_info *info, struct xbd_ring *ring, unsigned
 		struct xbd_shadow *sh = &ring->shadow[i];
 
 		sh->grefs = kcalloc(info->seg_alloc, sizeof(*sh->grefs), GFP_KERNEL);
-		if (!sh->grefs)
+		sh->gpages = kcalloc(info->seg_alloc, sizeof(*sh->gpages), GFP_KERNEL);
+		if (!sh->grefs || !sh->gpages)
 			goto nomem;
 		for (j = 0; j < nr_ipages; j++) {
 			sh->ipages[j] = alloc_page(GFP_KERNEL);
@@ -93,7 +94,12 @@ void xbd_ring_free_shadows(struct xbd_ring *ring)
 		struct xbd_shadow *sh = &ring->shadow[i];
 
 		kfree(sh->grefs);
-		/* A leaked slot's pages may still be mapped by the backend: keep them. */
+		kfree(sh->gpages);
+		/*
+		 * A leaked slot's pages may still be mapped by the backend: keep
+		 * them. A retired slot's granted pages belong to the grant table
+		 * now (their pointers are cleared); the others are ours.
+		 */
 		if (sh->state == XBD_SLOT_LEAKED)
 			continue;
 		for (j = 0; j < XBD_MAX_IPAGES; j++)
@@ -125,9 +131,21 @@ static void xbd_put_slot(struct xbd_ring *ring, u32 id)
 	ring->nr_free++;
 }
 
+/* End one grant unless that was done already; false if the backend still maps it. */
+static bool xbd_revoke(struct xbd_info *info, grant_ref_t *ref)
+{
+	if (*ref == INVALID_GRANT_REF)
+		return true;
+	if (!info->ops->end_grant(info, *ref))
+		return false;
+	*ref = INVALID_GRANT_REF;
+	return true;
+}
+
 /*
- * End every grant of a slot. Returns false (and retires the slot for good)
- * if the backend still has one of them mapped: its pages must not be reused.
+ * End every grant of a slot. Returns false (and retires the slot) if the
+ * backend still has one of them mapped: its pages must not be reused, and
+ * the refs not yet ended stay recorded so that a later call can revoke them.
  */
 bool xbd_release_slot(struct xbd_ring *ring, unsigned int id)
 {
@@ -137,22 +155,58 @@ bool xbd_release_slot(struct xbd_ring *ring, unsigned int id)
 	unsigned int i;
 
 	for (i = 0; i < sh->nr_grants; i++)
-		if (!info->ops->end_grant(info, sh->grefs[i]))
+		if (!xbd_revoke(info, &sh->grefs[i]))
 			ok = false;
 	for (i = 0; i < sh->nr_igrants; i++)
-		if (!info->ops->end_grant(info, sh->igrefs[i]))
+		if (!xbd_revoke(info, &sh->igrefs[i]))
 			ok = false;
-	sh->nr_grants = 0;
-	sh->nr_igrants = 0;
 	if (sh->state == XBD_SLOT_INFLIGHT)
 		atomic_dec(&info->inflight);
 	if (!ok) {
-		/* sh->rq stays: only a backend that is gone lets it be failed. */
+		/* sh->rq stays: the request must not end while its pages are mapped. */
 		sh->state = XBD_SLOT_LEAKED;
 		return false;
 	}
+	sh->nr_grants = 0;
+	sh->nr_igrants = 0;
 	xbd_put_slot(ring, id);
 	return true;
+}
+
+/*
+ * Give up a slot whose grants the backend may still map, for good: each
+ * grant not yet ended goes to the grant table's deferred release together
+ * with a page reference, so the page cannot return to the allocator before
+ * the backend unmaps it. A data page gets a reference of its own (its owner
+ * keeps theirs); an indirect page is ours and is handed over as it is. The
+ * slot is never used again. Ring lock held.
+ */
+void xbd_defer_slot(struct xbd_ring *ring, unsigned int id)
+{
+	struct xbd_info *info = ring->info;
+	struct xbd_shadow *sh = &ring->shadow[id];
+	unsigned int i;
+
+	if (sh->state == XBD_SLOT_INFLIGHT)
+		atomic_dec(&info->inflight);
+	for (i = 0; i < sh->nr_grants; i++) {
+		if (sh->grefs[i] == INVALID_GRANT_REF)
+			continue;
+		get_page(sh->gpages[i]);
+		info->ops->defer_grant(info, sh->grefs[i], sh->gpages[i]);
+		sh->grefs[i] = INVALID_GRANT_REF;
+	}
+	for (i = 0; i < sh->nr_igrants; i++) {
+		if (sh->igrefs[i] == INVALID_GRANT_REF)
+			continue;
+		info->ops->defer_grant(info, sh->igrefs[i], sh->ipages[i]);
+		sh->igrefs[i] = INVALID_GRANT_REF;
+		sh->ipages[i] = NULL;
+	}
+	sh->nr_grants = 0;
+	sh->nr_igrants = 0;
+	sh->rq = NULL;
+	sh->state = XBD_SLOT_GONE;
 }
 
 static int xbd_grant_segment(struct xbd_info *info, struct xbd_shadow *sh,
@@ -171,6 +225,7 @@ static int xbd_grant_segment(struct xbd_info *info, struct xbd_shadow *sh,
 	ref = info->ops->grant(info, page, readonly);
 	if (ref < 0)
 		return ref;
+	sh->gpages[sh->nr_grants] = page;
 	sh->grefs[sh->nr_grants++] = ref;
 	seg->gref = ref;
 	seg->first_sect = off >> SECTOR_SHIFT;
@@ -330,6 +385,12 @@ static bool xbd_xen_end_grant(struct xbd_info *info, grant_ref_t ref)
 	return gnttab_try_end_foreign_access(ref);
 }
 
+/* The grant table retries in the background and puts the page once it is free. */
+static void xbd_xen_defer_grant(struct xbd_info *info, grant_ref_t ref, struct page *page)
+{
+	gnttab_end_foreign_access(ref, page);
+}
+
 static void xbd_xen_notify(struct xbd_ring *ring)
 {
 	notify_remote_via_irq(ring->irq);
@@ -343,6 +404,7 @@ static void xbd_xen_complete(struct xbd_info *info, struct request *rq)
 const struct xbd_env_ops xbd_xen_ops = {
 	.grant = xbd_xen_grant,
 	.end_grant = xbd_xen_end_grant,
+	.defer_grant = xbd_xen_defer_grant,
 	.notify = xbd_xen_notify,
 	.complete = xbd_xen_complete,
 };
@@ -359,6 +421,21 @@ static void xbd_free_ring(struct xbd_ring *ring)
 		xenbus_teardown_ring(&sring, ring->nr_pages, ring->ring_refs);
 	ring->front.sring = NULL;
 	xbd_ring_free_shadows(ring);
+}
+
+/* No more responses: unbinding waits for a running handler and closes the channel. */
+void xbd_unbind_irqs(struct xbd_info *info)
+{
+	unsigned int i;
+
+	for (i = 0; info->rings && i < info->nr_rings; i++) {
+		struct xbd_ring *ring = &info->rings[i];
+
+		if (ring->irq > 0)
+			unbind_from_irqhandler(ring->irq, ring);
+		ring->irq = 0;
+		ring->evtchn = 0;
+	}
 }
 
 void xbd_free_rings(struct xbd_info *info)
