@@ -87,6 +87,8 @@ struct xbd_env_ops {
 	/* end later, then drop one reference on @page (ours from then on) */
 	void (*defer_grant)(struct xbd_info *info, grant_ref_t ref, struct page *page);
 	void (*notify)(struct xbd_ring *ring);
+	/* late EOI; flags 0 or XEN_EOI_FLAG_SPURIOUS */
+	void (*eoi)(struct xbd_ring *ring, unsigned int flags);
 	void (*complete)(struct xbd_info *info, struct request *rq);
 };
 

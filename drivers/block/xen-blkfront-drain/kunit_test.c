@@ -14,6 +14,7 @@
 #include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <xen/events.h>
 
 #include "blkfront-drain.h"
 
@@ -46,6 +47,8 @@ struct xbd_sim {
 
 	unsigned int completed;
 	unsigned int notifies;
+	unsigned int eois;
+	unsigned int eoi_flags;	/* of the last EOI */
 
 	/* backend */
 	struct delayed_work work;
@@ -121,6 +124,14 @@ static void sim_notify(struct xbd_ring *ring)
 		schedule_delayed_work(&sim->work, sim->delay);
 }
 
+static void sim_eoi(struct xbd_ring *ring, unsigned int flags)
+{
+	struct xbd_sim *sim = sim_of(ring->info);
+
+	sim->eois++;
+	sim->eoi_flags = flags;
+}
+
 static void sim_complete(struct xbd_info *info, struct request *rq)
 {
 	sim_of(info)->completed++;
@@ -131,6 +142,7 @@ static const struct xbd_env_ops sim_ops = {
 	.end_grant = sim_end_grant,
 	.defer_grant = sim_defer_grant,
 	.notify = sim_notify,
+	.eoi = sim_eoi,
 	.complete = sim_complete,
 };
 
@@ -180,12 +192,10 @@ static void sim_backend_work(struct work_struct *work)
 	sim_backend_run(container_of(to_delayed_work(work), struct xbd_sim, work));
 }
 
-/* Write one hand-made response straight into the ring and process it. */
-static enum xbd_rsp_check sim_inject(struct xbd_sim *sim, u64 id, u8 op, s16 status)
+/* Write one hand-made response straight into the ring, without an event. */
+static void sim_put_response(struct xbd_sim *sim, u64 id, u8 op, s16 status)
 {
 	struct blkif_response *rsp;
-	enum xbd_rsp_check c;
-	unsigned long flags;
 
 	rsp = RING_GET_RESPONSE(&sim->back, sim->back.rsp_prod_pvt);
 	rsp->id = id;
@@ -194,6 +204,15 @@ static enum xbd_rsp_check sim_inject(struct xbd_sim *sim, u64 id, u8 op, s16 sta
 	sim->back.rsp_prod_pvt++;
 	virt_wmb(); /* response visible before rsp_prod moves */
 	sim->back.sring->rsp_prod = sim->back.rsp_prod_pvt;
+}
+
+/* The same, then process it. */
+static enum xbd_rsp_check sim_inject(struct xbd_sim *sim, u64 id, u8 op, s16 status)
+{
+	enum xbd_rsp_check c;
+	unsigned long flags;
+
+	sim_put_response(sim, id, op, status);
 	spin_lock_irqsave(&sim->ring.lock, flags);
 	c = xbd_ring_process(&sim->ring);
 	spin_unlock_irqrestore(&sim->ring.lock, flags);
@@ -825,6 +844,49 @@ static void rsp_parts_complete_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rq_errno(rq), -EIO);
 }
 
+/*
+ * XSA-391: events are acknowledged late, and one that brought no response
+ * is reported as spurious, so that a storming backend gets throttled.
+ */
+static void irq_response_eoi_not_spurious(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	u64 id = rsp_one_read(sim, NULL);
+
+	sim_put_response(sim, id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	KUNIT_EXPECT_EQ(test, xbd_interrupt(0, &sim->ring), IRQ_HANDLED);
+	KUNIT_EXPECT_EQ(test, sim->completed, 1U);
+	KUNIT_EXPECT_EQ(test, sim->eois, 1U);
+	KUNIT_EXPECT_EQ(test, sim->eoi_flags, 0U);
+}
+
+static void irq_nothing_new_is_spurious(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+
+	rsp_one_read(sim, NULL);
+	KUNIT_EXPECT_EQ(test, xbd_interrupt(0, &sim->ring), IRQ_HANDLED);
+	KUNIT_EXPECT_EQ(test, xbd_interrupt(0, &sim->ring), IRQ_HANDLED);
+	KUNIT_EXPECT_EQ(test, sim->completed, 0U);
+	KUNIT_EXPECT_EQ(test, sim->eois, 2U);
+	KUNIT_EXPECT_EQ(test, sim->eoi_flags, (unsigned int)XEN_EOI_FLAG_SPURIOUS);
+}
+
+/* A broken device is never acknowledged again: its channel stays masked. */
+static void irq_broken_no_eoi(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	u64 id = rsp_one_read(sim, NULL);
+
+	xbd_interrupt(0, &sim->ring);
+	KUNIT_ASSERT_EQ(test, sim->eois, 1U);
+	sim_put_response(sim, id, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	xbd_interrupt(0, &sim->ring);
+	KUNIT_EXPECT_EQ(test, sim->info.connected, XBD_BROKEN);
+	xbd_interrupt(0, &sim->ring);
+	KUNIT_EXPECT_EQ(test, sim->eois, 1U);
+}
+
 static struct kunit_case response_cases[] = {
 	KUNIT_CASE(rsp_valid_completes),
 	KUNIT_CASE(rsp_error_fails_request),
@@ -844,6 +906,9 @@ static struct kunit_case response_cases[] = {
 	KUNIT_CASE(rsp_grant_still_mapped),
 	KUNIT_CASE(rsp_broken_ignores_later_responses),
 	KUNIT_CASE(rsp_parts_complete_once),
+	KUNIT_CASE(irq_response_eoi_not_spurious),
+	KUNIT_CASE(irq_nothing_new_is_spurious),
+	KUNIT_CASE(irq_broken_no_eoi),
 	{}
 };
 

@@ -6,6 +6,7 @@
  * requests involved are neither completed nor retried.
  */
 #include <linux/interrupt.h>
+#include <xen/events.h>
 
 #include "blkfront-drain.h"
 
@@ -166,17 +167,33 @@ enum xbd_rsp_check xbd_ring_process(struct xbd_ring *ring)
 	return check;
 }
 
+/*
+ * Late EOI (XSA-391): the event channel stays masked until the handler has
+ * consumed what the backend sent, and an event that brought no response is
+ * reported as spurious, so that the events core throttles a backend that
+ * storms us. A broken device is not acknowledged at all: its channel stays
+ * masked for good.
+ */
 irqreturn_t xbd_interrupt(int irq, void *dev_id)
 {
 	struct xbd_ring *ring = dev_id;
 	struct xbd_info *info = ring->info;
+	unsigned int eoi = XEN_EOI_FLAG_SPURIOUS;
 	unsigned long flags;
+	RING_IDX cons;
+	bool broken;
 
 	spin_lock_irqsave(&ring->lock, flags);
+	cons = ring->front.rsp_cons;
 	xbd_ring_process(ring);
+	if (ring->front.rsp_cons != cons)
+		eoi = 0;
+	broken = READ_ONCE(info->connected) == XBD_BROKEN;
 	/* Slots were freed: let stopped queues try again. */
 	if (info->gd && READ_ONCE(info->connected) == XBD_CONNECTED && ring->nr_free)
 		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
 	spin_unlock_irqrestore(&ring->lock, flags);
+	if (!broken)
+		info->ops->eoi(ring, eoi);
 	return IRQ_HANDLED;
 }

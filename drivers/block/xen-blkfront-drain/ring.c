@@ -396,6 +396,11 @@ static void xbd_xen_notify(struct xbd_ring *ring)
 	notify_remote_via_irq(ring->irq);
 }
 
+static void xbd_xen_eoi(struct xbd_ring *ring, unsigned int flags)
+{
+	xen_irq_lateeoi(ring->irq, flags);
+}
+
 static void xbd_xen_complete(struct xbd_info *info, struct request *rq)
 {
 	blk_mq_complete_request(rq);
@@ -406,6 +411,7 @@ const struct xbd_env_ops xbd_xen_ops = {
 	.end_grant = xbd_xen_end_grant,
 	.defer_grant = xbd_xen_defer_grant,
 	.notify = xbd_xen_notify,
+	.eoi = xbd_xen_eoi,
 	.complete = xbd_xen_complete,
 };
 
@@ -472,7 +478,7 @@ static int xbd_setup_ring(struct xbd_info *info, struct xbd_ring *ring)
 	err = xenbus_alloc_evtchn(dev, &ring->evtchn);
 	if (err)
 		return err;
-	err = bind_evtchn_to_irqhandler(ring->evtchn, xbd_interrupt, 0, XBD_NAME, ring);
+	err = bind_evtchn_to_irqhandler_lateeoi(ring->evtchn, xbd_interrupt, 0, XBD_NAME, ring);
 	if (err < 0) {
 		xenbus_free_evtchn(dev, ring->evtchn);
 		ring->evtchn = 0;
