@@ -1,0 +1,212 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+# xh-timeout: 900
+#
+# The Debian packages and make install/uninstall:
+#  - dpkg-buildpackage -b -us -uc builds xen-handover (dom0 tools) and
+#    xen-blkfront-drain-dkms from a copy of the tree's packaged files, and
+#    lintian reports no error;
+#  - the packages unpacked into a scratch root hold what they should; the
+#    tapdisk-activate there runs (--version prints the package's version)
+#    and man -l renders every manual page there;
+#  - the guest module builds from the DKMS package's source tree against
+#    the newest Debian kernel headers installed;
+#  - make install DESTDIR= installs what the package holds (PREFIX=/usr), the
+#    paths the unit and the hotplug script name exist after install for
+#    PREFIX=/usr and /usr/local, and make uninstall removes every file.
+# The build, lintian and module results are cached under
+# $XH_CACHE/pkg/<hash of the packaged files>: a warm run only unpacks and
+# checks.
+set -u
+top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$top" || exit 1
+cache=${XH_CACHE:-/var/cache/xen-handover}/pkg
+work=$top/build/pkg-test
+# What the packages are built from (debian/rules and the Makefile use
+# nothing else).
+paths=(Makefile Kbuild dkms.conf README.md Documentation debian drivers
+       include man tools)
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+for c in dpkg-buildpackage dh dh_dkms lintian man; do
+	command -v "$c" >/dev/null ||
+		skip "$c not installed (scripts/install-deps.sh installs debhelper, dh-dkms, lintian)"
+done
+
+# The packaged files: tracked and untracked-but-not-ignored ones (kbuild
+# and build outputs stay out), or every file when there is no git.
+list_files() {
+	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$top" ls-files -z -co --exclude-standard -- "${paths[@]}"
+	else
+		find "${paths[@]}" -type f -print0
+	fi
+}
+mapfile -d '' files < <(list_files)
+[ ${#files[@]} -gt 50 ] || fail "only ${#files[@]} files to package"
+# The key: every file's name, mode and content, and the tools that build.
+key=$( {
+	for f in "${files[@]}"; do
+		[ -e "$f" ] || continue	# deleted but still in the index
+		printf '%s %s\n' "$(stat -c %a "$f")" "$f"
+	done
+	sha256sum -- "${files[@]}" 2>/dev/null
+	dpkg-query -W debhelper dh-dkms lintian libxen-dev gcc 2>/dev/null
+} | sha256sum | cut -c1-16)
+out=$cache/$key
+src=$out/src/xen-handover
+
+if [ ! -f "$out/.complete" ]; then
+	echo "building the packages (key $key)"
+	rm -rf "$out"
+	mkdir -p "$src" || fail "cannot create $src"
+	for f in "${files[@]}"; do
+		[ -e "$f" ] && printf '%s\0' "$f"
+	done | tar -c --null -T - | tar -x -C "$src" ||
+		fail "cannot copy the tree to $src"
+	start=$(date +%s)
+	(cd "$src" && timeout 600 dpkg-buildpackage -b -us -uc) \
+		>"$out/build.log" 2>&1 || {
+		tail -n 30 "$out/build.log"
+		fail "dpkg-buildpackage failed (log $out/build.log)"
+	}
+	echo "dpkg-buildpackage: $(($(date +%s) - start)) s"
+	(cd "$out/src" && timeout 300 lintian --fail-on error --info \
+		xen-handover_*.changes) >"$out/lintian.log" 2>&1
+	lrc=$?
+	cat "$out/lintian.log"
+	[ $lrc -eq 0 ] || fail "lintian reported errors (exit $lrc)"
+	# The DKMS source tree builds into the module, as dkms would build it,
+	# against Debian 12's default kernel (the headers linux-headers-amd64
+	# pulls in); other installed header sets are tried and reported.
+	deflt=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		sed -n 's/^linux-headers-\([^ ,]*-amd64\).*/\1/p')
+	: >"$out/module.result"
+	for kdir in $(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V); do
+		[ -f "$kdir/Makefile" ] || continue
+		kver=${kdir#/usr/src/linux-headers-}
+		mod=$out/dkms-build
+		rm -rf "$mod"
+		mkdir -p "$mod"
+		dpkg-deb -x "$out"/src/xen-blkfront-drain-dkms_*_all.deb "$mod" ||
+			fail "dpkg-deb -x of the dkms package"
+		msrc=$(echo "$mod"/usr/src/xen-blkfront-drain-*)
+		if timeout 300 make -C "$kdir" M="$msrc" modules \
+			>"$out/module-$kver.log" 2>&1 &&
+		   [ -n "$(find "$msrc" -name xen-blkfront-drain.ko)" ]; then
+			echo "ok module from the DKMS source builds for $kver" \
+				>>"$out/module.result"
+		elif [ "$kver" = "$deflt" ]; then
+			tail -n 20 "$out/module-$kver.log"
+			fail "the DKMS source does not build for Debian 12's kernel $kver"
+		else
+			echo "note: the DKMS source does not build for $kver" \
+			     "(not Debian 12's default kernel; log $out/module-$kver.log)" \
+				>>"$out/module.result"
+		fi
+		rm -rf "$mod"
+	done
+	[ -n "$deflt" ] && grep -q "builds for $deflt" "$out/module.result" ||
+		echo "module from the DKMS source: not built (no headers of" \
+		     "Debian 12's default kernel; install-deps.sh installs them)" \
+			>>"$out/module.result"
+	touch "$out/.complete"
+	for old in "$cache"/*; do
+		[ "$old" = "$out" ] || rm -rf "$old"
+	done
+else
+	echo "packages for key $key are cached in $out"
+	grep -E '^[EW]:' "$out/lintian.log"
+fi
+cat "$out/module.result"
+
+deb=$(echo "$out"/src/xen-handover_*_amd64.deb)
+dkms=$(echo "$out"/src/xen-blkfront-drain-dkms_*_all.deb)
+[ -f "$deb" ] && [ -f "$dkms" ] || fail "packages missing in $out/src"
+version=$(dpkg-deb -f "$deb" Version)
+
+# Unpack both into a scratch root.
+rm -rf "$work"
+root=$work/root
+mkdir -p "$root"
+dpkg -x "$deb" "$root" && dpkg -x "$dkms" "$root" || fail "dpkg -x"
+for f in usr/sbin/tapdisk-activate usr/sbin/tapdisk-activated \
+	 etc/xen/scripts/block-handover; do
+	[ -x "$root/$f" ] || fail "$f missing or not executable in the package"
+done
+for f in lib/systemd/system/tapdisk-activated.service \
+	 etc/modprobe.d/xen-blkfront-drain.conf \
+	 usr/share/doc/xen-handover/examples/tapdisk-activated.conf \
+	 usr/share/doc/xen-handover/examples/block-handover.conf \
+	 usr/share/doc/xen-handover/examples/vdi/EXAMPLE.conf; do
+	[ -f "$root/$f" ] || fail "$f missing in the packages"
+done
+dkver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+for f in dkms.conf Kbuild drivers/block/xen-blkfront-drain/Kbuild \
+	 include/xen-handover/xenstore-keys.h; do
+	[ -f "$root/usr/src/xen-blkfront-drain-$dkver/$f" ] ||
+		fail "usr/src/xen-blkfront-drain-$dkver/$f missing in the dkms package"
+done
+if find "$root/usr/src" -name '*.o' -o -name '*.ko' -o -name '*.mod.c' | grep -q .; then
+	fail "kbuild outputs in the dkms package"
+fi
+
+# The packaged tool runs and is the packaged version.
+v=$("$root/usr/sbin/tapdisk-activate" --version) || fail "tapdisk-activate --version"
+[ "$v" = "tapdisk-activate $version" ] ||
+	fail "tapdisk-activate --version says '$v', the package is $version"
+echo "ok $v from the package"
+
+# Every manual page renders from the package.
+n=0
+for page in "$root"/usr/share/man/man8/*.8.gz; do
+	name=$(basename "$page" .8.gz)
+	text=$(MANWIDTH=80 man -l "$page" 2>"$work/man.err") ||
+		fail "man -l $page: $(cat "$work/man.err")"
+	[ ! -s "$work/man.err" ] || fail "man -l $page warns: $(cat "$work/man.err")"
+	grep -q '^NAME' <<<"$text" && grep -q "$name" <<<"$text" ||
+		fail "man -l $page has no NAME section naming $name"
+	n=$((n + 1))
+done
+want=$(ls man/*.8 | wc -l)
+[ "$n" -eq "$want" ] || fail "$n manual pages packaged, man/ has $want"
+echo "ok man -l renders the $n packaged manual pages"
+
+# make install: the same files as the package (PREFIX=/usr; the package
+# adds its docs and compresses the manual pages), then make uninstall
+# leaves no file behind. The build dir of the package build is reused, so
+# nothing is compiled.
+mk() { make -s -C "$src" BUILD=build/deb "$@"; }
+pkg_files() {
+	(cd "$root" && find . ! -type d | sed 's|^\./||; s|\.gz$||' |
+		grep -v '^usr/share/doc/xen-handover/\(README\|changelog\|copyright\|design\|operator-guide\)' |
+		grep -v '^usr/share/doc/xen-blkfront-drain-dkms/' |
+		grep -v '^usr/src/\|^usr/share/lintian/' | sort)
+}
+for prefix in /usr /usr/local; do
+	dest=$work/destdir${prefix//\//-}
+	mk install DESTDIR="$dest" PREFIX="$prefix" >"$work/install.log" 2>&1 ||
+		{ cat "$work/install.log"; fail "make install PREFIX=$prefix"; }
+	inst=$(cd "$dest" && find . ! -type d | sed 's|^\./||' | sort)
+	[ -n "$inst" ] || fail "make install PREFIX=$prefix installed nothing"
+	if [ "$prefix" = /usr ]; then
+		diff <(pkg_files) <(echo "$inst") >"$work/diff" ||
+			{ cat "$work/diff"; fail "make install and the package differ (< package, > make install)"; }
+		echo "ok make install DESTDIR= PREFIX=/usr installs what the package holds ($(wc -l <<<"$inst") files)"
+	fi
+	# The programs the unit and the hotplug script name are installed.
+	for f in etc/xen/scripts/block-handover lib/systemd/system/tapdisk-activated.service; do
+		for p in $(grep -o '/[a-z/]*sbin/tapdisk-activated\?\b' "$dest/$f" | sort -u); do
+			[ -x "$dest$p" ] || fail "$f names $p, not installed with PREFIX=$prefix"
+		done
+	done
+	mk uninstall DESTDIR="$dest" PREFIX="$prefix" >"$work/uninstall.log" 2>&1 ||
+		{ cat "$work/uninstall.log"; fail "make uninstall PREFIX=$prefix"; }
+	left=$(cd "$dest" && find . ! -type d)
+	[ -z "$left" ] || fail "make uninstall PREFIX=$prefix left: $left"
+	echo "ok make install/uninstall PREFIX=$prefix: nothing left after uninstall (dirs: $(cd "$dest" && find . -mindepth 1 -type d | wc -l), shared)"
+done
+
+rm -rf "$work"
+echo "PASS: packages $version build, pass lintian, install and uninstall"
