@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # checkpatch.pl --strict from Debian's linux-source-6.1 reports no error,
-# warning or check on any source file of the module or its shared header.
+# warning or check on any source file of the module or its shared header
+# (CamelCase of Xen's own XenbusState* names aside).
 . "$(dirname "$0")/lib.sh"
 
 command -v perl >/dev/null 2>&1 || xh_skip "perl not installed"
@@ -17,7 +18,10 @@ done
 [ ${#files[@]} -ge 8 ] || xh_fail "only ${#files[@]} source files found"
 bad=0
 for f in "${files[@]}"; do
-	out=$(perl "$cp" --strict --no-tree --terse --no-summary --show-types -f "$f" 2>&1)
+	# XenbusState* are Xen's public interface names (enum xenbus_state);
+	# checkpatch cannot tell enum constants from local CamelCase.
+	out=$(perl "$cp" --strict --no-tree --terse --no-summary --show-types -f "$f" 2>&1 |
+		grep -v -E 'CHECK:CAMELCASE: Avoid CamelCase: <XenbusState[A-Za-z]+>$')
 	if [ -n "$out" ]; then
 		echo "$out"
 		bad=$((bad + 1))

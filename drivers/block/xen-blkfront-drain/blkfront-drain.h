@@ -20,6 +20,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <xen/grant_table.h>
 #include <xen/interface/io/blkif.h>
 #include <xen/xenbus.h>
@@ -192,6 +193,8 @@ struct xbd_info {
 	struct list_head reissue;	/* requests to re-issue after reconnect */
 	struct xbd_stats stats;
 	struct device *pmdev;
+	struct delayed_work remove_work;	/* bounds removal's wait (xbd_remove_arm) */
+	bool remove_armed;
 	struct xenbus_watch close_watch;	/* backend state while unbinding */
 	struct completion backend_closed;
 	int close_wait_state;		/* backend state xbd_hand_back() waits for */
@@ -233,6 +236,11 @@ void xbd_drain_rings(struct xbd_info *info, unsigned long timeout,
 int xbd_suspend(struct xbd_info *info);
 unsigned int xbd_collect_unfinished(struct xbd_info *info);
 unsigned int xbd_fail_unfinished(struct xbd_info *info);
+unsigned int xbd_fail_reissue_list(struct xbd_info *info);
+bool xbd_remove_may_wait(enum xbd_conn conn, enum xenbus_state backend);
+unsigned int xbd_abandon(struct xbd_info *info);
+void xbd_remove_arm(struct xbd_info *info, unsigned long timeout);
+void xbd_remove_disarm(struct xbd_info *info);
 unsigned int xbd_reissue(struct xbd_info *info);
 void xbd_dispatch_restart(struct xbd_info *info);
 int xbd_pmdev_register(struct xbd_info *info);

@@ -18,6 +18,7 @@
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <xen-handover/xenstore-keys.h>
 
 #include "blkfront-drain.h"
@@ -25,7 +26,7 @@
 unsigned int xbd_drain_timeout_ms = 30000;
 module_param_named(drain_timeout_ms, xbd_drain_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(drain_timeout_ms,
-		 "Longest wait for the ring to drain before suspend, in ms (default 30000)");
+		 "Longest wait for the ring to drain before suspend, and for the backend's answers on removal, in ms (default 30000)");
 
 static bool xbd_drain_done(struct xbd_info *info)
 {
@@ -288,6 +289,83 @@ unsigned int xbd_fail_unfinished(struct xbd_info *info)
 		n++;
 	}
 	return n;
+}
+
+/* Requests collected for re-issue that will never be: fail them. */
+unsigned int xbd_fail_reissue_list(struct xbd_info *info)
+{
+	struct request *rq, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(rq, tmp, &info->reissue, queuelist) {
+		struct xbd_rq *d = xbd_rq_data(rq);
+
+		list_del_init(&rq->queuelist);
+		d->on_reissue_list = false;
+		d->status = BLK_STS_IOERR;
+		info->ops->complete(info, rq);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Removal (del_gendisk) waits for every request the device holds. Only a
+ * Connected backend of a connected device can still answer them; in any
+ * other state (backend gone: Unknown; Closing or Closed; a broken or
+ * suspended device) nothing will, and they must fail first.
+ */
+bool xbd_remove_may_wait(enum xbd_conn conn, enum xenbus_state backend)
+{
+	return conn == XBD_CONNECTED && backend == XenbusStateConnected;
+}
+
+/*
+ * Nothing will answer what is on the rings or waits for re-issue: fail it
+ * all now, pages still mapped going to the deferred release. Mutex held.
+ */
+unsigned int xbd_abandon(struct xbd_info *info)
+{
+	unsigned int n;
+
+	if (READ_ONCE(info->connected) != XBD_BROKEN)
+		WRITE_ONCE(info->connected, XBD_CLOSED);
+	xbd_unbind_irqs(info);
+	n = xbd_fail_unfinished(info);
+	n += xbd_fail_reissue_list(info);
+	wake_up_all(&info->drain_wq);
+	return n;
+}
+
+static void xbd_remove_expired(struct work_struct *work)
+{
+	struct xbd_info *info = container_of(to_delayed_work(work), struct xbd_info,
+					     remove_work);
+	unsigned int n;
+
+	mutex_lock(&info->mutex);
+	n = xbd_abandon(info);
+	xbd_dispatch_restart(info);
+	mutex_unlock(&info->mutex);
+	if (n && info->xbdev)
+		dev_warn(&info->xbdev->dev,
+			 "backend did not answer %u requests within %u ms of removal: failed\n",
+			 n, READ_ONCE(xbd_drain_timeout_ms));
+}
+
+/* The bound on del_gendisk's wait for a backend that stops answering. */
+void xbd_remove_arm(struct xbd_info *info, unsigned long timeout)
+{
+	INIT_DELAYED_WORK(&info->remove_work, xbd_remove_expired);
+	info->remove_armed = true;
+	schedule_delayed_work(&info->remove_work, timeout);
+}
+
+void xbd_remove_disarm(struct xbd_info *info)
+{
+	if (info->remove_armed)
+		cancel_delayed_work_sync(&info->remove_work);
+	info->remove_armed = false;
 }
 
 /* Hand the collected requests back to blk-mq, which maps them anew. */

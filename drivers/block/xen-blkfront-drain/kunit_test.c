@@ -1374,6 +1374,63 @@ static void fail_unmapped_ended_now(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&sim->info.inflight), 0);
 }
 
+/* ---------------- removal ---------------- */
+
+/* Only a connected backend of a connected device may still answer. */
+static void remove_waits_only_for_connected_backend(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, xbd_remove_may_wait(XBD_CONNECTED, XenbusStateConnected));
+	KUNIT_EXPECT_FALSE(test, xbd_remove_may_wait(XBD_CONNECTED, XenbusStateUnknown));
+	KUNIT_EXPECT_FALSE(test, xbd_remove_may_wait(XBD_CONNECTED, XenbusStateClosing));
+	KUNIT_EXPECT_FALSE(test, xbd_remove_may_wait(XBD_CONNECTED, XenbusStateClosed));
+	KUNIT_EXPECT_FALSE(test, xbd_remove_may_wait(XBD_DISCONNECTED, XenbusStateInitWait));
+	KUNIT_EXPECT_FALSE(test, xbd_remove_may_wait(XBD_BROKEN, XenbusStateConnected));
+	KUNIT_EXPECT_FALSE(test, xbd_remove_may_wait(XBD_CLOSED, XenbusStateConnected));
+}
+
+static void remove_wait_completed(struct xbd_sim *sim, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < 150 && READ_ONCE(sim->completed) < n; i++)
+		msleep(20);
+}
+
+/* A backend that never answers: the bound fails what del_gendisk waits for. */
+static void remove_bound_fails_unanswered(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	struct request *rq = sim_rq(sim);
+
+	KUNIT_ASSERT_EQ(test, sim_submit(sim, rq, BLKIF_OP_WRITE, 0, 1), 0);
+	drain_submit_n(sim, 2);
+	xbd_remove_arm(&sim->info, msecs_to_jiffies(50));
+	remove_wait_completed(sim, 3);
+	xbd_remove_disarm(&sim->info);
+	KUNIT_EXPECT_EQ(test, sim->completed, 3U);
+	KUNIT_EXPECT_EQ(test, rq_errno(rq), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->info.inflight), 0);
+	KUNIT_EXPECT_EQ(test, sim->info.connected, XBD_CLOSED);
+	KUNIT_EXPECT_EQ(test, sim->live, 0U);
+}
+
+/* Answers that arrive within the bound complete normally; nothing fails. */
+static void remove_answered_in_time_not_failed(struct kunit *test)
+{
+	struct xbd_sim *sim = sim_setup(test, 0);
+	struct request *rq = sim_rq(sim);
+
+	KUNIT_ASSERT_EQ(test, sim_submit(sim, rq, BLKIF_OP_WRITE, 0, 1), 0);
+	drain_submit_n(sim, 2);
+	xbd_remove_arm(&sim->info, msecs_to_jiffies(5000));
+	drain_backend(sim, 10);
+	remove_wait_completed(sim, 3);
+	xbd_remove_disarm(&sim->info);
+	KUNIT_EXPECT_EQ(test, sim->completed, 3U);
+	KUNIT_EXPECT_EQ(test, rq_errno(rq), 0);
+	KUNIT_EXPECT_EQ(test, sim->info.connected, XBD_CONNECTED);
+}
+
 static struct kunit_case resume_cases[] = {
 	KUNIT_CASE(resume_completed_never_collected),
 	KUNIT_CASE(resume_drained_ring_reissues_nothing),
@@ -1388,6 +1445,9 @@ static struct kunit_case resume_cases[] = {
 	KUNIT_CASE(fail_mapped_pages_deferred),
 	KUNIT_CASE(fail_indirect_page_handed_over),
 	KUNIT_CASE(fail_unmapped_ended_now),
+	KUNIT_CASE(remove_waits_only_for_connected_backend),
+	KUNIT_CASE(remove_bound_fails_unanswered),
+	KUNIT_CASE(remove_answered_in_time_not_failed),
 	{}
 };
 

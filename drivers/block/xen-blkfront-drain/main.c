@@ -242,16 +242,6 @@ static int xbd_probe(struct xenbus_device *dev, const struct xenbus_device_id *i
 	return 0;
 }
 
-static void xbd_fail_reissue_list(struct xbd_info *info)
-{
-	struct request *rq, *tmp;
-
-	list_for_each_entry_safe(rq, tmp, &info->reissue, queuelist) {
-		list_del_init(&rq->queuelist);
-		blk_mq_end_request(rq, BLK_STS_IOERR);
-	}
-}
-
 static void xbd_close_watch(struct xenbus_watch *watch, const char *path, const char *token)
 {
 	struct xbd_info *info = container_of(watch, struct xbd_info, close_watch);
@@ -313,35 +303,45 @@ static bool xbd_hand_back(struct xbd_info *info)
 static void xbd_remove(struct xenbus_device *dev)
 {
 	struct xbd_info *info = dev_get_drvdata(&dev->dev);
-
 	bool handed_back = false;
+	enum xenbus_state be;
+	unsigned int n;
 
 	xbd_pmdev_unregister(info);
 	mutex_lock(&info->mutex);
-	if (READ_ONCE(info->connected) == XBD_BROKEN) {
-		/*
-		 * Requests of a broken device never complete: ask the backend to
-		 * let go, then fail them. Its Closed proves nothing (blkback
-		 * reports it with I/O still in flight): pages whose grant cannot
-		 * be ended go to the grant table's deferred release.
-		 */
+	/*
+	 * Requests of a broken device never complete: ask the backend to let
+	 * go first. Its Closed proves nothing (blkback reports it with I/O
+	 * still in flight): xbd_abandon() hands pages whose grant cannot be
+	 * ended to the grant table's deferred release.
+	 */
+	if (READ_ONCE(info->connected) == XBD_BROKEN)
 		handed_back = xbd_hand_back(info);
-		xbd_unbind_irqs(info);
-		xbd_fail_unfinished(info);
+	/*
+	 * del_gendisk() waits for every request, in xenwatch: with a backend
+	 * that is gone or closing, fail them now; with a connected one, fail
+	 * what it has not answered after drain_timeout_ms.
+	 */
+	be = xenbus_read_driver_state(dev->otherend);
+	if (xbd_remove_may_wait(READ_ONCE(info->connected), be)) {
+		xbd_remove_arm(info, msecs_to_jiffies(READ_ONCE(xbd_drain_timeout_ms)));
+	} else {
+		n = xbd_abandon(info);
+		if (n)
+			dev_warn(&dev->dev, "backend %s: %u requests failed before removal\n",
+				 xenbus_strstate(be), n);
 	}
-	if (READ_ONCE(info->connected) != XBD_CONNECTED)
-		WRITE_ONCE(info->connected, XBD_CLOSED);
-	xbd_fail_reissue_list(info);
 	xbd_dispatch_restart(info);
 	mutex_unlock(&info->mutex);
 
-	/* del_gendisk waits for what is in flight; the IRQ must stay bound until then. */
 	if (info->gd)
 		del_gendisk(info->gd);
+	xbd_remove_disarm(info);
 	mutex_lock(&info->mutex);
 	WRITE_ONCE(info->connected, XBD_CLOSED);
 	if (!handed_back)
 		xbd_hand_back(info);
+	xbd_abandon(info);
 	xbd_free_rings(info);
 	if (info->gd) {
 		put_disk(info->gd);
