@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * tapctl_proto: the wire format of tapdisk's control socket (blktap3,
- * xapi-project/blktap include/tapdisk-message.h). Every message is one
+ * xapi-project/blktap include/tapdisk-message.h, checked against commit
+ * 79774319a75a28c46fc094c373811170a5867784 of 2026-02-04, the revision
+ * scripts/build-blktap.sh builds and tests/tapdisk/ runs). Every message is one
  * fixed-size struct written and read whole in host byte order, so our
  * definition must match upstream's C layout byte for byte: the
  * static_asserts below pin every size and offset we rely on (x86-64 ABI,
@@ -94,6 +96,8 @@ struct tapctl_blkif {			/* tapdisk_message_blkif */
 	uint32_t proto;
 	char pool[TAPCTL_STRING_MAX];
 	uint32_t port;
+	uint32_t poll_duration;		/* microseconds, 0: no polling */
+	uint32_t poll_idle_threshold;
 };
 
 struct tapctl_resume {			/* tapdisk_message_resume */
@@ -141,7 +145,14 @@ static_assert(offsetof(struct tapctl_response, message) == 4, "message");
 static_assert(offsetof(struct tapctl_list, state) == 8, "list.state");
 static_assert(offsetof(struct tapctl_list, path) == 12, "list.path");
 static_assert(sizeof(struct tapctl_list) == 268, "list size");
-static_assert(sizeof(struct tapctl_blkif) == 308, "blkif size");
+/*
+ * tapdisk_message_blkif ends with poll_duration and poll_idle_threshold
+ * at the pinned revision (79774319a75a, see the header comment): 316
+ * bytes, not the 308 of older blktap3. Still smaller than params, so
+ * the message size does not change.
+ */
+static_assert(offsetof(struct tapctl_blkif, port) == 304, "blkif.port");
+static_assert(sizeof(struct tapctl_blkif) == 316, "blkif size");
 static_assert(sizeof(struct tapctl_resume) == 516, "resume size");
 static_assert(sizeof(struct tapctl_minors) == 256, "minors size");
 static_assert(sizeof(struct tapctl_stat) == 16, "stat size");
