@@ -21,6 +21,9 @@ pkgs=(
 	# guest module: headers, KUnit tree, sparse, ccache
 	linux-headers-amd64 linux-source-6.1 flex bison bc libelf-dev
 	libssl-dev python3 xz-utils cpio kmod sparse ccache rsync
+	# guest module on 6.12 (bookworm-security or bookworm-backports; the
+	# headers package depends on the matching linux-image, never booted here)
+	linux-headers-6.12-amd64 linux-source-6.12
 	# Xen under QEMU end-to-end tests
 	qemu-system-x86 busybox-static debootstrap e2fsprogs gzip zstd
 	# Debian packages of xen-handover (tests/pkg): build and check
@@ -41,6 +44,20 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# bookworm-backports carries Linux 6.12 for Debian 12. Its packages have
+# priority 100: apt takes one only when no bookworm suite has the package,
+# and never upgrades an installed one to it. Do not install with
+# -t bookworm-backports: that also moves dependencies such as
+# linux-libc-dev to the backport.
+src=/etc/apt/sources.list.d/debian.sources
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	if [ -f "$src" ] && grep -q '^Suites: bookworm bookworm-updates$' "$src"; then
+		sed -i '0,/^Suites: bookworm bookworm-updates$/s//& bookworm-backports/' "$src"
+	else
+		echo 'deb http://deb.debian.org/debian bookworm-backports main' \
+			>/etc/apt/sources.list.d/bookworm-backports.list
+	fi
+fi
 apt-get update -q
 # --no-install-recommends: otherwise xen-utils pulls in a hypervisor and grub.
 apt-get install -y -q --no-install-recommends "${pkgs[@]}"
