@@ -59,6 +59,17 @@ static int parse_option(struct backend *b, const char *o, bool *seen_type,
 			return bad(err, errlen, spec, "bad type=");
 		strcpy(b->image_type, t);
 		*seen_type = true;
+	} else if (b->kind == BACKEND_TAPDISK && !strncmp(o, "cbt-log=", 8)) {
+		const char *l = o + 8;
+
+		if (b->cbt_log[0])
+			return bad(err, errlen, spec, "cbt-log= repeated");
+		/* tapdisk reads it as TAPCTL_PATH_MAX bytes, NUL included */
+		if (l[0] != '/' || strlen(l) >= sizeof(b->cbt_log))
+			return bad(err, errlen, spec,
+				   "cbt-log= needs an absolute path shorter "
+				   "than 256 bytes");
+		strcpy(b->cbt_log, l);
 	} else if (b->kind == BACKEND_QDISK && !strcmp(o, "direct-io-safe")) {
 		if (b->direct_io_safe)
 			return bad(err, errlen, spec,

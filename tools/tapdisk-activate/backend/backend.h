@@ -5,11 +5,15 @@
  * (resume), and what it is doing now.
  *
  * Specs (--backend SPEC):
- *   tapdisk:PID:MINOR[,type=T][,no-o-direct]
+ *   tapdisk:PID:MINOR[,type=T][,no-o-direct][,cbt-log=PATH]
  *       tapdisk's control socket /run/blktap-control/ctl<PID> (the directory
  *       can be moved with $TAPDISK_ACTIVATE_CONTROL_DIR). type is the
  *       tapdisk driver name used to reopen ("vhd" by default, "aio" raw);
- *       no-o-direct records that it was started with -D (page cache).
+ *       no-o-direct records that it was started with -D (page cache);
+ *       cbt-log is the VBD's changed-block-tracking log (tap-ctl -C PATH):
+ *       every resume carries it, because a RESUME without it makes tapdisk
+ *       stop tracking. Pausing a running VBD whose CBT log the spec does
+ *       not name is refused (see backend_tapdisk_pause).
  *   dm:NAME
  *       a device-mapper device under a blkback phy: disk; pause = suspend
  *       (waits for in-flight bios and flushes), resume = resume.
@@ -47,6 +51,7 @@ enum backend_result {
 
 #define BACKEND_SPEC_MAX	512
 #define BACKEND_DM_NAME_MAX	128	/* DM_NAME_LEN */
+#define BACKEND_CBT_LOG_MAX	256	/* TAPDISK_MESSAGE_MAX_PATH_LENGTH */
 
 struct backend {
 	enum backend_kind kind;
@@ -57,6 +62,7 @@ struct backend {
 	char sock[BACKEND_SPEC_MAX];
 	char image_type[16];
 	bool no_o_direct;
+	char cbt_log[BACKEND_CBT_LOG_MAX];	/* "" when none */
 	/* dm */
 	char dm_name[BACKEND_DM_NAME_MAX];
 	/* qdisk */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "common/clock.h"
 #include "tapctl.h"
 
 static enum backend_result classify(int ret)
@@ -25,12 +26,61 @@ static enum backend_result classify(int ret)
 	}
 }
 
+/*
+ * Longest a pause spends asking tapdisk about its CBT log first: a third
+ * of the pause's bound, at most 5 s; the pause itself gets what is left,
+ * so the whole stays within the caller's bound.
+ */
+#define CBT_CHECK_MAX_MS	5000
+
+/*
+ * Before a running VBD is paused: does it track changed blocks into a
+ * log the spec does not name? Then the resume that ends this pause
+ * (activate, reactivate: another process, with the same spec) would
+ * turn tracking off, since tapdisk forgets the log on a RESUME that does
+ * not carry it, and writes would go unrecorded: incremental backups
+ * built on the log would miss them. Refused here, while nothing has
+ * changed yet. A VBD that is paused already shows no images (tapdisk
+ * closed them); then nothing can be learnt and the spec is all we have.
+ * When STATS itself fails the pause goes on: draining the VBD matters
+ * more, and a tapdisk that cannot answer STATS will not answer the pause
+ * either.
+ */
+static bool cbt_log_unnamed(const struct backend *b, int timeout_ms,
+			    char *err, size_t errlen)
+{
+	struct tapctl_stats st;
+	char ignored[256];
+	int bound = timeout_ms / 3;
+
+	if (bound > CBT_CHECK_MAX_MS)
+		bound = CBT_CHECK_MAX_MS;
+	if (tapctl_stats(b->sock, b->minor, &st, bound, ignored,
+			 sizeof(ignored)))
+		return false;
+	if (!st.has_log || !strcmp(st.log, b->cbt_log))
+		return false;
+	snprintf(err, errlen, "tapdisk %d minor %d tracks changed blocks in "
+		 "the CBT log %s, but the backend spec %s; a resume without "
+		 "that log turns tracking off (writes would be missing from "
+		 "the log), so the VBD is not paused: add ,cbt-log=%s to the "
+		 "spec", b->pid, b->minor, st.log,
+		 b->cbt_log[0] ? "names another log" : "names none", st.log);
+	return true;
+}
+
 enum backend_result backend_tapdisk_pause(const struct backend *b,
 					  int timeout_ms, char *err,
 					  size_t errlen)
 {
-	return classify(tapctl_pause(b->sock, b->minor, timeout_ms, err,
-				     errlen));
+	uint64_t t0 = clock_now_ms();
+	int left;
+
+	if (cbt_log_unnamed(b, timeout_ms, err, errlen))
+		return BACKEND_REFUSED;
+	left = timeout_ms - (int)(clock_now_ms() - t0);
+	return classify(tapctl_pause(b->sock, b->minor, left > 0 ? left : 1,
+				     err, errlen));
 }
 
 bool backend_tapdisk_pause_or_gone(const struct backend *b, int timeout_ms,
@@ -62,8 +112,10 @@ enum backend_result backend_tapdisk_resume(const struct backend *b,
 			 TAPCTL_PATH_MAX - 1);
 		return BACKEND_REFUSED;
 	}
-	return classify(tapctl_resume(b->sock, b->minor, params, 0, timeout_ms,
-				      err, errlen));
+	/* With its CBT log, if it has one: tapdisk drops it otherwise. */
+	return classify(tapctl_resume_log(b->sock, b->minor, params, 0,
+					  b->cbt_log, timeout_ms, err,
+					  errlen));
 }
 
 enum backend_result backend_tapdisk_query(const struct backend *b,
@@ -88,3 +140,4 @@ enum backend_result backend_tapdisk_query(const struct backend *b,
 	snprintf(st->image, sizeof(st->image), "%s", vbd.params);
 	return BACKEND_OK;
 }
+

@@ -158,6 +158,7 @@ static const char *op_name(uint16_t type)
 	case TAPCTL_MSG_PAUSE: return "pause";
 	case TAPCTL_MSG_RESUME: return "resume";
 	case TAPCTL_MSG_LIST: return "list";
+	case TAPCTL_MSG_STATS: return "stats";
 	default: return "request";
 	}
 }
@@ -184,19 +185,34 @@ static void describe_io_error(int ret, const char *sock, uint16_t type,
  * One request on a fresh connection (tapdisk serves one request per
  * connection); the first reply is left in @rsp and the connection stays
  * open in *@fdp when the caller wants more (LIST), else it is closed.
+ * @tail (TAPCTL_PATH_MAX bytes, or NULL) follows the message in the same
+ * send: tapdisk reads it with one read() right after the message.
  */
-static int transact(const char *sock, const struct tapctl_msg *req,
-		    struct tapctl_msg *rsp, uint64_t deadline, int *fdp,
-		    int timeout_ms, char *err, size_t errlen)
+static int transact_tail(const char *sock, const struct tapctl_msg *req,
+			 const char *tail, struct tapctl_msg *rsp,
+			 uint64_t deadline, int *fdp, int timeout_ms,
+			 char *err, size_t errlen)
 {
+	struct {
+		struct tapctl_msg msg;
+		char tail[TAPCTL_PATH_MAX];
+	} out;
+	size_t len = sizeof(*req);
 	int fd, ret;
 
+	static_assert(sizeof(out) == sizeof(struct tapctl_msg) +
+		      TAPCTL_PATH_MAX, "no padding between message and tail");
+	out.msg = *req;
+	if (tail) {
+		memcpy(out.tail, tail, TAPCTL_PATH_MAX);
+		len += TAPCTL_PATH_MAX;
+	}
 	fd = connect_bounded(sock, deadline);
 	if (fd < 0) {
 		describe_io_error(fd, sock, req->type, timeout_ms, err, errlen);
 		return fd;
 	}
-	ret = send_all(fd, req, sizeof(*req), deadline);
+	ret = send_all(fd, &out, len, deadline);
 	if (!ret)
 		ret = recv_all(fd, rsp, sizeof(*rsp), deadline);
 	if (ret) {
@@ -211,6 +227,14 @@ static int transact(const char *sock, const struct tapctl_msg *req,
 	return 0;
 }
 
+static int transact(const char *sock, const struct tapctl_msg *req,
+		    struct tapctl_msg *rsp, uint64_t deadline, int *fdp,
+		    int timeout_ms, char *err, size_t errlen)
+{
+	return transact_tail(sock, req, NULL, rsp, deadline, fdp, timeout_ms,
+			     err, errlen);
+}
+
 /* The reply type that completes @req_type. */
 static uint16_t reply_type(uint16_t req_type)
 {
@@ -218,6 +242,7 @@ static uint16_t reply_type(uint16_t req_type)
 	case TAPCTL_MSG_PAUSE: return TAPCTL_MSG_PAUSE_RSP;
 	case TAPCTL_MSG_RESUME: return TAPCTL_MSG_RESUME_RSP;
 	case TAPCTL_MSG_LIST: return TAPCTL_MSG_LIST_RSP;
+	case TAPCTL_MSG_STATS: return TAPCTL_MSG_STATS_RSP;
 	default: return 0;
 	}
 }
@@ -334,12 +359,35 @@ int tapctl_pause(const char *sock, int minor, int timeout_ms,
 int tapctl_resume(const char *sock, int minor, const char *params,
 		  uint32_t flags, int timeout_ms, char *err, size_t errlen)
 {
+	return tapctl_resume_log(sock, minor, params, flags, NULL, timeout_ms,
+				 err, errlen);
+}
+
+int tapctl_resume_log(const char *sock, int minor, const char *params,
+		      uint32_t flags, const char *cbt_log, int timeout_ms,
+		      char *err, size_t errlen)
+{
 	struct tapctl_msg req = { .type = TAPCTL_MSG_RESUME }, rsp;
+	char tail[TAPCTL_PATH_MAX] = "";
+	bool with_log = cbt_log && *cbt_log;
 	int ret = check_minor(minor, err, errlen);
 
 	if (ret)
 		return ret;
 	req.cookie = (uint16_t)minor;
+	/* The tail is there exactly when the flag says so. */
+	flags &= ~(uint32_t)TAPCTL_FLAG_ADD_LOG;
+	if (with_log) {
+		if (strlen(cbt_log) >= sizeof(tail)) {
+			if (err && errlen)
+				snprintf(err, errlen,
+					 "CBT log path longer than %d bytes: %s",
+					 TAPCTL_PATH_MAX - 1, cbt_log);
+			return -ENAMETOOLONG;
+		}
+		strcpy(tail, cbt_log);
+		flags |= TAPCTL_FLAG_ADD_LOG;
+	}
 	req.u.params.flags = flags;
 	if (params) {
 		if (strlen(params) >= sizeof(req.u.params.path)) {
@@ -351,8 +399,9 @@ int tapctl_resume(const char *sock, int minor, const char *params,
 		}
 		strcpy(req.u.params.path, params);
 	}
-	ret = transact(sock, &req, &rsp, clock_now_ms() + (uint64_t)timeout_ms,
-		       NULL, timeout_ms, err, errlen);
+	ret = transact_tail(sock, &req, with_log ? tail : NULL, &rsp,
+			    clock_now_ms() + (uint64_t)timeout_ms, NULL,
+			    timeout_ms, err, errlen);
 	if (ret)
 		return ret;
 	return check_response(&req, &rsp, sock, err, errlen);
@@ -490,4 +539,246 @@ const char *tapctl_state_name(uint32_t state)
 	if (state & TAPCTL_STATE_CLOSED)
 		return "closed";
 	return "running";
+}
+
+/*
+ * A small reader for the JSON text tapdisk's STATS writes
+ * (tapdisk_vbd_stats: { "name": .., "images": [ { "name": PATH, ..,
+ * "driver": { "type": N, "name": DRIVER, .. } }, .. ], ..,
+ * "read_caching": "true"|"false" }). It walks every value properly, so
+ * fields it does not know are skipped whatever they hold; nesting deeper
+ * than STATS_DEPTH or anything else it cannot read is -EPROTO.
+ */
+#define STATS_DEPTH	16
+
+struct jtext {
+	const char *p, *end;
+};
+
+static void j_ws(struct jtext *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
+				 *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+static bool j_eat(struct jtext *j, char c)
+{
+	j_ws(j);
+	if (j->p < j->end && *j->p == c) {
+		j->p++;
+		return true;
+	}
+	return false;
+}
+
+/* A string into @buf (NULL: skipped); too long for @buf is an error. */
+static int j_string(struct jtext *j, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!j_eat(j, '"'))
+		return -EPROTO;
+	while (j->p < j->end && *j->p != '"') {
+		char c = *j->p++;
+
+		if (c == '\\') {
+			if (j->p >= j->end)
+				return -EPROTO;
+			c = *j->p++;	/* \" and \\ as themselves */
+		}
+		if (buf) {
+			if (n + 1 >= len)
+				return -EPROTO;
+			buf[n++] = c;
+		}
+	}
+	if (j->p >= j->end)
+		return -EPROTO;
+	j->p++;
+	if (buf)
+		buf[n] = '\0';
+	return 0;
+}
+
+static int j_skip(struct jtext *j, int depth)
+{
+	if (depth > STATS_DEPTH)
+		return -EPROTO;
+	j_ws(j);
+	if (j->p >= j->end)
+		return -EPROTO;
+	if (*j->p == '"')
+		return j_string(j, NULL, 0);
+	if (*j->p == '{' || *j->p == '[') {
+		char close = *j->p == '{' ? '}' : ']';
+		bool obj = *j->p == '{';
+
+		j->p++;
+		if (j_eat(j, close))
+			return 0;
+		do {
+			if (obj && (j_string(j, NULL, 0) || !j_eat(j, ':')))
+				return -EPROTO;
+			if (j_skip(j, depth + 1))
+				return -EPROTO;
+		} while (j_eat(j, ','));
+		return j_eat(j, close) ? 0 : -EPROTO;
+	}
+	/* number, true, false, null */
+	if (!*j->p || !strchr("-0123456789tfn", *j->p))
+		return -EPROTO;
+	while (j->p < j->end && *j->p &&
+	       strchr("+-.0123456789eEtruefalsn", *j->p))
+		j->p++;
+	return 0;
+}
+
+/* Calls @member for each "key": value of an object; it must consume it. */
+static int j_object(struct jtext *j,
+		    int (*member)(struct jtext *, const char *, void *),
+		    void *arg)
+{
+	char key[64];
+
+	if (!j_eat(j, '{'))
+		return -EPROTO;
+	if (j_eat(j, '}'))
+		return 0;
+	do {
+		int ret;
+
+		if (j_string(j, key, sizeof(key)) || !j_eat(j, ':'))
+			return -EPROTO;
+		ret = member(j, key, arg);
+		if (ret)
+			return ret;
+	} while (j_eat(j, ','));
+	return j_eat(j, '}') ? 0 : -EPROTO;
+}
+
+struct stats_image {
+	char name[TAPCTL_PATH_MAX];
+	char driver[32];
+};
+
+static int driver_member(struct jtext *j, const char *key, void *arg)
+{
+	struct stats_image *im = arg;
+
+	if (!strcmp(key, "name"))
+		return j_string(j, im->driver, sizeof(im->driver));
+	return j_skip(j, 3);
+}
+
+static int image_member(struct jtext *j, const char *key, void *arg)
+{
+	struct stats_image *im = arg;
+
+	if (!strcmp(key, "name"))
+		return j_string(j, im->name, sizeof(im->name));
+	if (!strcmp(key, "driver"))
+		return j_object(j, driver_member, im);
+	return j_skip(j, 2);
+}
+
+static int vbd_member(struct jtext *j, const char *key, void *arg)
+{
+	struct tapctl_stats *st = arg;
+
+	if (!strcmp(key, "images")) {
+		if (!j_eat(j, '['))
+			return -EPROTO;
+		if (j_eat(j, ']'))
+			return 0;
+		do {
+			struct stats_image im = { "", "" };
+
+			if (j_object(j, image_member, &im))
+				return -EPROTO;
+			st->images++;
+			if (!strcmp(im.driver, "log") && !st->has_log) {
+				st->has_log = true;
+				memcpy(st->log, im.name, sizeof(st->log));
+			}
+		} while (j_eat(j, ','));
+		return j_eat(j, ']') ? 0 : -EPROTO;
+	}
+	if (!strcmp(key, "read_caching")) {
+		char v[8];
+
+		if (j_string(j, v, sizeof(v)))
+			return -EPROTO;
+		st->read_caching = !strcmp(v, "true") ? 1 :
+				   !strcmp(v, "false") ? 0 : -1;
+		return 0;
+	}
+	return j_skip(j, 1);
+}
+
+int tapctl_parse_stats(const char *text, size_t len, struct tapctl_stats *st)
+{
+	struct jtext j = { text, text + len };
+
+	memset(st, 0, sizeof(*st));
+	st->read_caching = -1;
+	/* tapdisk may count a terminating NUL in the length */
+	while (j.end > j.p && j.end[-1] == '\0')
+		j.end--;
+	if (j_object(&j, vbd_member, st))
+		return -EPROTO;
+	j_ws(&j);
+	return j.p == j.end ? 0 : -EPROTO;
+}
+
+int tapctl_stats(const char *sock, int minor, struct tapctl_stats *st,
+		 int timeout_ms, char *err, size_t errlen)
+{
+	struct tapctl_msg req = { .type = TAPCTL_MSG_STATS }, rsp;
+	uint64_t deadline = clock_now_ms() + (uint64_t)timeout_ms;
+	char *text;
+	size_t len;
+	int fd, ret = check_minor(minor, err, errlen);
+
+	if (ret)
+		return ret;
+	req.cookie = (uint16_t)minor;
+	ret = transact(sock, &req, &rsp, deadline, &fd, timeout_ms, err,
+		       errlen);
+	if (ret)
+		return ret;
+	ret = check_addressee(&req, &rsp, sock, err, errlen);
+	if (!ret && rsp.type == TAPCTL_MSG_ERROR)
+		ret = check_response(&req, &rsp, sock, err, errlen);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	len = rsp.u.info.length;
+	if (len == 0 || len > TAPCTL_STATS_MAX) {
+		close(fd);
+		if (err && errlen)
+			snprintf(err, errlen, "tapdisk at %s announced %zu bytes "
+				 "of stats (1..%d accepted)", sock, len,
+				 TAPCTL_STATS_MAX);
+		return -EPROTO;
+	}
+	text = malloc(len);
+	if (!text) {
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = recv_all(fd, text, len, deadline);
+	close(fd);
+	if (ret)
+		describe_io_error(ret, sock, TAPCTL_MSG_STATS, timeout_ms, err,
+				  errlen);
+	else if (tapctl_parse_stats(text, len, st)) {
+		ret = -EPROTO;
+		if (err && errlen)
+			snprintf(err, errlen, "tapdisk at %s sent stats of minor "
+				 "%d that do not parse", sock, minor);
+	}
+	free(text);
+	return ret;
 }

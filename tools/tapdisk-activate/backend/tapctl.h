@@ -22,6 +22,7 @@
 #ifndef TAPDISK_ACTIVATE_TAPCTL_H
 #define TAPDISK_ACTIVATE_TAPCTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,40 @@ int tapctl_pause(const char *sock, int minor, int timeout_ms,
  */
 int tapctl_resume(const char *sock, int minor, const char *params,
 		  uint32_t flags, int timeout_ms, char *err, size_t errlen);
+
+/*
+ * RESUME that keeps (or starts) changed-block tracking into @cbt_log:
+ * sets TAPCTL_FLAG_ADD_LOG and sends the path after the message, as
+ * tap-ctl unpause -c does. NULL or "" is tapctl_resume(): tapdisk then
+ * stops tracking. -ENAMETOOLONG for a path of TAPCTL_PATH_MAX bytes or
+ * more.
+ */
+int tapctl_resume_log(const char *sock, int minor, const char *params,
+		      uint32_t flags, const char *cbt_log, int timeout_ms,
+		      char *err, size_t errlen);
+
+/* Longest STATS text we accept for one VBD. */
+#define TAPCTL_STATS_MAX	65536
+
+/* What tapdisk's STATS tells about one VBD (the fields we use). */
+struct tapctl_stats {
+	unsigned int images;		/* open images; 0 while paused */
+	bool has_log;			/* a CBT log layer ("log" driver) */
+	char log[TAPCTL_PATH_MAX];	/* its path, when has_log */
+	int read_caching;		/* 1: opened without O_DIRECT (-D),
+					 * 0: O_DIRECT, -1: not reported */
+};
+
+/*
+ * STATS for @minor: tapdisk answers with a JSON text; this parses the
+ * image list and read_caching out of it. -EPROTO when the text is not
+ * what tapdisk writes (or longer than TAPCTL_STATS_MAX).
+ */
+int tapctl_stats(const char *sock, int minor, struct tapctl_stats *st,
+		 int timeout_ms, char *err, size_t errlen);
+
+/* Parses tapdisk's STATS text of one VBD (exposed for tests). */
+int tapctl_parse_stats(const char *text, size_t len, struct tapctl_stats *st);
 
 /* LIST: every VBD of that tapdisk. */
 int tapctl_list(const char *sock, struct tapctl_vbd *vbds, unsigned int max,

@@ -35,11 +35,21 @@ enum tapctl_msg_type {
 	TAPCTL_MSG_RESUME_RSP = 12,
 	TAPCTL_MSG_LIST = 19,
 	TAPCTL_MSG_LIST_RSP = 20,
+	TAPCTL_MSG_STATS = 21,
+	TAPCTL_MSG_STATS_RSP = 22,
 };
 
 /* u.params.flags bits (TAPDISK_MESSAGE_FLAG_*). */
 #define TAPCTL_FLAG_SHARED	0x001
 #define TAPCTL_FLAG_RDONLY	0x002
+/*
+ * ADD_LOG: a changed-block-tracking log path follows the message, as
+ * TAPCTL_PATH_MAX more bytes (NUL-padded) on the same connection. On
+ * RESUME, tapdisk forgets the VBD's log (frees vbd->logpath and clears
+ * TD_OPEN_ADD_LOG) unless this flag comes with it, so every RESUME of a
+ * VBD that tracks changed blocks must carry its log again.
+ */
+#define TAPCTL_FLAG_ADD_LOG	0x010
 #define TAPCTL_FLAG_SECONDARY	0x080
 #define TAPCTL_FLAG_STANDBY	0x100
 #define TAPCTL_FLAG_NO_O_DIRECT	0x200
@@ -85,7 +95,7 @@ struct tapctl_list {			/* tapdisk_message_list */
 struct tapctl_stat {			/* tapdisk_message_stat */
 	uint16_t type;
 	uint16_t cookie;
-	size_t length;
+	size_t length;			/* STATS_RSP: bytes of text that follow */
 };
 
 struct tapctl_blkif {			/* tapdisk_message_blkif */
