@@ -39,8 +39,11 @@ XEN_PCS := xenstore xencontrol
 XEN_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(XEN_PCS) 2>/dev/null)
 XEN_LIBS := $(or $(shell $(PKG_CONFIG) --libs $(XEN_PCS) 2>/dev/null),\
 	      -lxenstore -lxenctrl)
-CPPFLAGS += $(XEN_CFLAGS)
-LDLIBS += -Wl,--as-needed -laio $(XEN_LIBS)
+# SHA-256 of the VHD metadata fingerprint: nettle (vhd/vhd_sha256.c).
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags nettle 2>/dev/null)
+CRYPTO_LIBS := $(or $(shell $(PKG_CONFIG) --libs nettle 2>/dev/null),-lnettle)
+CPPFLAGS += $(XEN_CFLAGS) $(CRYPTO_CFLAGS)
+LDLIBS += -Wl,--as-needed -laio $(XEN_LIBS) $(CRYPTO_LIBS)
 
 # The dom0 tools are parts, one folder and one archive each
 # ($(BUILD)/lib<part>.a); $(TOOL_DIR)/parts.mk says which part may use

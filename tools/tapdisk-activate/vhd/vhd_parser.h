@@ -13,6 +13,7 @@
 #ifndef TAPDISK_ACTIVATE_VHD_PARSER_H
 #define TAPDISK_ACTIVATE_VHD_PARSER_H
 
+#include <nettle/sha2.h>
 #include <stdarg.h>
 
 #include "vhd.h"
@@ -118,23 +119,13 @@ bool vhd_utf8_valid(const uint8_t *s, size_t len);
 /* Lowercase 8-4-4-4-12 form of a 16-byte uuid. */
 void vhd_uuid_format(const uint8_t uuid[16], char out[37]);
 
-/* SHA-256 (vhd_sha256.c), used by the fingerprint. */
+/* SHA-256 (vhd_sha256.c: nettle's), used by the fingerprint. */
 struct vhd_sha256 {
-	uint32_t h[8];
-	uint64_t bytes;
-	uint8_t block[64];
-	size_t used;
+	struct sha256_ctx ctx;
 };
 
 void vhd_sha256_init(struct vhd_sha256 *s);
 void vhd_sha256_update(struct vhd_sha256 *s, const void *data, size_t len);
 void vhd_sha256_final(struct vhd_sha256 *s, uint8_t digest[32]);
-/* Whether the SHA-NI block function is in use (decided by CPUID once). */
-bool vhd_sha256_accelerated(void);
-/*
- * Tests: use SHA-NI if @accelerated and the CPU has it, else the portable
- * code; returns whether SHA-NI is now in use.
- */
-bool vhd_sha256_select(bool accelerated);
 
 #endif /* TAPDISK_ACTIVATE_VHD_PARSER_H */
