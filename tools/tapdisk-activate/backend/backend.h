@@ -9,7 +9,8 @@
  *       tapdisk's control socket /run/blktap-control/ctl<PID> (the directory
  *       can be moved with $TAPDISK_ACTIVATE_CONTROL_DIR). type is the
  *       tapdisk driver name used to reopen ("vhd" by default, "aio" raw);
- *       no-o-direct records that it was started with -D (page cache);
+ *       no-o-direct records that it was started with -D (page cache), and
+ *       is only used when tapdisk cannot be asked (backend_tapdisk_io_mode);
  *       cbt-log is the VBD's changed-block-tracking log (tap-ctl -C PATH):
  *       every resume carries it, because a RESUME without it makes tapdisk
  *       stop tracking. Pausing a running VBD whose CBT log the spec does
@@ -123,6 +124,19 @@ enum backend_result backend_tapdisk_query(const struct backend *b,
 					  size_t errlen);
 bool backend_tapdisk_pause_or_gone(const struct backend *b, int timeout_ms,
 				   char *err, size_t errlen);
+
+/*
+ * How the tapdisk of @b has @image open, for the page-cache rule: from
+ * the file flags of its open descriptors of @image
+ * (/proc/PID/fdinfo/N "flags", matched by device and inode), or, while
+ * the VBD is paused and the image closed, from the read_caching that
+ * tapdisk's STATS reports. 0 with *@direct and a sentence in @how
+ * saying where it was read; -errno when tapdisk could not tell (no
+ * such process, no answer): the caller falls back to the spec.
+ */
+int backend_tapdisk_io_mode(const struct backend *b, const char *image,
+			    int timeout_ms, bool *direct, char *how,
+			    size_t howlen);
 enum backend_result backend_dm_pause(const struct backend *b, int timeout_ms,
 				     char *err, size_t errlen);
 enum backend_result backend_dm_resume(const struct backend *b, int timeout_ms,

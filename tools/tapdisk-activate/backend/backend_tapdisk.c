@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* backend_tapdisk: pause/resume/query through tapdisk's control socket. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backend.h"
 #include "common/clock.h"
@@ -141,3 +145,98 @@ enum backend_result backend_tapdisk_query(const struct backend *b,
 	return BACKEND_OK;
 }
 
+/*
+ * O_DIRECT of every descriptor tapdisk @pid holds on the file @want:
+ * 1 all have it, 0 one lacks it (*@flags: its flags), -ENOENT none is
+ * open, -errno when /proc cannot be read.
+ */
+static int fd_direct(int pid, const struct stat *want, unsigned int *flags,
+		     int *fdno)
+{
+	char dir[64], path[384], line[128];
+	struct dirent *de;
+	int found = -ENOENT;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+		unsigned int fl = 0;
+		bool have = false;
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) || st.st_dev != want->st_dev ||
+		    st.st_ino != want->st_ino)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid,
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;	/* closed meanwhile */
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "flags: %o", &fl) == 1) {
+				have = true;
+				break;
+			}
+		fclose(f);
+		if (!have)
+			continue;
+		*flags = fl;
+		*fdno = atoi(de->d_name);
+		if (!(fl & O_DIRECT)) {
+			found = 0;
+			break;
+		}
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+int backend_tapdisk_io_mode(const struct backend *b, const char *image,
+			    int timeout_ms, bool *direct, char *how,
+			    size_t howlen)
+{
+	struct tapctl_stats st;
+	struct stat want;
+	unsigned int flags = 0;
+	char ignored[256];
+	int fd = -1, ret;
+
+	if (b->kind != BACKEND_TAPDISK)
+		return -EINVAL;
+	if (stat(image, &want))
+		return -errno;
+	ret = fd_direct(b->pid, &want, &flags, &fd);
+	if (ret >= 0) {
+		*direct = ret == 1;
+		snprintf(how, howlen, "tapdisk %d has the image open %s "
+			 "(/proc/%d/fdinfo/%d flags 0%o)", b->pid,
+			 *direct ? "with O_DIRECT" : "without O_DIRECT",
+			 b->pid, fd, flags);
+		return 0;
+	}
+	/*
+	 * Not open (paused: tapdisk closed it) or /proc not readable: the
+	 * VBD's read_caching is tapdisk's own record of NO_O_DIRECT, kept
+	 * across a pause. It cannot see libvhd's fallback from O_DIRECT to
+	 * O_DSYNC, which the descriptor flags above do.
+	 */
+	ret = tapctl_stats(b->sock, b->minor, &st, timeout_ms, ignored,
+			   sizeof(ignored));
+	if (ret)
+		return ret;
+	if (st.read_caching < 0)
+		return -ENODATA;
+	*direct = !st.read_caching;
+	snprintf(how, howlen, "tapdisk %d minor %d reports read_caching=%s, "
+		 "the image is not open now", b->pid, b->minor,
+		 st.read_caching ? "true (no O_DIRECT)" : "false (O_DIRECT)");
+	return 0;
+}

@@ -80,6 +80,19 @@ const char *migrate_rule_name(enum migrate_rule rule)
 	return "?";
 }
 
+/* What the tapdisk itself says replaces what its spec claims. */
+static void probe_tapdisk(const char *path, struct migrate_facts *f)
+{
+	bool direct;
+
+	if (!f->tapdisk ||
+	    backend_tapdisk_io_mode(f->tapdisk, path, MIGRATE_PROBE_MS,
+				    &direct, f->io_how, sizeof(f->io_how)))
+		return;
+	f->backend_direct_io = direct;
+	f->backend_io_note = f->io_how;
+}
+
 int migrate_safety_probe_path(const char *path, struct migrate_facts *f)
 {
 	struct statfs sfs;
@@ -89,6 +102,7 @@ int migrate_safety_probe_path(const char *path, struct migrate_facts *f)
 	if (stat(path, &st) < 0)
 		return -errno;
 	f->is_blockdev = S_ISBLK(st.st_mode);
+	probe_tapdisk(path, f);
 	if (f->is_blockdev)
 		return 0;	/* no filesystem between us and the storage */
 	if (statfs(path, &sfs) < 0)
@@ -182,10 +196,12 @@ void migrate_backend_facts(const struct backend *b, struct migrate_facts *f)
 	f->backend_live = b->kind != BACKEND_NONE;
 	switch (b->kind) {
 	case BACKEND_TAPDISK:
+		f->tapdisk = b;
 		f->backend_direct_io = !b->no_o_direct;
 		f->backend_io_note = b->no_o_direct ?
-			"tapdisk started with -D / NO_O_DIRECT" :
-			"tapdisk opens images with O_DIRECT";
+			"tapdisk started with -D / NO_O_DIRECT, as its spec "
+			"says" :
+			"tapdisk opens images with O_DIRECT, as its spec says";
 		break;
 	case BACKEND_DM:
 		f->backend_direct_io = true;

@@ -17,7 +17,9 @@
  *
  * The decision is a pure function of struct migrate_facts so that every row
  * of the matrix is testable without GFS2 or a real tapdisk; the probe fills
- * the facts from statfs() and the backend spec.
+ * the facts from statfs(), the backend spec and, for tapdisk, how the
+ * running tapdisk really opened the image (tests/tapdisk/ checks that
+ * against real tapdisk).
  */
 #ifndef TAPDISK_ACTIVATE_MIGRATE_SAFETY_H
 #define TAPDISK_ACTIVATE_MIGRATE_SAFETY_H
@@ -54,6 +56,13 @@ struct migrate_facts {
 	bool is_blockdev;	/* the VDI is a block device, not a file */
 	bool fs_known;		/* statfs succeeded */
 	uint32_t fs_magic;	/* statfs f_type */
+	/*
+	 * Set by migrate_backend_facts for a tapdisk: probe_path then asks
+	 * that tapdisk how it opened the image, and what it says replaces
+	 * what the spec claims (backend_io_note points into io_how).
+	 */
+	const struct backend *tapdisk;
+	char io_how[256];
 };
 
 enum migrate_rule {
@@ -78,7 +87,14 @@ struct migrate_verdict {
 void migrate_safety_decide(const struct migrate_facts *f, bool allow_unsafe,
 			   struct migrate_verdict *v);
 
-/* Fills fs_known/fs_magic/is_blockdev for @path; 0 or -errno. */
+struct backend;
+/*
+ * Fills fs_known/fs_magic/is_blockdev for @path; 0 or -errno. For a
+ * tapdisk backend it also reads how that tapdisk opened @path
+ * (backend_tapdisk_io_mode, bounded by MIGRATE_PROBE_MS) and sets
+ * backend_direct_io from it; when tapdisk cannot tell, the spec stands.
+ */
+#define MIGRATE_PROBE_MS	5000
 int migrate_safety_probe_path(const char *path, struct migrate_facts *f);
 
 const char *migrate_fs_name(uint32_t magic);
@@ -86,8 +102,7 @@ bool migrate_fs_is_cluster(uint32_t magic);
 bool migrate_fs_is_shared(uint32_t magic);
 const char *migrate_rule_name(enum migrate_rule rule);
 
-struct backend;
-/* What the page-cache rule needs to know about backend @b. */
+/* What the page-cache rule needs to know about backend @b (its spec). */
 void migrate_backend_facts(const struct backend *b, struct migrate_facts *f);
 
 #endif /* TAPDISK_ACTIVATE_MIGRATE_SAFETY_H */
