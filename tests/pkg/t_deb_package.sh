@@ -143,6 +143,9 @@ for f in lib/systemd/system/tapdisk-activated.service \
 	[ -f "$root/$f" ] || fail "$f missing in the packages"
 done
 dkver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+# One release number: the package, the tools and the module.
+[ "$dkver" = "$version" ] ||
+	fail "dkms.conf says version $dkver, debian/changelog $version"
 for f in dkms.conf Kbuild drivers/block/xen-blkfront-drain/Kbuild \
 	 include/xen-handover/xenstore-keys.h; do
 	[ -f "$root/usr/src/xen-blkfront-drain-$dkver/$f" ] ||
