@@ -1,13 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers shared by tests/kernel/t_*.sh (sourced, not run).
 #
-# XH_CACHE (default /var/cache/xen-handover) holds an unpacked copy of
-# Debian's linux-source-6.1 tarball and a ccache directory. Both only save
-# time: a missing, stale or half-written cache is rebuilt from the tarball.
+# Every test runs once per Debian kernel series installed: the newest
+# linux-headers-<X.Y>.*-amd64 for the module builds, linux-source-<X.Y> for
+# KUnit and checkpatch (6.1 from bookworm, 6.12 from bookworm-backports or
+# -security; scripts/install-deps.sh installs both).
+#
+# XH_CACHE (default /var/cache/xen-handover) holds an unpacked copy of each
+# linux-source tarball, the KUnit build directories and a ccache directory.
+# They only save time: a missing, stale or half-written copy is rebuilt.
+# 6.1 keeps the names it had before 6.12 came (linux-source, kunit-x86);
+# another series X.Y gets linux-source-X.Y and kunit-x86-X.Y.
 
 XH_TOP=${XH_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 XH_MODDIR=$XH_TOP/drivers/block/xen-blkfront-drain
-XH_LINUX_TARBALL=${XH_LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 
 xh_skip() { echo "SKIP: $*"; exit 77; }
 xh_fail() { echo "FAIL: $*"; exit 1; }
@@ -23,18 +29,34 @@ xh_cache_dir() {
 	echo "$c"
 }
 
-# Kernel build directory for out-of-tree builds: $KDIR, else the newest
-# Debian linux-headers-*-amd64 (the running kernel may not be Debian's).
-xh_kdir() {
-	local d
+# Kernel build directories for out-of-tree builds, one a line: $KDIR alone
+# if set, else the newest Debian linux-headers-*-amd64 of each series
+# (the running kernel may not be Debian's).
+xh_kdirs() {
+	local d series seen=" "
 
 	if [ -n "${KDIR:-}" ]; then
 		[ -f "$KDIR/Makefile" ] && { echo "$KDIR"; return 0; }
 		return 1
 	fi
-	d=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$d" ] && [ -f "$d/Makefile" ] || return 1
-	echo "$d"
+	for d in $(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -rV); do
+		[ -f "$d/Makefile" ] || continue
+		case "$d" in *-cloud-amd64 | *-rt-amd64) continue ;; esac
+		series=$(xh_series "${d#/usr/src/linux-headers-}")
+		case "$seen" in *" $series "*) continue ;; esac
+		seen="$seen$series "
+		echo "$d"
+	done | sort -V | grep . || return 1
+}
+
+# 6.12.118+deb12-amd64 -> 6.12
+xh_series() {
+	echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'
+}
+
+# The release a kernel build directory is for (UTS_RELEASE).
+xh_krel() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$1/include/generated/utsrelease.h"
 }
 
 # Build the module into a private copy of the module sources, so that tests
@@ -53,46 +75,69 @@ xh_build_module() {
 	make -C "$kdir" M="$out" -j2 "$@" modules >"$XH_BUILD_LOG" 2>&1
 }
 
-# The build a checking test makes: skips without headers or TOOLS, builds a
-# private copy with MAKE_ARG (W=1, C=2, ...) into $XH_CHECK_OUT/tree and
-# fails on any warning. Not in a subshell: xh_skip/xh_fail end the test.
+# The builds a checking test makes: skips without headers or TOOLS; for
+# each kernel of xh_kdirs builds a private copy with MAKE_ARG (W=1, C=2,
+# ...) and fails on any warning; then calls the test's own check,
+# xh_check_more KDIR TREE, if it defines one. Prints one line per kernel.
+# Not in a subshell: xh_skip/xh_fail end the test.
 xh_checked_build() {	# xh_checked_build WHAT MAKE_ARG TOOL...
-	local what=$1 arg=$2 kdir t
+	local what=$1 arg=$2 kdirs kdir t out n=0
 	shift 2
 
-	kdir=$(xh_kdir) || xh_skip "no Debian linux-headers-*-amd64 (or \$KDIR) installed"
+	kdirs=$(xh_kdirs) || xh_skip "no Debian linux-headers-*-amd64 (or \$KDIR) installed"
 	for t in gcc make "$@"; do
 		command -v "$t" >/dev/null 2>&1 || xh_skip "$t not installed"
 	done
-	XH_CHECK_KDIR=$kdir
 	XH_CHECK_OUT=$(mktemp -d "${TMPDIR:-/tmp}/xh-kmod.XXXXXX") || xh_fail "mktemp"
 	# shellcheck disable=SC2064
 	trap "rm -rf '$XH_CHECK_OUT'" EXIT
-	export XH_BUILD_LOG=$XH_CHECK_OUT/build.log
-	xh_build_module "$kdir" "$XH_CHECK_OUT/tree" "$arg" ||
-		xh_fail "$what build failed: $(grep -m1 -E 'error|Error' "$XH_BUILD_LOG")"
-	if grep -qE 'warning:|error:' "$XH_BUILD_LOG"; then
-		xh_fail "$what: $(grep -m1 -E 'warning:|error:' "$XH_BUILD_LOG")"
-	fi
+	for kdir in $kdirs; do
+		n=$((n + 1))
+		out=$XH_CHECK_OUT/$n
+		export XH_BUILD_LOG=$out.log
+		xh_build_module "$kdir" "$out/tree" "$arg" ||
+			xh_fail "$what build for $(xh_krel "$kdir") failed: $(grep -m1 -E 'error|Error' "$XH_BUILD_LOG")"
+		if grep -qE 'warning:|error:' "$XH_BUILD_LOG"; then
+			xh_fail "$what for $(xh_krel "$kdir"): $(grep -m1 -E 'warning:|error:' "$XH_BUILD_LOG")"
+		fi
+		if declare -F xh_check_more >/dev/null; then
+			xh_check_more "$kdir" "$out/tree"
+		fi
+		echo "$what: clean for $(xh_krel "$kdir")"
+	done
 }
 
-# A prepared linux-source-6.1 tree in the cache; prints its path.
+# The linux-source tarballs installed, one a line, oldest series first.
+xh_linux_tarballs() {
+	ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | grep .
+}
+
+# Cache names of a tarball's series: 6.1 keeps the historical names.
+xh_series_suffix() {	# xh_series_suffix TARBALL
+	local v
+
+	v=$(basename "$1" .tar.xz)
+	v=${v#linux-source-}
+	[ "$v" = 6.1 ] || echo "-$v"
+}
+
+# A prepared tree of TARBALL in the cache; prints its path.
 # A stamp written after a complete unpack records which tarball it came
 # from; without a matching stamp the tree is unpacked again.
-xh_linux_src() {
-	local cache tree stamp want tmp
+xh_linux_src() {	# xh_linux_src TARBALL
+	local tarball=$1 cache tree stamp want tmp
 
-	[ -r "$XH_LINUX_TARBALL" ] || return 1
+	[ -r "$tarball" ] || return 1
 	cache=$(xh_cache_dir) || return 1
-	tree=$cache/linux-source
-	stamp=$cache/linux-source.stamp
-	want="$(stat -c '%s %Y' "$XH_LINUX_TARBALL") $XH_LINUX_TARBALL"
+	tree=$cache/linux-source$(xh_series_suffix "$tarball")
+	stamp=$tree.stamp
+	want="$(stat -c '%s %Y' "$tarball") $tarball"
 	exec 8>"$cache/.unpack.lock"
 	flock 8
 	if [ ! -f "$tree/Makefile" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 		rm -rf "$tree" "$stamp"
 		tmp=$(mktemp -d "$cache/.unpack.XXXXXX") || { exec 8>&-; return 1; }
-		if ! tar xf "$XH_LINUX_TARBALL" -C "$tmp"; then
+		if ! tar xf "$tarball" -C "$tmp"; then
 			rm -rf "$tmp"
 			exec 8>&-
 			return 1

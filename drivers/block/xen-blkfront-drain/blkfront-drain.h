@@ -251,7 +251,7 @@ int xbd_disk_name(unsigned int index, char *buf, size_t len);
 int xbd_decode_vdevice(unsigned int vdevice, unsigned int *minor, unsigned int *nr_minors,
 		       unsigned int *index);
 int xbd_create_disk(struct xbd_info *info);
-void xbd_apply_limits(struct xbd_info *info);
+int xbd_apply_limits(struct xbd_info *info);
 void xbd_destroy_disk(struct xbd_info *info);
 void xbd_kick_queues(struct xbd_info *info);
 

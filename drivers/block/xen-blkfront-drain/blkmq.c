@@ -9,6 +9,7 @@
 #include <xen/xen.h>
 
 #include "blkfront-drain.h"
+#include "compat.h"
 
 #define XBD_EXT_SHIFT		28
 #define XBD_IDE0_MAJOR		3
@@ -187,30 +188,30 @@ static const struct block_device_operations xbd_fops = {
 	.getgeo = xbd_getgeo,
 };
 
-void xbd_apply_limits(struct xbd_info *info)
+int xbd_apply_limits(struct xbd_info *info)
 {
-	struct request_queue *q = info->gd->queue;
 	unsigned int segs = info->max_indirect ? info->max_indirect :
 			    BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	struct xbd_queue_limits l = {
+		.logical_block_size = info->sector_size,
+		.physical_block_size = info->physical_sector_size,
+		.max_segments = segs,
+		.max_segment_size = PAGE_SIZE,
+		.seg_boundary_mask = PAGE_SIZE - 1,
+		.max_hw_sectors = (segs * PAGE_SIZE) >> SECTOR_SHIFT,
+		.dma_alignment = SECTOR_SIZE - 1,
+		.write_cache = info->flush_op != 0,
+		.fua = info->feature_fua,
+	};
 
 	info->max_req_segs = segs;
-	blk_queue_logical_block_size(q, info->sector_size);
-	blk_queue_physical_block_size(q, info->physical_sector_size);
-	blk_queue_max_segments(q, segs);
-	blk_queue_max_segment_size(q, PAGE_SIZE);
-	blk_queue_segment_boundary(q, PAGE_SIZE - 1);
-	blk_queue_max_hw_sectors(q, (segs * PAGE_SIZE) >> SECTOR_SHIFT);
-	blk_queue_dma_alignment(q, SECTOR_SIZE - 1);
-	blk_queue_write_cache(q, info->flush_op != 0, info->feature_fua);
 	if (info->feature_discard) {
-		blk_queue_max_discard_sectors(q, UINT_MAX);
-		q->limits.discard_granularity = info->discard_granularity ?: info->sector_size;
-		q->limits.discard_alignment = info->discard_alignment;
-		blk_queue_max_secure_erase_sectors(q, info->feature_secure ? UINT_MAX : 0);
-	} else {
-		blk_queue_max_discard_sectors(q, 0);
-		blk_queue_max_secure_erase_sectors(q, 0);
+		l.max_discard_sectors = UINT_MAX;
+		l.discard_granularity = info->discard_granularity ?: info->sector_size;
+		l.discard_alignment = info->discard_alignment;
+		l.max_secure_erase_sectors = info->feature_secure ? UINT_MAX : 0;
 	}
+	return xbd_set_limits(info->gd->queue, &l);
 }
 
 int xbd_create_disk(struct xbd_info *info)
@@ -231,7 +232,7 @@ int xbd_create_disk(struct xbd_info *info)
 	if (err)
 		return err;
 
-	gd = blk_mq_alloc_disk(set, info);
+	gd = xbd_alloc_disk(set, info);
 	if (IS_ERR(gd)) {
 		err = PTR_ERR(gd);
 		goto free_tags;
@@ -245,7 +246,9 @@ int xbd_create_disk(struct xbd_info *info)
 	if (info->vdisk_info & (VDISK_REMOVABLE | VDISK_CDROM))
 		gd->flags |= GENHD_FL_REMOVABLE;
 	info->gd = gd;
-	xbd_apply_limits(info);
+	err = xbd_apply_limits(info);
+	if (err)
+		goto put_disk;
 	set_capacity(gd, info->sectors);
 	set_disk_ro(gd, !!(info->vdisk_info & (VDISK_READONLY | VDISK_CDROM)));
 

@@ -102,7 +102,9 @@ static void xbd_connect(struct xbd_info *info)
 		return;
 	}
 
-	xbd_apply_limits(info);
+	err = xbd_apply_limits(info);
+	if (err)
+		dev_warn(&dev->dev, "queue limits of the new backend not applied: %d\n", err);
 	if (get_capacity(info->gd) != sectors)
 		set_capacity_and_notify(info->gd, sectors);
 	WRITE_ONCE(info->connected, XBD_CONNECTED);

@@ -9,6 +9,7 @@
 #include <xen/events.h>
 
 #include "blkfront-drain.h"
+#include "compat.h"
 
 static const char * const xbd_check_names[XBD_RSP_NR_CHECKS] = {
 	[XBD_RSP_VALID] = "valid",
@@ -70,15 +71,13 @@ static void xbd_feature_refused(struct xbd_info *info, u8 op)
 	if (op == BLKIF_OP_DISCARD) {
 		info->feature_discard = false;
 		info->feature_secure = false;
-		if (info->gd) {
-			blk_queue_max_discard_sectors(info->gd->queue, 0);
-			blk_queue_max_secure_erase_sectors(info->gd->queue, 0);
-		}
+		if (info->gd)
+			xbd_disable_discard(info->gd->queue);
 	} else if (op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER) {
 		info->flush_op = 0;
 		info->feature_fua = false;
 		if (info->gd)
-			blk_queue_write_cache(info->gd->queue, false, false);
+			xbd_disable_write_cache(info->gd->queue);
 	}
 }
 
