@@ -25,7 +25,8 @@
 #   cbt-activate    VHD opened with `tap-ctl create -C LOG`: a write after
 #                   activate and after reactivate is marked in the CBT log
 #   cbt-unnamed     the spec does not name the VBD's CBT log: the pause is
-#                   refused before anything changes, tracking goes on
+#                   refused before anything changes, tracking goes on; a
+#                   spec naming the log through a symlink is accepted
 #   check-migrate-odirect  check-migrate reads how tapdisk opened the image
 #                   (/proc/PID/fdinfo flags; STATS read_caching while
 #                   paused): a spec claiming -D is overruled for a VBD open
@@ -317,6 +318,18 @@ t_cbt_unnamed() {
 	io "$ap" "$am" "write -P 4 6M 64k" >/dev/null
 	[ "$(cbt_bit "$log" 96)" = 1 ] ||
 		{ failc cbt-unnamed "tracking stopped after the refusal"; return; }
+	# Another log: a resume would move tracking away from this one.
+	ta activate "$img" --host-id 1 --backend "$a,cbt-log=$work/other.cbtlog"
+	rc=$?
+	[ $rc -eq 22 ] && grep -q "names $work/other.cbtlog" "$work/ta.out" ||
+		{ failc cbt-unnamed "spec naming another log: exit $rc, want 22: $(ta_out)"; return; }
+	# The same log by another name (a symlink) is that log.
+	ln -s "$log" "$work/cbtu.link"
+	ta activate "$img" --host-id 1 --backend "$a,cbt-log=$work/cbtu.link" ||
+		{ failc cbt-unnamed "activate naming the log through a symlink: $(ta_out)"; return; }
+	io "$ap" "$am" "write -P 5 7M 64k" >/dev/null
+	[ "$(cbt_bit "$log" 112)" = 1 ] ||
+		{ failc cbt-unnamed "write after activate with the log via a symlink not marked"; return; }
 	pass cbt-unnamed
 }
 

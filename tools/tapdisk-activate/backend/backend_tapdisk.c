@@ -50,6 +50,15 @@ static enum backend_result classify(int ret)
  * more, and a tapdisk that cannot answer STATS will not answer the pause
  * either.
  */
+/* Two names of one file (another spelling, a symlink)? */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return *a && *b && !stat(a, &sa) && !stat(b, &sb) &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 static bool cbt_log_unnamed(const struct backend *b, int timeout_ms,
 			    char *err, size_t errlen)
 {
@@ -62,14 +71,23 @@ static bool cbt_log_unnamed(const struct backend *b, int timeout_ms,
 	if (tapctl_stats(b->sock, b->minor, &st, bound, ignored,
 			 sizeof(ignored)))
 		return false;
-	if (!st.has_log || !strcmp(st.log, b->cbt_log))
+	if (!st.has_log || !strcmp(st.log, b->cbt_log) ||
+	    same_file(st.log, b->cbt_log))
 		return false;
-	snprintf(err, errlen, "tapdisk %d minor %d tracks changed blocks in "
-		 "the CBT log %s, but the backend spec %s; a resume without "
-		 "that log turns tracking off (writes would be missing from "
-		 "the log), so the VBD is not paused: add ,cbt-log=%s to the "
-		 "spec", b->pid, b->minor, st.log,
-		 b->cbt_log[0] ? "names another log" : "names none", st.log);
+	if (b->cbt_log[0])
+		snprintf(err, errlen, "tapdisk %d minor %d tracks changed blocks "
+			 "in the CBT log %s, but the backend spec names %s: a "
+			 "resume would move tracking there and the log would "
+			 "miss later writes, so the VBD is not paused: name "
+			 "%s in cbt-log=", b->pid, b->minor, st.log,
+			 b->cbt_log, st.log);
+	else
+		snprintf(err, errlen, "tapdisk %d minor %d tracks changed blocks "
+			 "in the CBT log %s, but the backend spec names none: "
+			 "a resume without it turns tracking off (writes would "
+			 "be missing from the log), so the VBD is not paused: "
+			 "add ,cbt-log=%s to the spec", b->pid, b->minor,
+			 st.log, st.log);
 	return true;
 }
 
