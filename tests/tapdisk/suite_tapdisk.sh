@@ -52,6 +52,8 @@ if [ -z "${XH_TAPDISK_INNER:-}" ]; then
 		command -v $p >/dev/null || skip_all "$p not installed"
 	done
 	[ -x "$tool" ] || skip_all "build first (make): no $tool"
+	why=$(unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /run' 2>&1) ||
+		skip_all "no private mount namespace here (unshare -m, mount tmpfs): $why"
 	bt=$("$top/scripts/build-blktap.sh" 2>"${TMPDIR:-/tmp}/xh-build-blktap.$$")
 	rc=$?
 	why=$(tail -n 1 "${TMPDIR:-/tmp}/xh-build-blktap.$$")
