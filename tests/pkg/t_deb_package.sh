@@ -23,9 +23,10 @@ cd "$top" || exit 1
 cache=${XH_CACHE:-/var/cache/xen-handover}/pkg
 work=$top/build/pkg-test
 # What the packages are built from (debian/rules and the Makefile use
-# nothing else).
-paths=(Makefile Kbuild dkms.conf README.md Documentation debian drivers
-       include man tools)
+# nothing else), and the documents debian/*.docs ships.
+paths=(Makefile Kbuild dkms.conf debian drivers include man tools)
+mapfile -t docs < <(cat debian/*.docs 2>/dev/null)
+paths+=("${docs[@]}")
 
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
