@@ -35,23 +35,6 @@
 #define XBD_SEGS_PER_IPAGE	(XEN_PAGE_SIZE / sizeof(struct blkif_request_segment))
 #define XBD_MAX_IPAGES		DIV_ROUND_UP(XBD_MAX_SEGMENTS, XBD_SEGS_PER_IPAGE)
 
-/*
- * xenbus protocol states (values fixed by xen/interface/io/xenbus.h), named
- * here so the driver reads the same everywhere.
- */
-#define XBD_XS_UNKNOWN		0
-#define XBD_XS_INITIALISING	1
-#define XBD_XS_INITWAIT		2
-#define XBD_XS_INITIALISED	3
-#define XBD_XS_CONNECTED	4
-#define XBD_XS_CLOSING		5
-#define XBD_XS_CLOSED		6
-
-static inline enum xenbus_state xbd_xs(int state)
-{
-	return (enum xenbus_state)state;
-}
-
 enum xbd_conn {
 	XBD_DISCONNECTED,	/* no ring yet, or between suspend and reconnect */
 	XBD_CONNECTED,
@@ -197,7 +180,7 @@ struct xbd_info {
 	bool remove_armed;
 	struct xenbus_watch close_watch;	/* backend state while unbinding */
 	struct completion backend_closed;
-	int close_wait_state;		/* backend state xbd_hand_back() waits for */
+	enum xenbus_state close_wait_state;	/* what xbd_hand_back() waits for */
 };
 
 static inline struct xbd_rq *xbd_rq_data(struct request *rq)

@@ -93,7 +93,7 @@ static void xbd_connect(struct xbd_info *info)
 
 	if (!info->gd) {
 		WRITE_ONCE(info->connected, XBD_CONNECTED);
-		xenbus_switch_state(dev, xbd_xs(XBD_XS_CONNECTED));
+		xenbus_switch_state(dev, XenbusStateConnected);
 		err = xbd_create_disk(info);
 		if (err) {
 			WRITE_ONCE(info->connected, XBD_CLOSED);
@@ -108,7 +108,7 @@ static void xbd_connect(struct xbd_info *info)
 	if (get_capacity(info->gd) != sectors)
 		set_capacity_and_notify(info->gd, sectors);
 	WRITE_ONCE(info->connected, XBD_CONNECTED);
-	xenbus_switch_state(dev, xbd_xs(XBD_XS_CONNECTED));
+	xenbus_switch_state(dev, XenbusStateConnected);
 	n = xbd_reissue(info);
 	if (n)
 		dev_warn(&dev->dev, "re-issued %u requests that were on the ring at suspend\n", n);
@@ -119,7 +119,7 @@ static void xbd_closing(struct xbd_info *info)
 {
 	struct xenbus_device *dev = info->xbdev;
 
-	if (dev->state == xbd_xs(XBD_XS_CLOSING))
+	if (dev->state == XenbusStateClosing)
 		return;
 	mutex_lock(&info->mutex);
 	if (READ_ONCE(info->connected) != XBD_BROKEN)
@@ -137,32 +137,32 @@ static void xbd_backend_changed(struct xenbus_device *dev, enum xenbus_state sta
 {
 	struct xbd_info *info = dev_get_drvdata(&dev->dev);
 
-	switch ((int)state) {
-	case XBD_XS_INITWAIT:
+	switch (state) {
+	case XenbusStateInitWait:
 		mutex_lock(&info->mutex);
-		if (dev->state == xbd_xs(XBD_XS_INITIALISING) &&
+		if (dev->state == XenbusStateInitialising &&
 		    READ_ONCE(info->connected) == XBD_DISCONNECTED)
 			xbd_talk_to_backend(info);
 		mutex_unlock(&info->mutex);
 		break;
-	case XBD_XS_CONNECTED:
+	case XenbusStateConnected:
 		mutex_lock(&info->mutex);
-		if (dev->state == xbd_xs(XBD_XS_INITIALISING) &&
+		if (dev->state == XenbusStateInitialising &&
 		    READ_ONCE(info->connected) == XBD_DISCONNECTED)
 			xbd_talk_to_backend(info);
 		xbd_connect(info);
 		mutex_unlock(&info->mutex);
 		break;
-	case XBD_XS_CLOSED:
+	case XenbusStateClosed:
 		/*
 		 * Closed while we are Initialising: the backend was left behind
 		 * by a previous driver and reconnects when it sees Initialising.
 		 */
-		if (dev->state == xbd_xs(XBD_XS_CLOSED) ||
-		    dev->state == xbd_xs(XBD_XS_INITIALISING))
+		if (dev->state == XenbusStateClosed ||
+		    dev->state == XenbusStateInitialising)
 			break;
 		fallthrough;
-	case XBD_XS_CLOSING:
+	case XenbusStateClosing:
 		xbd_closing(info);
 		break;
 	default:
@@ -239,8 +239,8 @@ static int xbd_probe(struct xenbus_device *dev, const struct xenbus_device_id *i
 	 * After an unbind (another driver, or this one reloaded) the device is
 	 * Closed; announcing Initialising makes blkback offer InitWait again.
 	 */
-	if (dev->state != xbd_xs(XBD_XS_INITIALISING))
-		xenbus_switch_state(dev, xbd_xs(XBD_XS_INITIALISING));
+	if (dev->state != XenbusStateInitialising)
+		xenbus_switch_state(dev, XenbusStateInitialising);
 	return 0;
 }
 
@@ -249,18 +249,18 @@ static void xbd_close_watch(struct xenbus_watch *watch, const char *path, const 
 	struct xbd_info *info = container_of(watch, struct xbd_info, close_watch);
 	enum xenbus_state be = xenbus_read_driver_state(info->xbdev->otherend);
 
-	if (be == xbd_xs(READ_ONCE(info->close_wait_state)) || be == xbd_xs(XBD_XS_UNKNOWN))
+	if (be == READ_ONCE(info->close_wait_state) || be == XenbusStateUnknown)
 		complete(&info->backend_closed);
 }
 
-static bool xbd_wait_backend(struct xbd_info *info, int state)
+static bool xbd_wait_backend(struct xbd_info *info, enum xenbus_state state)
 {
 	reinit_completion(&info->backend_closed);
 	WRITE_ONCE(info->close_wait_state, state);
-	if (xenbus_read_driver_state(info->xbdev->otherend) == xbd_xs(state))
+	if (xenbus_read_driver_state(info->xbdev->otherend) == state)
 		return true;
 	return wait_for_completion_timeout(&info->backend_closed, 5 * HZ) &&
-	       xenbus_read_driver_state(info->xbdev->otherend) == xbd_xs(state);
+	       xenbus_read_driver_state(info->xbdev->otherend) == state;
 }
 
 /*
@@ -274,24 +274,24 @@ static bool xbd_hand_back(struct xbd_info *info)
 	struct xenbus_device *dev = info->xbdev;
 	bool closed;
 
-	if (dev->state != xbd_xs(XBD_XS_INITIALISED) && dev->state != xbd_xs(XBD_XS_CONNECTED))
+	if (dev->state != XenbusStateInitialised && dev->state != XenbusStateConnected)
 		return false;
 	/* Our directory is gone: the toolstack is removing the device. */
 	if (!xenbus_exists(XBT_NIL, dev->nodename, ""))
 		return false;
-	if (xenbus_read_driver_state(dev->otherend) == xbd_xs(XBD_XS_UNKNOWN))
+	if (xenbus_read_driver_state(dev->otherend) == XenbusStateUnknown)
 		return false;
 	init_completion(&info->backend_closed);
-	info->close_wait_state = XBD_XS_CLOSED;
+	info->close_wait_state = XenbusStateClosed;
 	if (xenbus_watch_pathfmt(dev, &info->close_watch, NULL, xbd_close_watch,
 				 "%s/state", dev->otherend))
 		return false;
-	xenbus_switch_state(dev, xbd_xs(XBD_XS_CLOSING));
-	xenbus_switch_state(dev, xbd_xs(XBD_XS_CLOSED));
-	closed = xbd_wait_backend(info, XBD_XS_CLOSED);
+	xenbus_switch_state(dev, XenbusStateClosing);
+	xenbus_switch_state(dev, XenbusStateClosed);
+	closed = xbd_wait_backend(info, XenbusStateClosed);
 	if (closed) {
-		xenbus_switch_state(dev, xbd_xs(XBD_XS_INITIALISING));
-		if (!xbd_wait_backend(info, XBD_XS_INITWAIT))
+		xenbus_switch_state(dev, XenbusStateInitialising);
+		if (!xbd_wait_backend(info, XenbusStateInitWait))
 			dev_warn(&dev->dev, "backend did not offer a reconnection\n");
 	} else {
 		dev_warn(&dev->dev, "backend did not close; the device cannot be rebound\n");
@@ -388,7 +388,7 @@ static int xbd_xenbus_resume(struct xenbus_device *dev)
 		WRITE_ONCE(info->connected, XBD_DISCONNECTED);
 		fallthrough;
 	case XBD_DISCONNECTED:
-		if (xenbus_read_driver_state(dev->otherend) == xbd_xs(XBD_XS_INITWAIT))
+		if (xenbus_read_driver_state(dev->otherend) == XenbusStateInitWait)
 			xbd_talk_to_backend(info);
 		break;
 	default:

@@ -620,7 +620,7 @@ again:
 		what = "completing transaction";
 		goto fail;
 	}
-	xenbus_switch_state(dev, xbd_xs(XBD_XS_INITIALISED));
+	xenbus_switch_state(dev, XenbusStateInitialised);
 	return 0;
 
 fail:
