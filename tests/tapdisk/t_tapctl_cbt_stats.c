@@ -130,9 +130,10 @@ static void *fake_serve(void *arg)
 	if (fd < 0)
 		return NULL;
 	if (read_full(fd, &f->req, sizeof(f->req)) == sizeof(f->req)) {
-		/* Whatever follows within 300 ms is the tail. */
+		/* After a RESUME, whatever follows within 300 ms is the tail. */
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		f->extra = read_full(fd, f->tail, sizeof(f->tail));
+		if (f->req.type == TAPCTL_MSG_RESUME)
+			f->extra = read_full(fd, f->tail, sizeof(f->tail));
 		f->rsp.cookie = f->req.cookie;
 		if (write(fd, &f->rsp, sizeof(f->rsp)) < 0 ||
 		    (f->text && write(fd, f->text, f->text_len) < 0))
