@@ -9,6 +9,8 @@
  *   Connected; backend Closing/Closed -> Closed; .suspend drains;
  *   .resume drops the old rings and starts again from Initialising.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -438,18 +440,18 @@ static int __init xbd_init(void)
 
 	err = register_blkdev(XBD_MAJOR, "xvd");
 	if (err) {
-		pr_err(XBD_NAME ": block major %d (xvd) is taken, most likely by xen_blkfront; unload and blacklist xen_blkfront first\n",
+		pr_err("block major %d (xvd) is taken, most likely by xen_blkfront; unload and blacklist xen_blkfront first\n",
 		       XBD_MAJOR);
 		return -EBUSY;
 	}
 	err = xenbus_register_frontend(&xbd_driver);
 	if (err) {
-		pr_err(XBD_NAME ": cannot register the xenbus \"vbd\" driver (%d); is xen_blkfront loaded or built in?\n",
+		pr_err("cannot register the xenbus \"vbd\" driver (%d); is xen_blkfront loaded or built in?\n",
 		       err);
 		unregister_blkdev(XBD_MAJOR, "xvd");
 		return err;
 	}
-	pr_info(XBD_NAME ": PV block frontend with drain-before-handover, drain_timeout_ms=%u\n",
+	pr_info("PV block frontend with drain-before-handover, drain_timeout_ms=%u\n",
 		xbd_drain_timeout_ms);
 	return 0;
 }
