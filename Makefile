@@ -7,6 +7,9 @@
 #   make SANITIZE=1   the same under ASan+UBSan into build/asan
 #   make module       the guest module only
 #   make demo | e2e   the README demo / the Xen-under-QEMU tests
+#   make install      the dom0 tools and the guest's modprobe.d rule
+#                     (install-tools, install-guest; DESTDIR, PREFIX, ...);
+#                     make uninstall removes them; debian/ packages them
 #
 # The module itself is described by Kbuild, which kbuild reads in
 # preference to this file.
