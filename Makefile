@@ -236,4 +236,4 @@ uninstall-tools:
 uninstall-guest:
 	rm -f $(DESTDIR)$(modprobedir)/xen-blkfront-drain.conf
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

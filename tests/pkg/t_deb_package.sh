@@ -21,7 +21,11 @@ set -u
 top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 1
 cache=${XH_CACHE:-/var/cache/xen-handover}/pkg
-work=$top/build/pkg-test
+# The scratch root and install dirs live outside build/: they hold
+# directories named *.d (etc/modprobe.d), and the Makefile includes every
+# *.d file under build/.
+work=$(mktemp -d "${TMPDIR:-/tmp}/xh-pkg-test.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
 # What the packages are built from (debian/rules and the Makefile use
 # nothing else), and the documents debian/*.docs ships.
 paths=(Makefile Kbuild dkms.conf debian drivers include man tools)
@@ -128,7 +132,6 @@ dkms=$(echo "$out"/src/xen-blkfront-drain-dkms_*_all.deb)
 version=$(dpkg-deb -f "$deb" Version)
 
 # Unpack both into a scratch root.
-rm -rf "$work"
 root=$work/root
 mkdir -p "$root"
 dpkg -x "$deb" "$root" && dpkg -x "$dkms" "$root" || fail "dpkg -x"
@@ -212,5 +215,4 @@ for prefix in /usr /usr/local; do
 	echo "ok make install/uninstall PREFIX=$prefix: nothing left after uninstall (dirs: $(cd "$dest" && find . -mindepth 1 -type d | wc -l), shared)"
 done
 
-rm -rf "$work"
 echo "PASS: packages $version build, pass lintian, install and uninstall"
