@@ -13,51 +13,36 @@ static struct xbd_info *xbd_dev_info(struct device *dev)
 	return dev_to_disk(dev)->private_data;
 }
 
-static ssize_t xbd_stat_emit(struct device *dev, char *buf, size_t offset)
+/* A counter of struct xbd_stats (a u64), found by its offset. */
+struct xbd_stat_attr {
+	struct device_attribute dattr;
+	size_t offset;
+};
+
+static ssize_t xbd_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	const u64 *val = (const void *)&xbd_dev_info(dev)->stats + offset;
+	const struct xbd_stat_attr *sa = container_of(attr, struct xbd_stat_attr, dattr);
+	const u64 *val = (const void *)&xbd_dev_info(dev)->stats + sa->offset;
 
 	return sysfs_emit(buf, "%llu\n", READ_ONCE(*val));
 }
 
-static ssize_t drains_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return xbd_stat_emit(dev, buf, offsetof(struct xbd_stats, drains));
+/* One read-only attribute per counter, named after its field. */
+#define XBD_STAT_ATTR(field)						\
+static struct xbd_stat_attr xbd_stat_##field = {			\
+	.dattr = {							\
+		.attr = { .name = #field, .mode = 0444 },		\
+		.show = xbd_stat_show,					\
+	},								\
+	.offset = offsetof(struct xbd_stats, field),			\
 }
-static DEVICE_ATTR_RO(drains);
 
-static ssize_t drain_timeouts_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return xbd_stat_emit(dev, buf, offsetof(struct xbd_stats, drain_timeouts));
-}
-static DEVICE_ATTR_RO(drain_timeouts);
-
-static ssize_t last_drain_usecs_show(struct device *dev, struct device_attribute *attr,
-				     char *buf)
-{
-	return xbd_stat_emit(dev, buf, offsetof(struct xbd_stats, last_drain_usecs));
-}
-static DEVICE_ATTR_RO(last_drain_usecs);
-
-static ssize_t last_drain_inflight_show(struct device *dev, struct device_attribute *attr,
-					char *buf)
-{
-	return xbd_stat_emit(dev, buf, offsetof(struct xbd_stats, last_drain_inflight));
-}
-static DEVICE_ATTR_RO(last_drain_inflight);
-
-static ssize_t reissued_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return xbd_stat_emit(dev, buf, offsetof(struct xbd_stats, reissued));
-}
-static DEVICE_ATTR_RO(reissued);
-
-static ssize_t protocol_errors_show(struct device *dev, struct device_attribute *attr,
-				    char *buf)
-{
-	return xbd_stat_emit(dev, buf, offsetof(struct xbd_stats, protocol_errors));
-}
-static DEVICE_ATTR_RO(protocol_errors);
+XBD_STAT_ATTR(drains);
+XBD_STAT_ATTR(drain_timeouts);
+XBD_STAT_ATTR(last_drain_usecs);
+XBD_STAT_ATTR(last_drain_inflight);
+XBD_STAT_ATTR(reissued);
+XBD_STAT_ATTR(protocol_errors);
 
 static ssize_t inflight_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -94,12 +79,12 @@ static ssize_t features_show(struct device *dev, struct device_attribute *attr, 
 static DEVICE_ATTR_RO(features);
 
 static struct attribute *xbd_drain_attrs[] = {
-	&dev_attr_drains.attr,
-	&dev_attr_drain_timeouts.attr,
-	&dev_attr_last_drain_usecs.attr,
-	&dev_attr_last_drain_inflight.attr,
-	&dev_attr_reissued.attr,
-	&dev_attr_protocol_errors.attr,
+	&xbd_stat_drains.dattr.attr,
+	&xbd_stat_drain_timeouts.dattr.attr,
+	&xbd_stat_last_drain_usecs.dattr.attr,
+	&xbd_stat_last_drain_inflight.dattr.attr,
+	&xbd_stat_reissued.dattr.attr,
+	&xbd_stat_protocol_errors.dattr.attr,
 	&dev_attr_inflight.attr,
 	&dev_attr_state.attr,
 	&dev_attr_features.attr,
