@@ -235,7 +235,6 @@ int xbd_decode_vdevice(unsigned int vdevice, unsigned int *minor, unsigned int *
 		       unsigned int *index);
 int xbd_create_disk(struct xbd_info *info);
 int xbd_apply_limits(struct xbd_info *info);
-void xbd_destroy_disk(struct xbd_info *info);
 void xbd_kick_queues(struct xbd_info *info);
 
 /* sysfs.c */

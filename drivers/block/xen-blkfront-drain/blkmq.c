@@ -265,16 +265,6 @@ free_tags:
 	return err;
 }
 
-void xbd_destroy_disk(struct xbd_info *info)
-{
-	if (!info->gd)
-		return;
-	del_gendisk(info->gd);
-	put_disk(info->gd);
-	blk_mq_free_tag_set(&info->tag_set);
-	info->gd = NULL;
-}
-
 void xbd_kick_queues(struct xbd_info *info)
 {
 	if (!info->gd)
