@@ -8,7 +8,7 @@ xh_check_more() {	# KDIR TREE
 	local checked nsrc
 
 	checked=$(grep -c '^  CHECK ' "$XH_BUILD_LOG")
-	nsrc=$(ls "$XH_MODDIR"/*.c | grep -vc -e '/kunit_test\.c$' -e '\.mod\.c$')
+	nsrc=$(ls "$XH_MODDIR"/*.c | grep -vc -e '_test\.c$' -e '/kunit_sim\.c$' -e '\.mod\.c$')
 	[ "$checked" -ge "$nsrc" ] ||
 		xh_fail "sparse checked $checked files for $(xh_krel "$1"), expected $nsrc"
 }
