@@ -66,6 +66,11 @@ uint64_t lease_valid_until_ns(const struct lease *l)
 	return l->holding ? l->valid_until_ns : 0;
 }
 
+uint32_t lease_timeout_of(const struct lease *l)
+{
+	return l->have_header ? l->hdr.timeout_s : 0;
+}
+
 int lease_sidecar_path(const char *image, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s.lease", image);
@@ -692,6 +697,27 @@ int lease_renew(struct lease *l, const struct lease_holder *h)
 out:
 	lease_unlock_host(l);
 	return ret;
+}
+
+int lease_holder_recall(struct lease *l, uint16_t host_id, const char *token,
+			uint64_t version, struct lease_holder *out)
+{
+	struct lease_holder want = { .host_id = host_id, .version = version };
+	int ret;
+
+	l->err[0] = 0;
+	ret = lease_need_header(l);
+	if (ret)
+		return ret;
+	if (snprintf(want.token, sizeof(want.token), "%s", token) >=
+	    (int)sizeof(want.token))
+		return lease_fail(l, LEASE_USAGE, "token too long");
+	if (!lease_state_recall(l, &want))
+		return lease_fail(l, LEASE_LOST,
+				  "no holder state on this host (this boot) for host %u token '%s' version %llu: nothing proves the holding",
+				  host_id, token, (unsigned long long)version);
+	*out = l->held;
+	return LEASE_OK;
 }
 
 /* Writes FREE for @version; @flags marks an operator break. */

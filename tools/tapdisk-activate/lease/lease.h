@@ -34,11 +34,28 @@
  * at least 1 s. */
 uint32_t lease_renew_interval_s(uint32_t timeout_s);
 /*
- * A holder whose renewals keep failing stops its writes (fences) once its
- * deadline (lease_valid_until_ns) is this close on the owner's clock: it
- * covers the daemon's 1 s renewal retry and the time to pause a domain.
+ * Fencing (Documentation/lease.rst, "Fencing"). An owner that has not
+ * proved its lease again starts stopping its writes (pause the domain,
+ * suspend the backend) lease_fence_lead_ms() before its deadline
+ * (lease_valid_until_ns), which leaves lease_fence_confirm_ms() to see
+ * that done. With a watchdog of @watchdog_s seconds (0: none) the lead
+ * also covers the watchdog: a host feeds it only while every lease it
+ * holds and has not fenced stays valid for lease_watchdog_feed_ms() more,
+ * so an unconfirmed fence ends in a reset before the deadline.
  */
-#define LEASE_FENCE_MARGIN_MS	2000u
+uint64_t lease_fence_confirm_ms(uint32_t timeout_s);
+uint64_t lease_fence_lead_ms(uint32_t timeout_s, uint32_t watchdog_s);
+uint64_t lease_watchdog_feed_ms(uint32_t watchdog_s);
+/* The watchdog's own lateness (drivers count whole seconds). */
+#define LEASE_WATCHDOG_SLACK_MS	1000u
+/*
+ * False when a lease of timeout @timeout_s cannot be held safely with a
+ * watchdog of @watchdog_s: the fence would have to start before one
+ * missed renewal (lead > 3T/8). lease_min_timeout_s() gives the smallest
+ * timeout that works with @watchdog_s.
+ */
+bool lease_fence_timing_ok(uint32_t timeout_s, uint32_t watchdog_s);
+uint32_t lease_min_timeout_s(uint32_t watchdog_s);
 /*
  * The owner's clock for its validity window: CLOCK_BOOTTIME, which keeps
  * counting while the host is suspended. An owner must never believe less
@@ -135,8 +152,23 @@ int lease_init(struct lease *l, const struct lease_init_opts *opts);
 int lease_acquire(struct lease *l, const struct lease_acquire_opts *opts,
 		  struct lease_holder *holder, struct lease_status *seen);
 
-/* One single-sector write after checking @holder still owns the lease. */
+/*
+ * Renews @holder's lease: it must still own it and this host must be
+ * able to prove that from its own clock (this handle's window, or the
+ * holder state a handle of this host saved). Steady state on a kept
+ * handle: one batched read (leader and own slot) and one slot write.
+ */
 int lease_renew(struct lease *l, const struct lease_holder *holder);
+
+/*
+ * Adopts a holding another process of this host acquired or renewed (the
+ * daemon renewing for an `activate` child): fills @out (host name
+ * included) from this host's holder state for @host_id, @token and
+ * @version, and makes this handle track it. LEASE_LOST when this boot
+ * has no such state (then nothing proves the holding: release it).
+ */
+int lease_holder_recall(struct lease *l, uint16_t host_id, const char *token,
+			uint64_t version, struct lease_holder *out);
 
 /*
  * Releases; the version stays. @successor_host_id may take the next
@@ -160,6 +192,10 @@ int lease_break(struct lease *l, const struct lease_holder *breaker,
  * suspended) until which the holding this handle last acquired or renewed
  * is valid; 0 when it holds nothing. */
 uint64_t lease_valid_until_ns(const struct lease *l);
+
+/* T (seconds; 0: never expires) from the header this handle read: after
+ * any call that succeeded on it. */
+uint32_t lease_timeout_of(const struct lease *l);
 
 /* I/O this handle has done (tests and bench check the read pattern). */
 struct lease_io_stats {

@@ -74,11 +74,12 @@ static int state_path(struct lease *l, uint16_t host_id, char *path,
 	return LEASE_OK;
 }
 
+/* Same holding; the host name only when @by_name (recall has none). */
 static bool same_holder(const struct lease_holder *a,
-			const struct lease_holder *b)
+			const struct lease_holder *b, bool by_name)
 {
 	return a->host_id == b->host_id && a->version == b->version &&
-	       !strcmp(a->host_name, b->host_name) &&
+	       (!by_name || !strcmp(a->host_name, b->host_name)) &&
 	       !strcmp(a->token, b->token);
 }
 
@@ -115,7 +116,8 @@ int lease_state_save(struct lease *l)
 
 /* @h's record from this boot into @r, and its path; false if there is none. */
 static bool read_state(struct lease *l, const struct lease_holder *h,
-		       struct holder_rec *r, char *path, size_t len)
+		       bool by_name, struct holder_rec *r, char *path,
+		       size_t len)
 {
 	char boot[BOOT_ID_LEN + 1];
 	bool ok;
@@ -132,7 +134,7 @@ static bool read_state(struct lease *l, const struct lease_holder *h,
 	r->held.token[sizeof(r->held.token) - 1] = 0;
 	return ok && !memcmp(r->magic, HOLDER_MAGIC, sizeof(r->magic)) &&
 	       !memcmp(r->boot_id, boot, BOOT_ID_LEN) &&
-	       same_holder(&r->held, h);
+	       same_holder(&r->held, h, by_name);
 }
 
 bool lease_state_load(struct lease *l, const struct lease_holder *h)
@@ -140,7 +142,7 @@ bool lease_state_load(struct lease *l, const struct lease_holder *h)
 	struct holder_rec r;
 	char path[512];
 
-	if (!read_state(l, h, &r, path, sizeof(path)))
+	if (!read_state(l, h, true, &r, path, sizeof(path)))
 		return false;
 	l->held = r.held;
 	l->valid_until_ns = r.valid_until_ns;
@@ -154,6 +156,19 @@ void lease_state_drop(struct lease *l, const struct lease_holder *h)
 	char path[512];
 
 	/* Only @h's own proof: another holder's file stays. */
-	if (read_state(l, h, &r, path, sizeof(path)))
+	if (read_state(l, h, true, &r, path, sizeof(path)))
 		unlink(path);
+}
+
+bool lease_state_recall(struct lease *l, const struct lease_holder *want)
+{
+	struct holder_rec r;
+	char path[512];
+
+	if (!read_state(l, want, false, &r, path, sizeof(path)))
+		return false;
+	l->held = r.held;
+	l->valid_until_ns = r.valid_until_ns;
+	l->holding = true;
+	return true;
 }

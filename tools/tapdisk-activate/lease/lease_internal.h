@@ -66,6 +66,8 @@ void lease_host_file(const struct lease *l, const char *dir, uint16_t host_id,
  */
 int lease_state_save(struct lease *l);
 bool lease_state_load(struct lease *l, const struct lease_holder *h);
+/* As lease_state_load, matching @want without its host name. */
+bool lease_state_recall(struct lease *l, const struct lease_holder *want);
 void lease_state_drop(struct lease *l, const struct lease_holder *h);
 
 /* I/O on the area. */

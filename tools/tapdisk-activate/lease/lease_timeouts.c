@@ -21,6 +21,46 @@ uint32_t lease_renew_interval_s(uint32_t timeout_s)
 	return timeout_s / 4 ? timeout_s / 4 : 1;
 }
 
+uint64_t lease_fence_confirm_ms(uint32_t timeout_s)
+{
+	/* Pausing a domain is one hypercall; a backend suspend that takes
+	 * longer than this is waiting for storage that may never answer. */
+	uint64_t ms = (uint64_t)timeout_s * 1000u / 8u;
+
+	return ms < LEASE_FENCE_CONFIRM_MAX_MS ? ms : LEASE_FENCE_CONFIRM_MAX_MS;
+}
+
+uint64_t lease_watchdog_feed_ms(uint32_t watchdog_s)
+{
+	return watchdog_s ? (uint64_t)watchdog_s * 1000u +
+			    LEASE_WATCHDOG_SLACK_MS : 0;
+}
+
+uint64_t lease_fence_lead_ms(uint32_t timeout_s, uint32_t watchdog_s)
+{
+	return lease_fence_confirm_ms(timeout_s) +
+	       lease_watchdog_feed_ms(watchdog_s);
+}
+
+bool lease_fence_timing_ok(uint32_t timeout_s, uint32_t watchdog_s)
+{
+	/* The fence may start only after a renewal was missed and the next
+	 * one is half an interval late: lead <= V - T/4 - T/8 = 3T/8. */
+	if (!timeout_s)
+		return true;
+	return lease_fence_lead_ms(timeout_s, watchdog_s) * 8u <=
+	       (uint64_t)timeout_s * 3000u;
+}
+
+uint32_t lease_min_timeout_s(uint32_t watchdog_s)
+{
+	uint32_t t = 1;
+
+	while (t < LEASE_MAX_TIMEOUT_S && !lease_fence_timing_ok(t, watchdog_s))
+		t++;
+	return t;
+}
+
 uint64_t lease_host_lock_wait_ms(uint32_t timeout_s)
 {
 	uint64_t ms = (uint64_t)lease_renew_interval_s(timeout_s) * 1000u;

@@ -32,6 +32,8 @@ uint64_t lease_owner_valid_ms(uint32_t timeout_s);
  */
 uint64_t lease_host_lock_wait_ms(uint32_t timeout_s);
 #define LEASE_HOST_LOCK_MIN_MS	1000u
+/* Longest lease_fence_confirm_ms(): T/8, at most this. */
+#define LEASE_FENCE_CONFIRM_MAX_MS	2000u
 /* How often a waiting contender re-reads the lease. */
 uint64_t lease_poll_interval_ms(uint32_t timeout_s);
 /*
