@@ -53,6 +53,7 @@ int handover_cli_run(int argc, char **argv, unsigned int accepted,
 int cmd_activate(int argc, char **argv);
 int cmd_deactivate(int argc, char **argv);
 int cmd_reactivate(int argc, char **argv);
+int cmd_fence(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_check_migrate(int argc, char **argv);
 

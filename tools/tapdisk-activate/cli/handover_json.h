@@ -12,5 +12,8 @@
 #define HO_JSON_MESSAGE			"message"
 #define HO_JSON_ACQUIRED_VERSION	"acquired_version"
 #define HO_JSON_RELEASED_VERSION	"released_version"
+#define HO_JSON_TOKEN			"token"
+/* CLOCK_BOOTTIME ns of this boot until which the acquired lease holds. */
+#define HO_JSON_VALID_UNTIL		"lease_valid_until_ns"
 
 #endif /* TAPDISK_ACTIVATE_HANDOVER_JSON_H */

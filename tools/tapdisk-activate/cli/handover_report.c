@@ -62,6 +62,10 @@ static void print_json(FILE *out, const struct handover_opts *o,
 			 r->version);
 	if (r->has_expected)
 		json_u64(&j, "expected_version", r->expected_version);
+	if (r->token[0])
+		json_string(&j, HO_JSON_TOKEN, r->token);
+	if (r->valid_until_ns)
+		json_u64(&j, HO_JSON_VALID_UNTIL, r->valid_until_ns);
 	if (r->have_seen) {
 		json_u64(&j, "seen_version", r->seen.version);
 		if (r->seen.has_owner) {

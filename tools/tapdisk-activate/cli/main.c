@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "activate", cmd_activate, "acquire the lease, validate, reopen the backend" },
 	{ "deactivate", cmd_deactivate, "drain and flush the backend, release the lease" },
 	{ "reactivate", cmd_reactivate, "take a VDI back after a failed migration" },
+	{ "fence", cmd_fence, "stop a backend's writes after its lease was lost" },
 	{ "status", cmd_status, "lease owner/version, backend state, last handovers" },
 	{ "check-migrate", cmd_check_migrate, "page-cache safety rule for a handover" },
 	{ NULL, NULL, NULL }

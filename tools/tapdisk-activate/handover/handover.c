@@ -41,6 +41,58 @@ static void init_result(const struct handover_opts *o,
 	snprintf(r->record.result, sizeof(r->record.result), "ok");
 	snprintf(r->record.backend, sizeof(r->record.backend), "%s",
 		 o->backend.spec);
+	handover_holder_token(o, r->token, sizeof(r->token));
+}
+
+/* 64-bit FNV-1a: a name, not a secret. */
+static uint64_t name_hash(const char *a, const char *b)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 0x100000001b3ull;
+	h = (h ^ 0xffu) * 0x100000001b3ull;
+	for (; *b; b++)
+		h = (h ^ (unsigned char)*b) * 0x100000001b3ull;
+	return h;
+}
+
+void handover_holder_token(const struct handover_opts *o, char *buf,
+			   size_t size)
+{
+	/*
+	 * The attachment, not the process: a tapdisk is known by its minor
+	 * (its pid changes when it is restarted), a dm device by its name;
+	 * spec options (type=, cbt-log=) are not part of it. A name too long
+	 * for a token keeps a prefix and a hash. "none" names no attachment,
+	 * so the VDI keeps offline tokens of different images apart.
+	 */
+	char id[BACKEND_SPEC_MAX + 32];
+
+	switch (o->backend.kind) {
+	case BACKEND_TAPDISK:
+		snprintf(id, sizeof(id), "tapdisk-minor:%d", o->backend.minor);
+		break;
+	case BACKEND_DM:
+		snprintf(id, sizeof(id), "dm:%s", o->backend.dm_name);
+		break;
+	default:
+		id[0] = '\0';
+		break;
+	}
+	if (id[0] && strlen(id) + 4 <= 40)
+		snprintf(buf, size, "ho:%s", id);
+	else
+		snprintf(buf, size, "ho:%.24s~%016llx", id[0] ? id : "none",
+			 (unsigned long long)name_hash(id, o->vdi));
+}
+
+bool handover_token_is_ours(const struct handover_opts *o, const char *token)
+{
+	char mine[LEASE_TOKEN_LEN];
+
+	handover_holder_token(o, mine, sizeof(mine));
+	return !strcmp(token, mine) || !strcmp(token, HANDOVER_LEGACY_TOKEN);
 }
 
 /* Timed step: add its duration to the record. */
@@ -258,6 +310,14 @@ static int deactivate_check_holder(const struct handover_opts *o,
 			    " nothing to deactivate", (unsigned int)o->host_id,
 			    o->vdi, who);
 	}
+	if (!handover_token_is_ours(o, st->owner.token)) {
+		describe_owner(st, who, sizeof(who));
+		return fail(r, "lease", XH_EXIT_NOT_HOLDER,
+			    "the lease of %s is held by this host for another "
+			    "disk (%s), not for backend %s (token '%s'); "
+			    "nothing to deactivate", o->vdi, who,
+			    o->backend.spec, r->token);
+	}
 	r->lease_held = true;
 	return XH_EXIT_OK;
 }
@@ -294,6 +354,32 @@ static int deactivate_quiesce(const struct handover_opts *o,
 			    "%s; the backend stays paused and the lease held "
 			    "(run reactivate to resume here)", err);
 	return XH_EXIT_OK;
+}
+
+/*
+ * Fencing a holder that lost its lease (tapdisk-activated runs it after
+ * pausing the domain): the same drain and flush as a deactivate, bounded
+ * by --timeout, and no lease I/O at all (the lease may be on the storage
+ * that hangs, and is no longer ours to release). Exit 0 confirms that no
+ * write of this host to the image can still land.
+ */
+int handover_fence(const struct handover_opts *o, struct handover_result *r)
+{
+	struct lease_status none = { 0 };
+	int ret;
+
+	init_result(o, r, "fence");
+	ret = deactivate_quiesce(o, r, &none);
+	if (ret)
+		snprintf(r->message + strlen(r->message),
+			 sizeof(r->message) - strlen(r->message),
+			 " (fencing: the writes of this host are NOT "
+			 "confirmed stopped)");
+	else
+		snprintf(r->message, sizeof(r->message),
+			 "backend %s drained and stopped, image flushed: no "
+			 "write of this host can still land", o->backend.spec);
+	return ret;
 }
 
 /* 3. What we hand over: version and metadata fingerprint. */
@@ -521,7 +607,7 @@ static int do_activate(const struct handover_opts *o,
 	if (ret)
 		return ret;
 	ao.host_id = o->host_id;
-	ao.token = HANDOVER_TOKEN;
+	ao.token = r->token;
 	ao.has_expect_version = has_expect;
 	ao.expect_version = expect;
 	ao.wait_seconds = o->lease_wait_s;
@@ -556,6 +642,7 @@ static int do_activate(const struct handover_opts *o,
 	r->lease_held = true;
 	r->has_version = true;
 	r->version = me.version;
+	r->valid_until_ns = lease_valid_until_ns(l);
 	r->record.has_acquired_version = true;
 	r->record.acquired_version = me.version;
 
@@ -639,7 +726,8 @@ int handover_reactivate(const struct handover_opts *o,
 	r->seen = st;
 	r->have_seen = true;
 	if (st.state == LEASE_STATE_HELD && st.has_owner &&
-	    st.owner.host_id == o->host_id) {
+	    st.owner.host_id == o->host_id &&
+	    handover_token_is_ours(o, st.owner.token)) {
 		ret = handover_check_migrate(o, r);
 		return ret ? ret : resume_only(o, r, &st);
 	}

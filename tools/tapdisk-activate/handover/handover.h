@@ -31,7 +31,16 @@
 #include "handover_state.h"
 #include "lease/lease.h"
 
-#define HANDOVER_TOKEN			LEASE_HANDOVER_TOKEN
+/*
+ * Holder tokens. Each attachment holds its lease under its own token
+ * (handover_holder_token: the backend spec, which names the dm device or
+ * tapdisk of one domain's disk), so a deactivate releases only what its
+ * own disk holds, never the lease another disk of this host (the
+ * destination of a localhost migration) acquired. Leases acquired by
+ * earlier versions carry HANDOVER_LEGACY_TOKEN, which any handover of
+ * this host may still release.
+ */
+#define HANDOVER_LEGACY_TOKEN		LEASE_HANDOVER_TOKEN
 #define HANDOVER_DEFAULT_TIMEOUT_MS	30000	/* xenopsd's flush wait */
 
 struct handover_opts {
@@ -59,6 +68,10 @@ struct handover_result {
 	char message[2048];
 	char warning[1024];
 	bool lease_held;		/* this host holds the lease afterwards */
+	char token[LEASE_TOKEN_LEN];	/* holder token of this attachment */
+	/* acquired/renewed: the holding's deadline, CLOCK_BOOTTIME ns
+	 * (lease_owner_now_ns) of this boot; 0 unknown */
+	uint64_t valid_until_ns;
 	bool has_version;
 	uint64_t version;		/* released / acquired */
 	bool has_expected;
@@ -78,10 +91,18 @@ int handover_activate(const struct handover_opts *o,
 		      struct handover_result *r);
 int handover_reactivate(const struct handover_opts *o,
 			struct handover_result *r);
+/* Stops the backend's writes without touching the lease (self-fencing). */
+int handover_fence(const struct handover_opts *o, struct handover_result *r);
 
 /* check-migrate on its own: fills r->verdict; exit 0 or 30. */
 int handover_check_migrate(const struct handover_opts *o,
 			   struct handover_result *r);
+
+/* The token @o's attachment holds its lease with (see above). */
+void handover_holder_token(const struct handover_opts *o, char *buf,
+			   size_t size);
+/* True when a lease held with @token may be released by @o's attachment. */
+bool handover_token_is_ours(const struct handover_opts *o, const char *token);
 
 /* Human-readable report on @out, or one JSON object with @json. */
 void handover_print(FILE *out, const struct handover_opts *o,
