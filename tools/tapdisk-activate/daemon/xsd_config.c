@@ -23,6 +23,7 @@ void xsd_config_defaults(struct xsd_config *cfg)
 	cfg->retry_s = 5;
 	cfg->events_per_s = 20;
 	cfg->events_burst = 50;
+	cfg->watchdog_timeout_s = XSD_WATCHDOG_DEFAULT_S;
 }
 
 static char *trim(char *s)
@@ -157,6 +158,16 @@ static int daemon_kv(void *ctx, const char *k, const char *v, char *err,
 		return set_u32(v, 1, 100000, &c->events_per_s, err, errlen);
 	if (!strcmp(k, "events-burst"))
 		return set_u32(v, 1, 100000, &c->events_burst, err, errlen);
+	if (!strcmp(k, "watchdog")) {
+		if (!v[0]) {
+			c->watchdog[0] = '\0';
+			return 0;
+		}
+		return set_path(v, c->watchdog, err, errlen);
+	}
+	if (!strcmp(k, "watchdog-timeout"))
+		return set_u32(v, 1, XSD_WATCHDOG_MAX_S, &c->watchdog_timeout_s,
+			       err, errlen);
 	if (!strcmp(k, "backend-domid"))
 		return set_u32(v, 0, XSD_DOMID_LIMIT - 1, &c->backend_domid,
 			       err, errlen);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "xsd_parse.h"
+#include "xsd_watchdog.h"
 
 #define XSD_PATH_MAX 256
 
@@ -39,6 +40,11 @@ struct xsd_config {
 	uint32_t events_per_s;		/* guest-triggered events, per domain */
 	uint32_t events_burst;
 	uint32_t backend_domid;		/* domain whose backend dir we watch */
+	/* Escalation of a fence not confirmed in time: a Linux watchdog
+	 * device ("" none) fed only while every held lease is provably
+	 * valid for its timeout more (xsd_watchdog.c, lease.rst). */
+	char watchdog[XSD_PATH_MAX];
+	uint32_t watchdog_timeout_s;
 };
 
 enum xsd_backend_kind {

@@ -12,6 +12,7 @@
  * An event never carries data the daemon acts on; it re-reads and parses.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -72,6 +73,7 @@ static void drop_att(struct xsd_daemon *d, struct xsd_att *a)
 	xsd_log("info", "VDI %s domain %u disk %u: forgotten (%s)",
 		a->vdi.name, a->domid, a->devid, xsd_att_state_name(a->state));
 	fe_watch(d, a, false);
+	xsd_lease_forget(a);
 	xsd_store_forget(d, a);
 	if (a->job)
 		xsd_job_abort(a->job);
@@ -171,7 +173,6 @@ static void recover(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 			break;
 		}
 	}
-	a->renew_ms = now;
 	xsd_log("info", "VDI %s domain %u disk %u: recovered %s -> %s%s",
 		a->vdi.name, a->domid, a->devid, xsd_att_state_name(was),
 		xsd_att_state_name(a->state),
@@ -609,8 +610,21 @@ static void on_event(struct xsd_daemon *d, const char *path,
 
 int xsd_daemon_init(struct xsd_daemon *d, char *err, size_t errlen)
 {
+	int wake[2];
+
 	snprintf(d->be_root, sizeof(d->be_root), "/local/domain/%u/backend/vbd",
 		 d->cfg.backend_domid);
+	d->wake_rd = d->wake_wr = -1;
+	d->wd.fd = -1;
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return XH_EXIT_FAILURE;
+	}
+	d->wake_rd = wake[0];
+	d->wake_wr = wake[1];
+	if (xsd_watchdog_open(&d->wd, d->cfg.watchdog,
+			      d->cfg.watchdog_timeout_s, err, errlen))
+		return XH_EXIT_DAEMON_CONFIG;
 	xsd_rate_init(&d->rate, d->cfg.events_per_s, d->cfg.events_burst);
 	if (xsd_xs_open(&d->xs, err, errlen))
 		return XH_EXIT_DAEMON_XENSTORE;
@@ -669,6 +683,7 @@ static void step_all(struct xsd_daemon *d, uint64_t now, bool sweep)
 			continue;
 		if (a->job && xsd_job_step(a->job, now) && !a->job->running)
 			xsd_machine_job_done(d, a, now);
+		xsd_lease_track(d, a, now);
 		if (!(sweep || d->recheck_all || a->dirty ||
 		      a->state == XSD_ATT_DRAINING))
 			continue;
@@ -680,6 +695,16 @@ static void step_all(struct xsd_daemon *d, uint64_t now, bool sweep)
 		}
 	}
 	d->recheck_all = false;
+}
+
+/* Feeds the watchdog only while no held lease is near its deadline
+ * without proof or an unconfirmed fence (xsd_fence.c). */
+static void feed_watchdog(struct xsd_daemon *d, uint64_t now)
+{
+	char why[300] = "";
+	bool safe = xsd_lease_host_safe(d, why, sizeof(why));
+
+	xsd_watchdog_tick(&d->wd, safe, why, now);
 }
 
 static void report_rate(struct xsd_daemon *d, uint64_t now)
@@ -696,7 +721,7 @@ static void report_rate(struct xsd_daemon *d, uint64_t now)
 
 int xsd_daemon_run(struct xsd_daemon *d)
 {
-	struct pollfd pfd[2 + 3 * XSD_MAX_ATTACH];
+	struct pollfd pfd[3 + 3 * XSD_MAX_ATTACH];
 	int sfd = open_signals();
 	char path[512], token[64];
 
@@ -715,6 +740,8 @@ int xsd_daemon_run(struct xsd_daemon *d)
 		pfd[nfds++] = (struct pollfd){ .fd = xsd_xs_fd(&d->xs),
 					       .events = POLLIN };
 		pfd[nfds++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[nfds++] = (struct pollfd){ .fd = d->wake_rd,
+					       .events = POLLIN };
 		for (unsigned int i = 0; i < XSD_MAX_ATTACH; i++)
 			if (d->att[i].used && d->att[i].job)
 				nfds += (unsigned int)xsd_job_pollfds(
@@ -724,6 +751,12 @@ int xsd_daemon_run(struct xsd_daemon *d)
 			return XH_EXIT_FAILURE;
 		}
 		now = clock_now_ms();
+		if (pfd[2].revents & POLLIN) {
+			char drain[64];
+
+			while (read(d->wake_rd, drain, sizeof(drain)) > 0)
+				;
+		}
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -768,6 +801,7 @@ int xsd_daemon_run(struct xsd_daemon *d)
 			report_rate(d, now);
 		}
 		step_all(d, now, sweep);
+		feed_watchdog(d, now);
 	}
 	close(sfd);
 	xsd_log("info", "stopped (%" PRIu64 " events, %" PRIu64
@@ -784,6 +818,13 @@ void xsd_daemon_fini(struct xsd_daemon *d)
 			d->att[i].job = NULL;
 		}
 	}
+	xsd_watchdog_close(&d->wd, !xsd_lease_any_held(d));
+	for (unsigned int i = 0; i < XSD_MAX_ATTACH; i++)
+		xsd_lease_forget(&d->att[i]);
+	if (d->wake_rd >= 0)
+		close(d->wake_rd);
+	if (d->wake_wr >= 0)
+		close(d->wake_wr);
 	if (d->hyp.close)
 		d->hyp.close(&d->hyp);
 	xsd_xs_close(&d->xs);

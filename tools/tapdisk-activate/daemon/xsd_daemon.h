@@ -30,6 +30,7 @@
 #include "xsd_job.h"
 #include "xsd_parse.h"
 #include "xsd_rate.h"
+#include "xsd_renewer.h"
 #include "xsd_xs.h"
 
 #define XSD_ROOT		"/vdi-handover"
@@ -73,11 +74,18 @@ struct xsd_att {
 	uint64_t state_ms;		/* when the state was entered */
 	uint64_t retry_ms;		/* FAILED: next attempt */
 	uint32_t retries;
-	uint64_t renew_ms;		/* ACTIVE: next renewal */
-	/* ACTIVE: the lease's deadline on the owner's clock
-	 * (lease_owner_now_ns), from the last renewal that reported one;
-	 * 0: not known yet. */
+	/* Holding the lease (xsd_fence.c): its renewal thread, and the
+	 * deadline on the owner's clock (lease_owner_now_ns) from the last
+	 * acquire or renewal that reported one; 0: not known yet. */
+	struct xsd_renewer *renewer;
+	uint64_t renewer_start_ms;
+	uint64_t renew_failures;	/* failures already logged */
 	uint64_t valid_until_ns;
+	uint32_t lease_timeout_s;
+	bool timeout_known;
+	/* FENCED for a lost lease; confirmed once the fence job stopped the
+	 * backend (else the watchdog starves near the deadline). */
+	bool fence_lease, fence_confirmed;
 	uint64_t drain_next_ms;		/* DRAINING: next backend sample */
 	uint64_t drain_sample[5];
 	uint32_t drain_stable;
@@ -96,13 +104,6 @@ struct xsd_lease_ops {
 	int (*status)(const struct xsd_vdi_conf *vdi, bool *held,
 		      uint16_t *owner_host, char *owner_token, size_t tlen,
 		      uint64_t *version, char *err, size_t errlen);
-	/* Renews our holding; 0 ok, 1 lost (someone else may take it), -1
-	 * failed (retry). *valid_until_ns: the holding's deadline on the
-	 * owner's clock when the library knew it (also on failure), else
-	 * left alone. */
-	int (*renew)(const struct xsd_vdi_conf *vdi, uint16_t host_id,
-		     const char *token, uint64_t version, uint32_t *next_s,
-		     uint64_t *valid_until_ns, char *err, size_t errlen);
 };
 
 /* The lease library behind xsd_lease_ops (xsd_lease.c). */
@@ -114,6 +115,8 @@ struct xsd_daemon {
 	struct xsd_hyp hyp;
 	struct xsd_rate_table rate;
 	struct xsd_lease_ops lease;
+	struct xsd_watchdog wd;
+	int wake_rd, wake_wr;		/* renewal threads wake the loop */
 	struct xsd_att att[XSD_MAX_ATTACH];
 	char be_root[64];		/* /local/domain/<bdom>/backend/vbd */
 	bool rescan_backends, rescan_requests, recheck_all;
@@ -142,6 +145,14 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 		  enum xsd_att_state next, uint64_t now);
 /* True when another attachment of the same VDI owns it on this host. */
 bool xsd_vdi_busy_elsewhere(struct xsd_daemon *d, const struct xsd_att *a);
+
+/* Lease proof, fencing and the watchdog's verdict (xsd_fence.c). */
+void xsd_lease_track(struct xsd_daemon *d, struct xsd_att *a, uint64_t now);
+void xsd_lease_forget(struct xsd_att *a);
+void xsd_fence(struct xsd_daemon *d, struct xsd_att *a, const char *code,
+	       const char *why, uint64_t now);
+bool xsd_lease_host_safe(const struct xsd_daemon *d, char *why, size_t len);
+bool xsd_lease_any_held(const struct xsd_daemon *d);
 
 /* Persistence and alerts under /vdi-handover (xsd_store.c). */
 void xsd_store_att(struct xsd_daemon *d, const struct xsd_att *a);

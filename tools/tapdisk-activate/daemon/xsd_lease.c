@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The daemon's direct use of the lease library: status (restart recovery
- * cross-checks xenstore against the lease) and renewal of the leases this
- * host holds for active VDIs. Acquire and release stay with the
- * tapdisk-activate commands, which also pause/resume the backend.
+ * cross-checks xenstore against the lease). Renewal runs in threads of its
+ * own (xsd_renewer.c); acquire and release stay with the tapdisk-activate
+ * commands, which also pause/resume the backend.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,42 +53,7 @@ static int status(const struct xsd_vdi_conf *vdi, bool *held,
 	return 0;
 }
 
-static int renew(const struct xsd_vdi_conf *vdi, uint16_t host_id,
-		 const char *token, uint64_t version, uint32_t *next_s,
-		 uint64_t *valid_until_ns, char *err, size_t errlen)
-{
-	struct lease_holder h = { .host_id = host_id, .version = version };
-	struct lease_status st;
-	struct lease *l;
-	int rc;
-
-	if (open_lease(vdi, 0, &l, err, errlen))
-		return -1;
-	gethostname(h.host_name, sizeof(h.host_name) - 1);
-	snprintf(h.token, sizeof(h.token), "%s",
-		 token[0] ? token : LEASE_HANDOVER_TOKEN);
-	/* The holder's name as the lease recorded it, if it is ours. */
-	if (lease_read_status(l, &st) == LEASE_OK && st.has_owner &&
-	    st.owner.host_id == host_id && !strcmp(st.owner.token, h.token))
-		snprintf(h.host_name, sizeof(h.host_name), "%s",
-			 st.owner.host_name);
-	rc = lease_renew(l, &h);
-	if (rc != LEASE_OK)
-		snprintf(err, errlen, "%s: %s", lease_strerror(rc),
-			 lease_last_error(l));
-	if (lease_valid_until_ns(l))
-		*valid_until_ns = lease_valid_until_ns(l);
-	if (rc == LEASE_OK && lease_read_status(l, &st) == LEASE_OK &&
-	    st.timeout_s)
-		*next_s = lease_renew_interval_s(st.timeout_s);
-	lease_close(l);
-	if (rc == LEASE_OK)
-		return 0;
-	return rc == LEASE_NOT_OWNER || rc == LEASE_LOST ? 1 : -1;
-}
-
 void xsd_lease_ops_default(struct xsd_lease_ops *ops)
 {
 	ops->status = status;
-	ops->renew = renew;
 }

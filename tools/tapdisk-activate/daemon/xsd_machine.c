@@ -244,15 +244,17 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 	uint64_t bound_s;
 	int rc;
 
-	if (d->stop_signal)
-		return -1;	/* shutting down: leave it to the next start */
+	/* Shutting down: leave steps to the next start, but never a fence. */
+	if (d->stop_signal && next != XSD_ATT_FENCED)
+		return -1;
 	if (next != XSD_ATT_ACTIVATING && next != XSD_ATT_DEACTIVATING &&
-	    next != XSD_ATT_REACTIVATING)
+	    next != XSD_ATT_REACTIVATING && next != XSD_ATT_FENCED)
 		return -1;
 	memset(&ja, 0, sizeof(ja));
 	add_arg(&ja, d->cfg.tool);
 	add_arg(&ja, next == XSD_ATT_ACTIVATING ? "activate" :
-		next == XSD_ATT_DEACTIVATING ? "deactivate" : "reactivate");
+		next == XSD_ATT_DEACTIVATING ? "deactivate" :
+		next == XSD_ATT_FENCED ? "fence" : "reactivate");
 	add_arg(&ja, a->vdi.image);
 	add_arg(&ja, "--host-id");
 	snprintf(num, sizeof(num), "%u", d->cfg.host_id);
@@ -267,7 +269,19 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 		add_arg(&ja, "--format");
 		add_arg(&ja, "raw");
 	}
-	if (next == XSD_ATT_ACTIVATING) {
+	if (next == XSD_ATT_FENCED) {
+		/* The fence must be confirmed within its share of the
+		 * lease's tail (lease.rst, "Fencing"); the job is killed
+		 * soon after. */
+		uint64_t ms = lease_fence_confirm_ms(a->timeout_known ?
+						     a->lease_timeout_s :
+						     LEASE_MAX_TIMEOUT_S);
+
+		bound_s = ms / 1000u + 1u;
+		add_arg(&ja, "--timeout");
+		snprintf(num, sizeof(num), "%.3f", (double)ms / 1000.0);
+		add_arg(&ja, num);
+	} else if (next == XSD_ATT_ACTIVATING) {
 		bound_s = a->req.id && a->req.has_wait ? a->req.wait_s :
 			d->cfg.activate_wait_s;
 		add_arg(&ja, "--wait");
@@ -302,7 +316,9 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 
 	a->job = calloc(1, sizeof(*a->job));
 	rc = a->job ? xsd_job_start(a->job, ja.argv, now,
-				    bound_s * 1000u + XSD_JOB_GRACE_MS,
+				    bound_s * 1000u +
+				    (next == XSD_ATT_FENCED ? 0 :
+				     XSD_JOB_GRACE_MS),
 				    err, sizeof(err)) : -1;
 	if (!rc) {
 		char line[512];
@@ -339,13 +355,6 @@ static void schedule_retry(struct xsd_daemon *d, struct xsd_att *a,
 	xsd_set_state(d, a, XSD_ATT_FAILED, now);
 }
 
-static void schedule_renewal(struct xsd_daemon *d, struct xsd_att *a,
-			     uint64_t now, uint32_t next_s)
-{
-	a->renew_ms = now + (uint64_t)(next_s ? next_s :
-				       d->cfg.renew_interval_s) * 1000u;
-}
-
 /* Clears the previous suspend's drain report so the next one is fresh. */
 static void forget_drain_report(struct xsd_daemon *d, struct xsd_att *a)
 {
@@ -360,6 +369,26 @@ static void forget_drain_report(struct xsd_daemon *d, struct xsd_att *a)
 		frontend_path(p, sizeof(p), a, keys[i]);
 		xsd_xs_rm(&d->xs, p);
 	}
+}
+
+/* The fence job ended: the backend's writes stopped, or not confirmed. */
+static void fence_done(struct xsd_daemon *d, struct xsd_att *a, int code,
+		       const char *msg)
+{
+	a->fence_confirmed = code == 0;
+	if (code == 0) {
+		xsd_log("info", "VDI %s domain %u disk %u: fenced: the "
+			"backend's writes are stopped", a->vdi.name, a->domid,
+			a->devid);
+		return;
+	}
+	xsd_alert(d, a, "LEASE-LOST", "the lease was lost and stopping the "
+		  "backend's writes was not confirmed (fence exited %d: %s). "
+		  "%s; see operator-guide 'LEASE-LOST'", code, msg,
+		  d->wd.fd >= 0 ? "The watchdog resets this host before "
+		  "another host may take the VDI over" :
+		  "No watchdog is configured: stop this host's I/O to the "
+		  "VDI now (destroy the domain, power off the host)");
 }
 
 void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
@@ -385,12 +414,19 @@ void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
 		a->version = v;
 		a->has_version = true;
 	}
-	if (!xsd_json_string(j->out, "token", tok, sizeof(tok)))
+	if (!xsd_json_string(j->out, HO_JSON_TOKEN, tok, sizeof(tok)))
 		snprintf(a->token, sizeof(a->token), "%s", tok);
+	if ((was == XSD_ATT_ACTIVATING || was == XSD_ATT_REACTIVATING) &&
+	    !xsd_json_u64(j->out, HO_JSON_VALID_UNTIL, &v))
+		a->valid_until_ns = v;
 	free(j);
 	a->job = NULL;
 	a->dirty = true;
 
+	if (was == XSD_ATT_FENCED) {
+		fence_done(d, a, code, msg);
+		return;
+	}
 	if (code == 0) {
 		a->retries = 0;
 		switch (was) {
@@ -398,7 +434,6 @@ void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
 		case XSD_ATT_REACTIVATING:
 			if (was == XSD_ATT_REACTIVATING)
 				forget_drain_report(d, a);
-			schedule_renewal(d, a, now, 0);
 			xsd_alert_clear(d, a);
 			xsd_set_state(d, a, XSD_ATT_ACTIVE, now);
 			break;
@@ -456,74 +491,6 @@ void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
 	a->req.id = 0;
 }
 
-/*
- * Renewals keep failing (storage errors, a stuck host-local lock) and the
- * lease's deadline is near: without proof of the lease this host must
- * stop writing before another host may take over (lease.rst, Timeouts).
- * Near: within LEASE_FENCE_MARGIN_MS of it, which covers the 1 s retry.
- */
-static bool deadline_near(const struct xsd_att *a)
-{
-	uint64_t margin;
-
-	if (!a->valid_until_ns || a->valid_until_ns == UINT64_MAX)
-		return false;
-	margin = (uint64_t)LEASE_FENCE_MARGIN_MS * 1000000u;
-	return lease_owner_now_ns() + margin >= a->valid_until_ns;
-}
-
-/*
- * Another host may take the VDI now: stop this guest from issuing more
- * I/O before it does. The domain stays paused until an operator decides
- * (operator-guide, LEASE-LOST).
- */
-static void fence_lost(struct xsd_daemon *d, struct xsd_att *a,
-		       const char *why, uint64_t now)
-{
-	bool paused = !a->manual && !d->hyp.pause(&d->hyp, a->domid);
-
-	xsd_alert(d, a, "LEASE-LOST", "%s: another host may take this VDI. "
-		  "%s; see operator-guide 'LEASE-LOST'", why,
-		  a->manual ? "No domain to pause" :
-		  paused ? "Domain paused" :
-		  "Could not pause the domain: destroy it now");
-	xsd_set_state(d, a, XSD_ATT_FENCED, now);
-}
-
-static void renew(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
-{
-	char err[256];
-	uint32_t next_s = 0;
-	int rc;
-
-	if (!d->lease.renew || !a->has_version) {
-		schedule_renewal(d, a, now, 0);
-		return;
-	}
-	rc = d->lease.renew(&a->vdi, (uint16_t)d->cfg.host_id, a->token,
-			    a->version, &next_s, &a->valid_until_ns, err,
-			    sizeof(err));
-	if (rc == 0) {
-		schedule_renewal(d, a, now, next_s);
-		return;
-	}
-	if (rc < 0 && !deadline_near(a)) {
-		xsd_log("warning", "VDI %s: lease renewal failed: %s (retrying)",
-			a->vdi.name, err);
-		schedule_renewal(d, a, now, 1);
-		return;
-	}
-	if (rc < 0) {
-		char why[sizeof(err) + 80];
-
-		snprintf(why, sizeof(why), "no renewal succeeded before the "
-			 "lease's deadline (last error: %s)", err);
-		fence_lost(d, a, why, now);
-		return;
-	}
-	fence_lost(d, a, err, now);
-}
-
 static void begin_deactivate(struct xsd_daemon *d, struct xsd_att *a,
 			     enum xsd_why why, uint64_t now)
 {
@@ -578,8 +545,6 @@ void xsd_machine_step(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 			xsd_set_state(d, a, XSD_ATT_DRAINING, now);
 			if (drain_done(d, a, now))
 				begin_deactivate(d, a, XSD_WHY_SUSPEND, now);
-		} else if (now >= a->renew_ms) {
-			renew(d, a, now);
 		}
 		return;
 	case XSD_ATT_DRAINING:

@@ -4,7 +4,7 @@
  * /vdi-handover/<vdi>/ (created dom0-only: no guest can read or write it):
  *   state, owner, version, alert      summary for operators and toolstacks
  *   request / result / message        the request tree
- *   att/<domid>-<devid>/{state,version,token,why,hold}
+ *   att/<domid>-<devid>/{state,version,token,why,hold,valid-until}
  *                                     per-attachment record used to resume
  *                                     after a daemon restart
  * Documentation/xenstore-keys.rst lists every key and its grammar.
@@ -96,6 +96,15 @@ void xsd_store_att(struct xsd_daemon *d, const struct xsd_att *a)
 	put(d, p, v);
 	att_path(p, sizeof(p), a, "hold");
 	put(d, p, a->hold ? "1" : "0");
+	/* The holding's deadline (CLOCK_BOOTTIME ns: xenstore lives as long
+	 * as this boot), for the next daemon instance. */
+	att_path(p, sizeof(p), a, "valid-until");
+	if (a->valid_until_ns) {
+		snprintf(v, sizeof(v), "%" PRIu64, a->valid_until_ns);
+		put(d, p, v);
+	} else {
+		xsd_xs_rm(&d->xs, p);
+	}
 
 	/* Summary keys follow the attachment that moved last. */
 	vdi_path(p, sizeof(p), a->vdi.name, "state");
@@ -152,6 +161,9 @@ int xsd_store_recall(struct xsd_daemon *d, struct xsd_att *a)
 	    !xsd_parse_u32(v, strlen(v), XSD_WHY_REQUEST, &w, &why))
 		a->why = (enum xsd_why)w;
 	a->hold = !get(d, a, "hold", v, sizeof(v)) && !strcmp(v, "1");
+	if (get(d, a, "valid-until", v, sizeof(v)) ||
+	    xsd_parse_u64(v, strlen(v), UINT64_MAX, &a->valid_until_ns, &why))
+		a->valid_until_ns = 0;
 	return 0;
 }
 
