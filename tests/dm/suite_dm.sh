@@ -31,8 +31,13 @@ done
 [ -x /bin/busybox ] || skip "busybox-static not installed"
 [ -x "$tool" ] && [ -x "$dmctl" ] || skip "build first (make)"
 
-# Kernel: the ABI of the installed headers (the one the project targets).
-kv=${XH_DM_KV:-$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' | sort -V | tail -n1)}
+# Kernel: the one Debian's linux-headers-amd64 names (the host's own
+# release; newer headers for other kernels, such as bookworm-backports'
+# 6.12 for the guest module, do not move the VM to another kernel).
+kv=${XH_DM_KV:-$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+	grep -o 'linux-headers-[0-9][^ ,]*-amd64' | head -1 | sed 's/^linux-headers-//')}
+[ -n "$kv" ] || kv=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null |
+	sed 's|.*/linux-headers-||' | sort -V | tail -n1)
 [ -n "$kv" ] || skip "no linux-headers-*-amd64 to name the kernel"
 mkdir -p "$cache"
 if [ ! -e "$cache/x/boot/vmlinuz-$kv" ]; then
