@@ -8,7 +8,8 @@
 # is a plain file (one byte per feed, 'V' on disarm), timeout 1 s.
 #  1. SIGKILL and restart with two VDIs active: the new instance takes the
 #     deadlines over from xenstore and keeps renewing; nothing is fenced.
-#  2. vdi1's lease storage hangs: vdi1 is fenced (guest paused, backend
+#  2. vdi1's lease storage hangs, also across a restart (recovery's lease
+#     status read is bounded): vdi1 is fenced (guest paused, backend
 #     stopped and confirmed, LEASE-LOST) before its deadline, while vdi2
 #     keeps renewing and a request on vdi2 is answered during the hang;
 #     the watchdog stays fed (the fence is confirmed).
@@ -67,9 +68,14 @@ renewals_grow vdi1 5 || xh_fail "vdi1 not renewed after restart"
 renewals_grow vdi2 5 || xh_fail "vdi2 not renewed after restart"
 ! grep -q "LEASE-LOST" "$T/daemon.log" || xh_fail "fenced across a restart"
 
-# 2. vdi1's lease storage hangs
+# 2. vdi1's lease storage hangs, and the daemon restarts into the hang:
+# recovery's status read is abandoned after its bound, the deadline comes
+# from xenstore
 echo "hang $T/vdi1.img.lease" >>"$T/faults"
-d1=$(valid_until vdi1 5 768)
+xh_kill9
+start
+xh_wait 5 grep -q "vdi1 did not answer a status read within 2000 ms" "$T/daemon.log" ||
+	xh_fail "no bounded status read at recovery"
 xh_wait 12 att_is vdi1 5 768 fenced || xh_fail "vdi1 not fenced: $(att_state vdi1 5 768)"
 now=$(uptime_ns)
 d1=$(valid_until vdi1 5 768)

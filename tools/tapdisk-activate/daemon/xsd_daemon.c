@@ -107,10 +107,13 @@ static void recover(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 		return;
 	}
 	was = a->state;
-	if (d->lease.status)
+	if (d->lease.status) {
 		known = !d->lease.status(&a->vdi, &held, &owner, token,
 					 sizeof(token), &version, err,
 					 sizeof(err));
+		if (!known)
+			xsd_log("warning", "VDI %s: %s", a->vdi.name, err);
+	}
 	if (known && held && owner == d->cfg.host_id &&
 	    (!a->token[0] || !strcmp(a->token, token))) {
 		/* We hold it, whatever step was cut short. */

@@ -5,10 +5,12 @@
  * own (xsd_renewer.c); acquire and release stay with the tapdisk-activate
  * commands, which also pause/resume the backend.
  */
-#include <inttypes.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "lease/lease.h"
 #include "xsd_daemon.h"
@@ -27,30 +29,122 @@ static int open_lease(const struct xsd_vdi_conf *vdi, unsigned int flags,
 	return lease_open(l, spec, flags, err, errlen) ? -1 : 0;
 }
 
+/*
+ * A status read runs in a thread of its own and is waited for at most
+ * XSD_LEASE_STATUS_WAIT_MS: lease storage that hangs must not stop the
+ * event loop (restart recovery then proceeds as "lease status not
+ * available", and the renewal thread and the deadline take it from
+ * there). An abandoned read frees its own job when it ends.
+ */
+#define XSD_LEASE_STATUS_WAIT_MS	2000u
+
+struct status_job {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done, abandoned;
+	struct xsd_vdi_conf vdi;
+	struct lease_status st;
+	int rc;
+	char err[600];
+};
+
+static void status_job_free(struct status_job *j)
+{
+	pthread_mutex_destroy(&j->mu);
+	pthread_cond_destroy(&j->cv);
+	free(j);
+}
+
+static void *status_thread(void *arg)
+{
+	struct status_job *j = arg;
+	struct lease *l;
+	bool abandoned;
+
+	j->rc = open_lease(&j->vdi, LEASE_OPEN_READ_ONLY, &l, j->err,
+			   sizeof(j->err));
+	if (!j->rc) {
+		int rc = lease_read_status(l, &j->st);
+
+		if (rc != LEASE_OK) {
+			snprintf(j->err, sizeof(j->err), "%s: %s",
+				 lease_strerror(rc), lease_last_error(l));
+			j->rc = -1;
+		}
+		lease_close(l);
+	}
+	pthread_mutex_lock(&j->mu);
+	j->done = true;
+	abandoned = j->abandoned;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	if (abandoned)
+		status_job_free(j);
+	return NULL;
+}
+
+/* Runs @j's read, bounded; 0 when it finished in time (then freed by the
+ * caller), -1 when abandoned to its thread. */
+static int status_bounded(struct status_job *j, char *err, size_t errlen)
+{
+	struct timespec until;
+	pthread_condattr_t ca;
+	pthread_t t;
+	bool done;
+
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&t, NULL, status_thread, j)) {
+		snprintf(err, errlen, "cannot start a lease status thread");
+		status_job_free(j);
+		return -1;
+	}
+	pthread_detach(t);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += XSD_LEASE_STATUS_WAIT_MS / 1000u;
+	pthread_mutex_lock(&j->mu);
+	while (!j->done &&
+	       pthread_cond_timedwait(&j->cv, &j->mu, &until) != ETIMEDOUT)
+		;
+	done = j->done;
+	j->abandoned = !done;
+	pthread_mutex_unlock(&j->mu);
+	if (!done)
+		snprintf(err, errlen, "the lease of %s did not answer a status "
+			 "read within %u ms", j->vdi.name,
+			 XSD_LEASE_STATUS_WAIT_MS);
+	return done ? 0 : -1;
+}
+
 static int status(const struct xsd_vdi_conf *vdi, bool *held,
 		  uint16_t *owner_host, char *owner_token, size_t tlen,
 		  uint64_t *version, char *err, size_t errlen)
 {
-	struct lease_status st;
-	struct lease *l;
+	struct status_job *j = calloc(1, sizeof(*j));
 	int rc;
 
-	if (open_lease(vdi, LEASE_OPEN_READ_ONLY, &l, err, errlen))
-		return -1;
-	rc = lease_read_status(l, &st);
-	if (rc != LEASE_OK) {
-		snprintf(err, errlen, "%s: %s", lease_strerror(rc),
-			 lease_last_error(l));
-		lease_close(l);
+	if (!j) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	lease_close(l);
-	/* When free, st.owner is the last owner (0 if there never was one). */
-	*held = st.state == LEASE_STATE_HELD && st.has_owner;
-	*owner_host = st.owner.host_id;
-	snprintf(owner_token, tlen, "%s", st.owner.token);
-	*version = st.version;
-	return 0;
+	j->vdi = *vdi;
+	if (status_bounded(j, err, errlen))
+		return -1;
+	rc = j->rc;
+	if (rc) {
+		snprintf(err, errlen, "%s", j->err);
+	} else {
+		/* When free, st.owner is the last owner (0 if none ever). */
+		*held = j->st.state == LEASE_STATE_HELD && j->st.has_owner;
+		*owner_host = j->st.owner.host_id;
+		snprintf(owner_token, tlen, "%s", j->st.owner.token);
+		*version = j->st.version;
+	}
+	status_job_free(j);
+	return rc ? -1 : 0;
 }
 
 void xsd_lease_ops_default(struct xsd_lease_ops *ops)
