@@ -18,6 +18,15 @@
 #           (4.3M states, ~4 s).
 # First, two mutants (every host on the fast path; commit without the
 # second scan) must be caught, which shows the properties can fail.
+#
+# Then tests/model/lease_clock.pml, the owner's deadline on its own clock
+# against a contender's wait of T on its clock (rates +-12.5 %, data
+# writes landing within one tick): it must pass (~0.7M states, ~2 s), and
+# each of these must be caught: a renewal that counts without the deadline
+# check; one checked only at its start, not at completion; clock rates
+# outside the bound (+-37.5 %); data writes landing a tick later than the
+# margin allows; validity V = T (no margin); and, to show the passing run
+# is not vacuous, "no takeover after two counted renewals and a write".
 # XH_SPIN_LIMIT caps each run's wall time (default 600 s).
 set -u
 top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -26,27 +35,28 @@ command -v gcc >/dev/null || { echo "skip: gcc not installed"; exit 77; }
 limit=${XH_SPIN_LIMIT:-600}
 work=$(mktemp -d /var/tmp/xh-spin-lease.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cp "$top/tests/model/lease.pml" "$work/"
+cp "$top/tests/model/lease.pml" "$top/tests/model/lease_clock.pml" "$work/"
 cd "$work" || exit 1
 fail=0
 
-# check NAME EXPECT(pass|fail) WIDTH DEFINES...
+# check NAME EXPECT(pass|fail) WIDTH DEFINES... (model: $model)
+model=lease.pml
 check() {
 	local name=$1 want=$2 width=$3 out rc t0 secs
 	shift 3
-	mkdir -p "$name" && cp lease.pml "$name/" && cd "$name" || return 1
-	if ! spin -a "$@" lease.pml >spin.log 2>&1 ||
+	mkdir -p "$name" && cp "$model" "$name/" && cd "$name" || return 1
+	if ! spin -a "$@" "$model" >spin.log 2>&1 ||
 	   ! gcc -O2 -DSAFETY -DHC4 -DVECTORSZ=1024 -w -o pan pan.c 2>gcc.log; then
 		echo "FAIL $name: could not build the verifier"
 		cat spin.log gcc.log
 		fail=1; cd ..; return
 	fi
 	t0=$(date +%s)
-	timeout "$limit" ./pan -m100000 -w"$width" >pan.out 2>&1
+	timeout "$limit" ./pan -m200000 -w"$width" >pan.out 2>&1
 	rc=$?
 	secs=$(($(date +%s) - t0))
 	out=$(grep -E "errors:|states, stored|elapsed time|assertion violated|depth too small|Search not completed" pan.out)
-	echo "== $name ($*): ${secs}s"
+	echo "== $model $name ($*): ${secs}s"
 	echo "$out" | sed 's/^/   /'
 	if [ $rc -eq 124 ]; then
 		echo "FAIL $name: not finished within $limit s"
@@ -75,4 +85,14 @@ check resume pass 26 -DMAXV=3 -DMAXR=2 -DMAXCRASH=1 -DMAXLAPSE=0 \
 	-DPLAN0=2 -DPLAN1=1 -DPLAN2=0 -DNATT=3 -DINIT_SUCC=1
 check lapse pass 26 -DMAXV=3 -DMAXR=2 -DMAXCRASH=0 -DMAXLAPSE=1 \
 	-DPLAN0=2 -DPLAN1=1 -DPLAN2=0 -DNATT=3 -DINIT_SUCC=1
+
+# The owner's clock and deadline against the contender's wait.
+model=lease_clock.pml
+check clock-mutant-no-deadline-check fail 22 -DBUG_NO_DEADLINE_CHECK
+check clock-mutant-no-completion-check fail 22 -DBUG_NO_COMPLETION_CHECK
+check clock-rates-too-far-apart fail 22 -DRLO=5 -DRHI=11
+check clock-data-write-too-slow fail 22 -DDW=2
+check clock-no-margin fail 22 -DV=64
+check clock-nonvacuity fail 22 -DNONVACUITY
+check clock pass 24
 exit $fail
