@@ -539,6 +539,8 @@ int lease_read_status(struct lease *l, struct lease_status *st)
 	if (ret == LEASE_DAMAGED)
 		return ret;
 	st->has_owner = l->leader.state == LEASE_LEADER_HELD;
+	st->released_clean = l->leader.state == LEASE_LEADER_FREE &&
+			     (l->leader.flags & LEASE_LEADER_FLAG_CLEAN);
 	st->pending_version = l->scan_pending;
 	return LEASE_OK;
 }
@@ -720,7 +722,7 @@ int lease_holder_recall(struct lease *l, uint16_t host_id, const char *token,
 	return LEASE_OK;
 }
 
-/* Writes FREE for @version; @flags marks an operator break. */
+/* Writes FREE for @version; @flags: an operator break, or released clean. */
 static int write_free(struct lease *l, const struct lease_value *v,
 		      uint64_t version, uint16_t successor, uint16_t flags,
 		      const struct lease_leader_rec *old)
@@ -777,4 +779,11 @@ int lease_release(struct lease *l, const struct lease_holder *h,
 		  uint16_t successor_host_id)
 {
 	return lease_release_flags(l, h, successor_host_id, 0);
+}
+
+int lease_release_clean(struct lease *l, const struct lease_holder *h,
+			uint16_t successor_host_id)
+{
+	return lease_release_flags(l, h, successor_host_id,
+				   LEASE_LEADER_FLAG_CLEAN);
 }

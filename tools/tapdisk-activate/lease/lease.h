@@ -106,6 +106,8 @@ struct lease_status {
 	uint64_t renewals;		/* owner's renewal counter */
 	uint32_t timeout_s;		/* 0: never expires */
 	uint16_t successor_host_id;	/* FREE: host with the fast path, 0 none */
+	bool released_clean;		/* FREE: the last holder released its
+					 * version stating it wrote nothing */
 	uint32_t sector_size;
 	uint32_t max_hosts;
 	uint64_t offset;		/* byte offset of the area */
@@ -176,6 +178,16 @@ int lease_holder_recall(struct lease *l, uint16_t host_id, const char *token,
  */
 int lease_release(struct lease *l, const struct lease_holder *holder,
 		  uint16_t successor_host_id);
+
+/*
+ * lease_release, and the leader records that this version's holder wrote
+ * nothing to the VDI while it held it (LEASE_LEADER_FLAG_CLEAN, reported
+ * by lease_read_status as released_clean). Only the caller knows that;
+ * the handover passes it when the backend's write counters, read after
+ * the drain, prove it.
+ */
+int lease_release_clean(struct lease *l, const struct lease_holder *holder,
+			uint16_t successor_host_id);
 
 int lease_read_status(struct lease *l, struct lease_status *st);
 

@@ -356,8 +356,13 @@ int lease_decode_leader(const void *sec, uint32_t ss, const uint8_t *uuid,
 	if (r->writer_host_id > LEASE_MAX_HOSTS)
 		return bad(&w, "field writer_host_id: %u out of range",
 			   r->writer_host_id);
-	if (r->flags & ~LEASE_LEADER_FLAG_BROKEN)
+	if (r->flags & ~LEASE_LEADER_FLAGS_KNOWN)
 		return bad(&w, "field flags: unknown bits 0x%x", r->flags);
+	if ((r->flags & LEASE_LEADER_FLAG_CLEAN) &&
+	    (r->state != LEASE_LEADER_FREE ||
+	     (r->flags & LEASE_LEADER_FLAG_BROKEN)))
+		return bad(&w, "field flags: released-clean on a %s leader",
+			   r->state == LEASE_LEADER_FREE ? "broken" : "held");
 	if (r->state == LEASE_LEADER_HELD && !r->ballot)
 		return bad(&w, "field ballot: held without a ballot");
 	if (r->ballot && lease_ballot_host(r->ballot) == 0)

@@ -87,6 +87,13 @@ enum lease_kind {
 #define LEASE_LEADER_FREE	0u
 #define LEASE_LEADER_HELD	1u
 #define LEASE_LEADER_FLAG_BROKEN 0x1u	/* last change was break --force */
+/*
+ * Free leader only: the holder of this version released it stating that
+ * it wrote nothing to the VDI while it held it (lease_release_clean).
+ */
+#define LEASE_LEADER_FLAG_CLEAN	0x2u
+#define LEASE_LEADER_FLAGS_KNOWN (LEASE_LEADER_FLAG_BROKEN | \
+				  LEASE_LEADER_FLAG_CLEAN)
 
 struct lease_hdr_rec {
 	uint32_t sector_size;
