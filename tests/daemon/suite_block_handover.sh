@@ -8,6 +8,14 @@
 #               left behind (no loop device, no physical-device)
 #   remove-*    remove asks tapdisk-activated to deactivate the disk and
 #               waits for the answer; a refusal keeps the device
+#   config-*    the VDI file is read by tapdisk-activated --print-vdi for
+#               the script and the daemon alike; no setting runs as code
+#   fakedm-*    the dm steps against tests/daemon/fake-dm/dmsetup (kernels
+#               without device-mapper): a failed add undoes itself, a
+#               retried add replaces a stale device, remove of a device
+#               still open defers its removal ("0 N error " table)
+#   budget-*    remove ends inside libxl's 40 s with the daemon killed or
+#               hung
 #   dm-*        the real thing, when this kernel has device-mapper: the
 #               device is created with an error table (nothing reads the
 #               image), suspended, with the linear table staged; activation
@@ -36,8 +44,7 @@ trap 'xh_cleanup' EXIT
 xh_setup
 xh_vdi vdi1
 cat >"$T/block-handover.conf" <<CONF
-tool = $XH_TOOL
-vdi-dir = $T/vdi.d
+daemon = $XH_DAEMON
 daemon-config = $T/daemon.conf
 remove-timeout = 5
 CONF
@@ -76,7 +83,7 @@ for target in "../../etc/passwd" "/dev/sda" "vdi1;reboot" '$(id)' ""; do
 done
 new_disk 3 51712 nosuch
 hotplug add 3 51712
-expect_error contract-unknown-vdi 3 51712 "has no definition"
+expect_error contract-unknown-vdi 3 51712 "nosuch.conf"
 
 if XENBUS_PATH=backend/vbd/3/../0 "$SCRIPT" add >/dev/null 2>&1; then
 	fail contract-xenbus-path "accepted a path with .."
@@ -102,8 +109,57 @@ fi
 # Without device-mapper the add fails cleanly and detaches its loop device.
 # /proc/misc, not dmsetup: dmsetup creates /dev/mapper/control on the host.
 dm_usable() { grep -qw device-mapper /proc/misc; }
+sed 's/^backend = none/backend = dm/' "$T/vdi.d/vdi1.conf" >"$T/vdi.d/vdidm.conf"
+
+# The daemon is not running: nothing would ever resume the staged device.
+export XH_FAKE_DM_STATE=$T/fakedm
+new_disk 3 51712 vdidm
+XH_BLOCK_HANDOVER_FAKE_DM=$XH_TOP/tests/daemon/fake-dm hotplug add 3 51712
+expect_error contract-add-daemon-down 3 51712 "tapdisk-activated is not running"
+if [ -e "$XH_FAKE_DM_STATE/calls" ]; then
+	fail contract-add-daemon-down-touches-nothing "dmsetup ran: $(head -n1 "$XH_FAKE_DM_STATE/calls")"
+else
+	pass contract-add-daemon-down-touches-nothing
+fi
+
+# One reading of the VDI file, by tapdisk-activated, for both.
+printf 'image = %s\nformat = raw\nbackend = dm\nimage = /dev/null\n' "$T/vdi1.img" \
+	>"$T/vdi.d/vdidup.conf"
+new_disk 3 51712 vdidup
+hotplug add 3 51712
+expect_error config-image-twice 3 51712 "'image' given twice"
+printf 'image = %s\nformat = vhd\n' "$T/vdi1.img" >"$T/vdi.d/vdivhd.conf"
+new_disk 3 51712 vdivhd
+hotplug add 3 51712
+expect_error config-vhd-on-dm-refused 3 51712 "tapdisk:PID:MINOR"
+printf 'image = %s\n' "$T/vdi1.img" >"$T/vdi.d/vdinofmt.conf"
+if "$XH_DAEMON" --config "$T/daemon.conf" --print-vdi vdinofmt | grep -qx format=raw; then
+	pass config-dm-defaults-raw
+else
+	fail config-dm-defaults-raw "$("$XH_DAEMON" --config "$T/daemon.conf" --print-vdi vdinofmt 2>&1 | tr '\n' ' ')"
+fi
+
+# No setting is evaluated: bash arithmetic on VAR[$(cmd)] runs cmd.
+cp "$T/block-handover.conf" "$T/bh.good"
+sed -i "s|^remove-timeout = .*|remove-timeout = PATH[\$(touch $T/pwned)]|" "$T/block-handover.conf"
+new_disk 3 51712 vdidm
+hotplug add 3 51712
+expect_error config-bad-setting-refused-at-add 3 51712 "remove-timeout"
+# remove goes on with the default (a disk must go): where the daemon's tree
+# exists, the old script put the value through $(( )).
+xenstore-write "$BE/3/51712/xh-dm" xh-vdidm-3-51712 "$BE/3/51712/xh-vdi" vdidm \
+	/vdi-handover/placeholder 1
+hotplug remove 3 51712
+xenstore-rm /vdi-handover
+if [ -e "$T/pwned" ]; then
+	fail config-never-evaluated "remove-timeout ran a command"
+else
+	pass config-never-evaluated
+fi
+cp "$T/bh.good" "$T/block-handover.conf"
+
+xh_start
 if ! dm_usable; then
-	sed 's/^backend = none/backend = dm/' "$T/vdi.d/vdi1.conf" >"$T/vdi.d/vdidm.conf"
 	new_disk 3 51712 vdidm
 	hotplug add 3 51712
 	expect_error contract-no-dm 3 51712 "device-mapper is not available"
@@ -118,8 +174,55 @@ if ! dm_usable; then
 	fi
 fi
 
+# The dm steps against the stand-in dmsetup (real loop devices).
+fhotplug() { XH_BLOCK_HANDOVER_FAKE_DM=$XH_TOP/tests/daemon/fake-dm hotplug "$@"; }
+fdm() { "$XH_TOP/tests/daemon/fake-dm/dmsetup" "$@"; }
+loops_on() { losetup -j "$1" | cut -d: -f1; }
+FD=$XH_FAKE_DM_STATE/dev/xh-vdidm-11-51712
+rm -rf "$XH_FAKE_DM_STATE" && mkdir -p "$XH_FAKE_DM_STATE"
+xh_domain 11 paused
+new_disk 11 51712 vdidm
+echo load >"$XH_FAKE_DM_STATE/fail"
+fhotplug add 11 51712
+rm -f "$XH_FAKE_DM_STATE/fail"
+expect_error fakedm-failed-add-error 11 51712 "cannot stage the table"
+if [ -e "$FD" ] || [ -n "$(loops_on "$T/vdi1.img")" ] ||
+   xenstore-exists "$BE/11/51712/xh-dm"; then
+	fail fakedm-failed-add-leaves-nothing "dm $(ls "$XH_FAKE_DM_STATE/dev" 2>/dev/null), loops $(loops_on "$T/vdi1.img")"
+	loops_on "$T/vdi1.img" | xargs -r -n1 losetup -d
+else
+	pass fakedm-failed-add-leaves-nothing
+fi
+# An add killed after it staged the device leaves it (and its loop); the
+# retried add, in the backend directory of the failed one, replaces both.
+stale=$(losetup --find --show "$T/vdi1.img")
+fdm create xh-vdidm-11-51712 --table "0 8192 error" &&
+	fdm suspend xh-vdidm-11-51712 &&
+	fdm load xh-vdidm-11-51712 --table "0 8192 linear $stale 0"
+fhotplug add 11 51712
+if [ "$(be 11 51712 hotplug-status)" = connected ] &&
+   ! xenstore-exists "$BE/11/51712/hotplug-error" &&
+   [ "$(loops_on "$T/vdi1.img" | wc -l)" = 1 ] &&
+   [ "$(be 11 51712 xh-loop)" = "$(loops_on "$T/vdi1.img")" ] &&
+   grep -q " linear " "$FD/inactive"; then
+	pass fakedm-retried-add
+else
+	fail fakedm-retried-add "status $(be 11 51712 hotplug-status), error '$(be 11 51712 hotplug-error)', loops $(loops_on "$T/vdi1.img" | tr '\n' ' ')"
+fi
+# blkback still has the device open at remove: the error table goes live
+# and the removal is deferred to the last close ("0 N error " table).
+echo 1 >"$FD/open"
+if fhotplug remove 11 51712 && [ -e "$FD/deferred" ] &&
+   grep -q "^0 [0-9]* error $" "$FD/live" &&
+   [ -z "$(loops_on "$T/vdi1.img")" ]; then
+	pass fakedm-deferred-removal
+else
+	fail fakedm-deferred-removal "$(tail -n 2 "$T/hotplug.log" | tr '\n' ' ')"
+fi
+loops_on "$T/vdi1.img" | xargs -r -n1 losetup -d
+xh_destroy 11
+
 # remove: through the daemon.
-xh_start
 xh_attach 4 768 vdi1 running
 xh_expect_state 10 vdi1 4 768 active
 if hotplug remove 4 768 && att_is vdi1 4 768 released &&
@@ -171,6 +274,43 @@ else
 	fail remove-after-shutdown "lease $(lease_field vdi1 state): $(tail -n 2 "$T/hotplug.log")"
 fi
 xh_destroy 9
+
+# libxl kills the script after 40 s. The daemon killed (its pid file no
+# longer locked): remove deactivates directly at once, with the default
+# remove-timeout (the old script waited 45 s for an answer first).
+sed -i '/^remove-timeout/d' "$T/block-handover.conf"
+xh_attach 12 768 vdi1 running
+xh_expect_state 10 vdi1 12 768 active
+xh_kill9
+t0=$SECONDS
+hotplug remove 12 768
+rc=$? dt=$((SECONDS - t0))
+if [ $rc -eq 0 ] && [ $dt -lt 40 ] && [ "$(lease_field vdi1 state)" = free ]; then
+	pass "budget-remove-daemon-killed (${dt} s)"
+else
+	fail budget-remove-daemon-killed "rc $rc in ${dt} s, lease $(lease_field vdi1 state): $(tail -n 2 "$T/hotplug.log" | tr '\n' ' ')"
+fi
+xh_destroy 12
+# The daemon hung (stopped, pid file still locked): remove gives up after
+# remove-timeout + 5 s and keeps the device, never deactivating behind it.
+xh_start
+echo "remove-timeout = 1" >>"$T/block-handover.conf"
+xh_attach 13 768 vdi1 running
+xh_expect_state 10 vdi1 13 768 active
+kill -STOP "$XH_PID"
+t0=$SECONDS
+hotplug remove 13 768
+rc=$? dt=$((SECONDS - t0))
+kill -CONT "$XH_PID"
+if [ $rc -ne 0 ] && [ $dt -lt 40 ] &&
+   [[ $(be 13 768 hotplug-error) == *"deactivation of VDI vdi1 failed"* ]]; then
+	pass "budget-remove-daemon-hung (${dt} s)"
+else
+	fail budget-remove-daemon-hung "rc $rc in ${dt} s: $(be 13 768 hotplug-error)"
+fi
+sed -i 's/^remove-timeout = 1/remove-timeout = 5/' "$T/block-handover.conf"
+hotplug remove 13 768 || fail budget-remove-after-hang "$(tail -n 2 "$T/hotplug.log")"
+xh_destroy 13
 
 # Daemon down: remove runs tapdisk-activate deactivate itself.
 xh_attach 6 768 vdi1 running

@@ -101,6 +101,22 @@ static void test_config(void)
 		 strstr(err, "no image"), "missing image: %s", err);
 	write_file(t_path("v3.conf"), "image = /x\nbackend = tapdisk\n");
 	T_ASSERT(xsd_vdi_conf_load(&c, "v3", &v, err, sizeof(err)), "tapdisk");
+	/* One reading for the daemon and block-handover: a key twice is an
+	 * error (the script took the first image line, the daemon the last). */
+	write_file(t_path("v4.conf"), "image = /a\nformat = raw\nimage = /b\n");
+	T_ASSERT(xsd_vdi_conf_load(&c, "v4", &v, err, sizeof(err)) &&
+		 strstr(err, ":3:") && strstr(err, "'image' given twice"),
+		 "duplicate image: %s", err);
+	/* backend dm: raw by default, a VHD refused naming the tapdisk path. */
+	write_file(t_path("v5.conf"), "image = /a\ndevice = /dev/mapper/d\n");
+	T_ASSERT(!xsd_vdi_conf_load(&c, "v5", &v, err, sizeof(err)) && v.raw &&
+		 !strcmp(v.device, "/dev/mapper/d"), "dm default raw: %s", err);
+	write_file(t_path("v6.conf"), "image = /a\nformat = vhd\n");
+	T_ASSERT(xsd_vdi_conf_load(&c, "v6", &v, err, sizeof(err)) &&
+		 strstr(err, "tapdisk:PID:MINOR"), "dm vhd: %s", err);
+	write_file(t_path("v7.conf"), "image = /a.vhd\nbackend = none\n");
+	T_ASSERT(!xsd_vdi_conf_load(&c, "v7", &v, err, sizeof(err)) && !v.raw,
+		 "backend none keeps the VHD default: %s", err);
 }
 
 static void test_json(void)

@@ -3,24 +3,31 @@
  * tapdisk-activated: the handover daemon. Option parsing only; the work is
  * in xsd_daemon.c (loop) and xsd_machine.c (state machine).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "cli/exitcodes.h"
+#include "common/exitcodes.h"
 #include "common/version.h"
 #include "lease/lease.h"
 #include "xsd_daemon.h"
 
 #define DEFAULT_CONFIG "/etc/xen-handover/tapdisk-activated.conf"
+#define DEFAULT_PID_FILE "/run/tapdisk-activated.pid"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: tapdisk-activated [--foreground] [--config FILE] [--host-id N]\n"
 "                         [--tool PATH] [--vdi-dir DIR]\n"
-"                         [--domains-from-xenstore PATH]\n"
+"                         [--domains-from-xenstore PATH] [--pid-file PATH]\n"
+"       tapdisk-activated [--config FILE] [--vdi-dir DIR] --print-vdi NAME\n"
 "\n"
 "Drives VDI handover (activate/deactivate/reactivate) from xenstore:\n"
 "block-handover disks, domain suspend/resume/destroy, and requests under\n"
@@ -35,9 +42,86 @@ static void usage(FILE *out)
 "  --domains-from-xenstore PATH\n"
 "                       read domain states from PATH/<domid> in xenstore\n"
 "                       instead of libxenctrl (tests, other toolstacks)\n"
+"  --pid-file PATH      held locked while the daemon runs, with its pid\n"
+"                       (default " DEFAULT_PID_FILE "; block-handover\n"
+"                       tests the lock to tell whether the daemon runs)\n"
+"  --print-vdi NAME     check the VDI definition NAME.conf as the daemon\n"
+"                       reads it and print it as key=value lines (image,\n"
+"                       device, format, backend, lease, host-id, tool):\n"
+"                       what block-handover uses; nothing is started\n"
 "  --version, --help\n"
 "\nExit codes: 0 stopped by a signal, 40 bad configuration, 41 xenstored\n"
 "or libxenctrl unavailable. See tapdisk-activated(8).\n");
+}
+
+/*
+ * The VDI definition @name as the daemon reads it, for block-handover: one
+ * "key=value" line each, values verbatim (the parser rejects newlines by
+ * construction: it reads lines). host-id only when configured.
+ */
+static int print_vdi(const struct xsd_config *cfg, const char *name)
+{
+	struct xsd_vdi_conf vdi;
+	const char *why = NULL;
+	char err[512];
+
+	if (xsd_parse_vdi_name(name, strlen(name), &why)) {
+		fprintf(stderr, "tapdisk-activated: --print-vdi '%s': %s\n",
+			name, why ? why : "not a VDI name");
+		return XH_EXIT_DAEMON_CONFIG;
+	}
+	if (xsd_vdi_conf_load(cfg, name, &vdi, err, sizeof(err))) {
+		fprintf(stderr, "tapdisk-activated: %s\n", err);
+		return XH_EXIT_DAEMON_CONFIG;
+	}
+	printf("image=%s\n", vdi.image);
+	printf("device=%s\n", vdi.device[0] ? vdi.device : vdi.image);
+	printf("format=%s\n", vdi.raw ? "raw" : "vhd");
+	printf("backend=%s\n", vdi.backend == XSD_BACKEND_DM ? "dm" : "none");
+	printf("lease=%s\n", vdi.lease);
+	if (cfg->host_id)
+		printf("host-id=%u\n", cfg->host_id);
+	printf("tool=%s\n", cfg->tool);
+	return fflush(stdout) ? XH_EXIT_FAILURE : XH_EXIT_OK;
+}
+
+/*
+ * Takes the pid file's lock for the daemon's lifetime (the descriptor is
+ * close-on-exec: a job the daemon runs never keeps it, so a dead daemon
+ * never looks alive). Returns the descriptor, or -1 with @err set.
+ */
+static int pid_file_lock(const char *path, char *err, size_t errlen)
+{
+	char pid[32];
+	int fd, n;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			snprintf(err, errlen, "another tapdisk-activated runs "
+				 "(pid %s, %s)", pid[0] ? pid : "?", path);
+		else
+			snprintf(err, errlen, "%s: lock: %s", path,
+				 strerror(e));
+		close(fd);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -49,16 +133,19 @@ int main(int argc, char **argv)
 		{ "tool", required_argument, NULL, 't' },
 		{ "vdi-dir", required_argument, NULL, 'v' },
 		{ "domains-from-xenstore", required_argument, NULL, 'x' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "print-vdi", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = DEFAULT_CONFIG, *host = NULL, *tool = NULL;
-	const char *vdi_dir = NULL, *table = NULL;
+	const char *vdi_dir = NULL, *table = NULL, *print = NULL;
+	const char *pid_file = DEFAULT_PID_FILE;
 	bool config_given = false;
 	struct xsd_daemon *d;
 	char err[512];
-	int c, rc;
+	int c, rc, pid_fd;
 
 	while ((c = getopt_long(argc, argv, "fc:i:t:v:x:hV", opts, NULL)) != -1) {
 		switch (c) {
@@ -79,6 +166,12 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			table = optarg;
+			break;
+		case 'p':
+			pid_file = optarg;
+			break;
+		case 'P':
+			print = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -122,12 +215,23 @@ int main(int argc, char **argv)
 		rc = snprintf(d->cfg.domain_table, sizeof(d->cfg.domain_table),
 			      "%s", table) >= (int)sizeof(d->cfg.domain_table) ?
 			-1 : 0;
+	if (!rc && print) {
+		rc = print_vdi(&d->cfg, print);
+		free(d);
+		return rc;
+	}
 	if (!rc && !d->cfg.host_id) {
 		snprintf(err, sizeof(err), "no host-id: set it in %s or pass "
 			 "--host-id", config);
 		rc = -1;
 	}
 	if (rc) {
+		fprintf(stderr, "tapdisk-activated: %s\n", err);
+		free(d);
+		return XH_EXIT_DAEMON_CONFIG;
+	}
+	pid_fd = pid_file_lock(pid_file, err, sizeof(err));
+	if (pid_fd < 0) {
 		fprintf(stderr, "tapdisk-activated: %s\n", err);
 		free(d);
 		return XH_EXIT_DAEMON_CONFIG;
@@ -140,5 +244,6 @@ int main(int argc, char **argv)
 		rc = xsd_daemon_run(d);
 	xsd_daemon_fini(d);
 	free(d);
+	close(pid_fd);
 	return rc;
 }

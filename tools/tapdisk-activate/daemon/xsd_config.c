@@ -181,11 +181,32 @@ int xsd_config_load(struct xsd_config *cfg, const char *path, bool required,
 	return parse_kv_file(path, required, daemon_kv, cfg, err, errlen);
 }
 
+struct vdi_parse {
+	struct xsd_vdi_conf *vdi;
+	unsigned int seen;		/* bit i: vdi_keys[i] given */
+	bool format_given;
+};
+
+static const char *const vdi_keys[] = {
+	"image", "lease", "backend", "format", "device",
+};
+
 static int vdi_kv(void *ctx, const char *k, const char *v, char *err,
 		  size_t errlen)
 {
-	struct xsd_vdi_conf *d = ctx;
+	struct vdi_parse *ps = ctx;
+	struct xsd_vdi_conf *d = ps->vdi;
 
+	for (unsigned int i = 0; i < sizeof(vdi_keys) / sizeof(vdi_keys[0]);
+	     i++) {
+		if (strcmp(k, vdi_keys[i]))
+			continue;
+		if (ps->seen & (1u << i)) {
+			snprintf(err, errlen, "'%s' given twice", k);
+			return -1;
+		}
+		ps->seen |= 1u << i;
+	}
 	if (!strcmp(k, "image"))
 		return set_path(v, d->image, err, errlen);
 	if (!strcmp(k, "lease")) {
@@ -213,11 +234,12 @@ static int vdi_kv(void *ctx, const char *k, const char *v, char *err,
 			return -1;
 		}
 		d->raw = !strcmp(v, "raw");
+		ps->format_given = true;
 		return 0;
 	}
-	/* Keys only the hotplug script uses. */
+	/* What block-handover's dm device maps (the daemon never opens it). */
 	if (!strcmp(k, "device"))
-		return 0;
+		return set_path(v, d->device, err, errlen);
 	snprintf(err, errlen, "unknown key '%s'", k);
 	return -1;
 }
@@ -226,16 +248,31 @@ int xsd_vdi_conf_load(const struct xsd_config *cfg, const char *name,
 		      struct xsd_vdi_conf *vdi, char *err, size_t errlen)
 {
 	char path[XSD_PATH_MAX + XSD_VDI_NAME_MAX + 8];
+	struct vdi_parse ps = { .vdi = vdi };
 
 	memset(vdi, 0, sizeof(*vdi));
 	vdi->backend = XSD_BACKEND_DM;
 	snprintf(vdi->name, sizeof(vdi->name), "%s", name);
 	snprintf(path, sizeof(path), "%s/%s.conf", cfg->vdi_dir, name);
-	if (parse_kv_file(path, true, vdi_kv, vdi, err, errlen))
+	if (parse_kv_file(path, true, vdi_kv, &ps, err, errlen))
 		return -1;
 	if (!vdi->image[0]) {
 		snprintf(err, errlen, "%s: no image = line", path);
 		return -1;
+	}
+	if (vdi->backend == XSD_BACKEND_DM) {
+		/* blkback serves the dm device's bytes as they are. */
+		if (ps.format_given && !vdi->raw) {
+			snprintf(err, errlen, "%s: format = vhd with backend = "
+				 "dm would show the guest the VHD container; "
+				 "serve a VHD through tapdisk (tapdisk-activate "
+				 "--backend tapdisk:PID:MINOR, control socket "
+				 "/run/blktap-control/ctl<PID>, see "
+				 "tapdisk-activate(8)) or set format = raw",
+				 path);
+			return -1;
+		}
+		vdi->raw = true;
 	}
 	return 0;
 }

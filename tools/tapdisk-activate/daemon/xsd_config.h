@@ -56,6 +56,7 @@ struct xsd_vdi_conf {
 	char name[XSD_VDI_NAME_MAX + 1];
 	char image[XSD_PATH_MAX];	/* VDI argument of tapdisk-activate */
 	char lease[XSD_PATH_MAX];	/* PATH[:OFFSET]; "" = IMAGE.lease */
+	char device[XSD_PATH_MAX];	/* what dm maps; "" = the image */
 	enum xsd_backend_kind backend;
 	bool raw;			/* format = raw: no VHD metadata */
 };
@@ -64,7 +65,14 @@ void xsd_config_defaults(struct xsd_config *cfg);
 /* Reads @path over @cfg's values; a missing file is fine if !@required. */
 int xsd_config_load(struct xsd_config *cfg, const char *path, bool required,
 		    char *err, size_t errlen);
-/* Loads <vdi_dir>/<name>.conf; @name must already be a valid VDI name. */
+/*
+ * Loads <vdi_dir>/<name>.conf; @name must already be a valid VDI name. The
+ * one reader of VDI files: block-handover reads them through
+ * "tapdisk-activated --print-vdi". A key given twice is an error (the
+ * script once took the first image line, the daemon the last). format
+ * defaults to raw on backend dm; "format = vhd" with backend dm is refused
+ * (blkback would hand the guest the VHD container's bytes).
+ */
 int xsd_vdi_conf_load(const struct xsd_config *cfg, const char *name,
 		      struct xsd_vdi_conf *vdi, char *err, size_t errlen);
 /* --backend SPEC for VDI @vdi attached as (domid, devid). */
