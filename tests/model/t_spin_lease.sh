@@ -39,17 +39,32 @@ cp "$top/tests/model/lease.pml" "$top/tests/model/lease_clock.pml" "$work/"
 cd "$work" || exit 1
 fail=0
 
+# Verifiers are cached in $XH_CACHE/spin (default
+# /var/cache/xen-handover), keyed by model text, defines, C flags and the
+# spin and gcc versions; without a writable cache they are built each run.
+cflags=(-O2 -DSAFETY -DHC4 -DVECTORSZ=1024)
+cache=${XH_CACHE:-/var/cache/xen-handover}/spin
+mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] || cache=
+
 # check NAME EXPECT(pass|fail) WIDTH DEFINES... (model: $model)
 model=lease.pml
 check() {
-	local name=$1 want=$2 width=$3 out rc t0 secs
+	local name=$1 want=$2 width=$3 out rc t0 secs key
 	shift 3
 	mkdir -p "$name" && cp "$model" "$name/" && cd "$name" || return 1
-	if ! spin -a "$@" "$model" >spin.log 2>&1 ||
-	   ! gcc -O2 -DSAFETY -DHC4 -DVECTORSZ=1024 -w -o pan pan.c 2>gcc.log; then
+	# the verifier, cached by what it is built from
+	key=$( { cat "$model"; echo "$*"; echo "${cflags[*]}"; spin -V; gcc --version; } |
+	      sha256sum | cut -c1-32)
+	if [ -n "$cache" ] && [ -x "$cache/pan-$key" ]; then
+		cp "$cache/pan-$key" pan
+	elif ! spin -a "$@" "$model" >spin.log 2>&1 ||
+	   ! gcc "${cflags[@]}" -w -o pan pan.c 2>gcc.log; then
 		echo "FAIL $name: could not build the verifier"
 		cat spin.log gcc.log
 		fail=1; cd ..; return
+	elif [ -n "$cache" ]; then
+		cp pan "$cache/pan-$key.tmp.$$" &&
+			mv "$cache/pan-$key.tmp.$$" "$cache/pan-$key"
 	fi
 	t0=$(date +%s)
 	timeout "$limit" ./pan -m200000 -w"$width" >pan.out 2>&1
