@@ -78,6 +78,7 @@ xh_payload_tools() { # DIR
 	# with its oxenstored shim built here (dom0 has no compiler).
 	mkdir -p "$1/tree/build/tests/daemon" "$1/tree/tests/daemon" "$1/tree/tools/hotplug"
 	if ! { cp "$XH_REPO"/tests/daemon/{lib.sh,xs-ns-run.sh,suite_block_handover.sh} "$1/tree/tests/daemon/" &&
+		cp -r "$XH_REPO/tests/daemon/fake-dm" "$1/tree/tests/daemon/" &&
 		cp "$XH_REPO/tools/hotplug/block-handover" "$1/tree/tools/hotplug/" &&
 		cp "$1/tapdisk-activate" "$1/tapdisk-activated" "$1/tree/build/" &&
 		gcc -O2 -Wall -Wextra -shared -fPIC -o "$1/tree/build/tests/daemon/xs_shim.so" \
