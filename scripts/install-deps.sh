@@ -11,7 +11,7 @@ kver=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
 pkgs=(
 	# userspace tools and their tests
 	build-essential clang llvm libclang-rt-14-dev libaio-dev libxen-dev
-	nettle-dev
+	nettle-dev libsystemd-dev
 	xenstore-utils xen-utils-4.17 jq util-linux hyperfine groff-base
 	# VHD fixtures and independent readers
 	qemu-utils libvhdi-utils strace
