@@ -11,6 +11,9 @@
 #   tests/e2e/run.sh --scenario NAME    one scenario (repeatable, or NAME,NAME)
 #   tests/e2e/run.sh --demo             seed bug: stock vs xen-blkfront-drain
 #   tests/e2e/run.sh --list             scenario names
+#   tests/e2e/run.sh --guest-kv 6.12 ...  guests boot Debian's 6.12 kernel
+#                                       (dom0 keeps its own); results are
+#                                       named e2e/<name>@6.12
 #
 # Options: --rebuild-images (ignore the image cache), --timeout SECONDS
 # (whole QEMU run), --verbose (stream dom0 progress lines).
@@ -27,7 +30,7 @@ XH_E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 # Everything runs inside main(): bash parses a function completely before
 # running it, so editing this file during a (long) run cannot derail it.
 main() {
-ALL_SCENARIOS="seed-bug-stock seed-bug-drain drain-timeout suspend-cancel save-restore-pvh save-restore-pv throughput handover-stock handover-timeout handover-resume handover-fenced hotplug-dm emu-stability"
+ALL_SCENARIOS="seed-bug-stock seed-bug-drain seed-bug-upstream drain-timeout suspend-cancel save-restore-pvh save-restore-pv throughput handover-stock handover-timeout handover-resume handover-fenced hotplug-dm emu-stability"
 # The core set of the test command (tests/run-all.sh): the seed bug with
 # both frontends, the drain-timeout path with hook and daemon, and a
 # hook+daemon handover with a stock guest. Documentation/testing.rst.
@@ -35,9 +38,11 @@ CORE_SCENARIOS="seed-bug-stock seed-bug-drain handover-timeout handover-stock"
 # Guest-workload self-test on the host, before any boot.
 SELFTEST=workload-selftest
 
-usage() { sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 scenarios=
+guest_kv=
+name_sfx=
 demo=0
 verbose=${XH_E2E_VERBOSE:-0}
 timeout_s=${XH_E2E_TIMEOUT:-}
@@ -53,6 +58,7 @@ while [ $# -gt 0 ]; do
 		esac; shift ;;
 	--list) for s in $SELFTEST $ALL_SCENARIOS; do echo "$s"; done; exit 0 ;;
 	--rebuild-images) export XH_REBUILD=1 ;;
+	--guest-kv) [ $# -ge 2 ] || { usage >&2; exit 2; }; guest_kv=$2; shift ;;
 	--timeout) timeout_s=$2; shift ;;
 	--verbose|-v) verbose=1 ;;
 	-h|--help) usage; exit 0 ;;
@@ -86,9 +92,9 @@ failed=0
 
 result() { # STATUS NAME REASON
 	case $1 in
-	PASS) echo "PASS e2e/$2${3:+: $3}" ;;
-	SKIP) echo "SKIP e2e/$2: $3" ;;
-	*) echo "FAIL e2e/$2: $3"; failed=1 ;;
+	PASS) echo "PASS e2e/$2$name_sfx${3:+: $3}" ;;
+	SKIP) echo "SKIP e2e/$2$name_sfx: $3" ;;
+	*) echo "FAIL e2e/$2$name_sfx: $3"; failed=1 ;;
 	esac
 }
 
@@ -119,8 +125,22 @@ XH_QEMU_VERSION=$("$XH_QEMU" --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
 export XH_QEMU_VERSION
 xh_log "kernel ABI $KV, output $XH_OUT"
 
+# The guests' kernel: dom0's, or another (--guest-kv) from its linux-image deb.
+GUEST_KV=$KV
+if [ -n "$guest_kv" ]; then
+	GUEST_KV=$(xh_detect_guest_kv "$guest_kv") || exit 2
+fi
+[ "$GUEST_KV" != "$KV" ] && name_sfx=@$(echo "$GUEST_KV" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 xh_timed images xh_images_ensure "$KV" || fail_all "image build failed (see log above)"
-if xh_timed module xh_build_drain_module "$KV"; then
+if [ "$GUEST_KV" != "$KV" ]; then
+	xh_timed guest-kernel xh_guest_kernel_ensure "$GUEST_KV" ||
+		fail_all "no guest kernel $GUEST_KV (build/e2e/latest/guest-kernel.log)"
+fi
+if [[ " $boot_scenarios " == *" seed-bug-upstream "* ]]; then
+	xh_timed upstream-module xh_build_upstream_module "$GUEST_KV" ||
+		xh_log "patched upstream xen-blkfront unavailable: $XH_UPSTREAM_WHY"
+fi
+if xh_timed module xh_build_drain_module "$GUEST_KV"; then
 	xh_log "xen_blkfront_drain: $XH_DRAIN_KO"
 else
 	xh_log "xen_blkfront_drain unavailable: $XH_DRAIN_WHY"

@@ -16,7 +16,8 @@
 # The verdict and the final module are cached under
 # ${XH_CACHE:-/var/cache/xen-handover}/upstream-6.12/<key>, the key being a
 # hash of the patches, this script, the tarball and the headers' release:
-# a warm run only hashes and prints. XH_UPSTREAM_PATCHES=DIR checks another
+# a warm run only hashes and prints; the last line names the module (the
+# e2e seed-bug-upstream scenario loads it). XH_UPSTREAM_PATCHES=DIR checks another
 # series (e.g. to see this test fail on a broken one).
 . "$(dirname "$0")/lib.sh"
 set -u
@@ -47,6 +48,7 @@ res=$cache/upstream-$series/$key
 if [ -f "$res/ok" ]; then
 	cat "$res/result.txt"
 	echo "(cached verdict $res)"
+	echo "module: $res/xen-blkfront.ko"
 	exit 0
 fi
 
@@ -128,4 +130,5 @@ mkdir -p "$res.tmp" && cp "$out" "$ko" "$res.tmp/" && rm -rf "$res" &&
 # Keep the three newest verdicts.
 ls -dt "$cache/upstream-$series"/*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
 cat "$out"
+echo "module: $res/xen-blkfront.ko"
 exit 0

@@ -16,6 +16,9 @@ need_drain() {
 case $1 in
 seed-bug-stock) . "$XH/dom0/scenarios/seed-bug.sh"; seed_bug stock ;;
 seed-bug-drain) need_drain; . "$XH/dom0/scenarios/seed-bug.sh"; seed_bug drain ;;
+seed-bug-upstream)
+	[ "${XH_HAVE_UPSTREAM:-0}" = 1 ] || xh_skip "patched upstream xen-blkfront not available: ${XH_UPSTREAM_WHY:-unknown}"
+	. "$XH/dom0/scenarios/seed-bug.sh"; seed_bug upstream ;;
 drain-timeout) need_drain; . "$XH/dom0/scenarios/drain-timeout.sh"; drain_timeout ;;
 save-restore-pv) need_drain; . "$XH/dom0/scenarios/save-restore.sh"; save_restore pv ;;
 save-restore-pvh) need_drain; . "$XH/dom0/scenarios/save-restore.sh"; save_restore pvh ;;

@@ -43,6 +43,23 @@ xh_detect_kv() {
 	echo "$kv"
 }
 
+# The guest kernel of run.sh --guest-kv: a series (6.12: the newest
+# linux-headers-6.12.*-amd64 installed) or an exact ABI. Its headers build
+# the guest modules; its linux-image deb is downloaded, never installed.
+xh_detect_guest_kv() { # SERIES|KV
+	local kv=$1
+	case $kv in
+	[0-9]*.[0-9]*-*) ;;
+	[0-9]*.[0-9]*)
+		# shellcheck disable=SC2012
+		kv=$(ls -d "/usr/src/linux-headers-$1".*-amd64 2>/dev/null | grep -v -e '-cloud-' -e '-rt-' |
+			sed 's|.*/linux-headers-||' | sort -V | tail -1) ;;
+	esac
+	[ -n "$kv" ] && [ -d "/usr/src/linux-headers-$kv" ] ||
+		xh_die "no linux-headers for guest kernel '$1' (apt-get install linux-headers-$1...-amd64)"
+	echo "$kv"
+}
+
 xh_need_cmds() {
 	local c missing=
 	for c in "$@"; do

@@ -36,6 +36,76 @@ xh_build_drain_module() { # KV
 	fi
 }
 
+# A guest kernel other than dom0's (run.sh --guest-kv): the linux-image
+# deb of XH_GUEST_KV is downloaded into $XH_E2E_CACHE/guest-kernel-<KV>
+# (apt-get download; never installed on the host), its vmlinuz and stock
+# xen-blkfront.ko (decompressed) kept there. Sets XH_GUEST_VMLINUZ and
+# XH_GUEST_BLKFRONT.
+xh_guest_kernel_ensure() { # KV
+	local kv=$1 dir=$XH_E2E_CACHE/guest-kernel-$1 tmp deb ko rc=0
+	mkdir -p "$XH_E2E_CACHE"
+	exec 7> "$dir.lock"
+	flock 7
+	if [ ! -e "$dir/.complete" ]; then
+		tmp=$dir.tmp.$$
+		rm -rf "$tmp"
+		mkdir -p "$tmp/debs"
+		{ ( cd "$tmp/debs" && apt-get download -q "linux-image-$kv" ) ||
+			{ apt-get update -q && ( cd "$tmp/debs" && apt-get download -q "linux-image-$kv" ); }
+		} > "$XH_OUT/guest-kernel.log" 2>&1 || rc=1
+		deb=$(ls "$tmp"/debs/linux-image-"$kv"_*.deb 2>/dev/null | head -1)
+		[ $rc = 0 ] && [ -n "$deb" ] && dpkg-deb -x "$deb" "$tmp/x" || rc=1
+		ko=$(find "$tmp/x/lib/modules/$kv" "$tmp/x/usr/lib/modules/$kv" -name 'xen-blkfront.ko*' 2>/dev/null | head -1)
+		if [ $rc = 0 ] && [ -n "$ko" ] && cp "$tmp/x/boot/vmlinuz-$kv" "$tmp/vmlinuz"; then
+			case $ko in
+			*.xz) xz -dc "$ko" ;;
+			*.zst) zstd -dc "$ko" ;;
+			*) cat "$ko" ;;
+			esac > "$tmp/xen-blkfront.ko" && dpkg-deb -f "$deb" Version > "$tmp/version" || rc=1
+		else
+			rc=1
+		fi
+		rm -rf "$tmp/x" "$tmp/debs"
+		if [ $rc = 0 ]; then
+			touch "$tmp/.complete"
+			rm -rf "$dir"
+			mv "$tmp" "$dir"
+		else
+			rm -rf "$tmp"
+		fi
+	fi
+	exec 7>&-
+	[ -e "$dir/.complete" ] || return 1
+	XH_GUEST_VMLINUZ=$dir/vmlinuz
+	XH_GUEST_BLKFRONT=$dir/xen-blkfront.ko
+	xh_log "guest kernel $kv ($(cat "$dir/version")) from $dir"
+}
+
+# The upstream series (patches/linux/, 6.12 only) applied and built by
+# tests/kernel/t_upstream_series.sh, which caches the module. Patch 1 adds
+# a member at the end of struct xenbus_driver, which changes the symbol
+# CRC of __xenbus_register_frontend: the stock kernel would refuse the
+# module. Without its __versions section the kernel loads it with the
+# forced-module taint (Debian sets CONFIG_MODULE_FORCE_LOAD); the members
+# the stock kernel uses keep their offsets. Sets XH_UPSTREAM_KO or
+# XH_UPSTREAM_WHY.
+xh_build_upstream_module() { # KV
+	local kv=$1 ko
+	XH_UPSTREAM_KO=
+	if ! "$XH_REPO/tests/kernel/t_upstream_series.sh" > "$XH_OUT/upstream-series.log" 2>&1; then
+		XH_UPSTREAM_WHY="tests/kernel/t_upstream_series.sh: $(tail -1 "$XH_OUT/upstream-series.log")"
+		return 1
+	fi
+	ko=$(sed -n 's/^module: //p' "$XH_OUT/upstream-series.log" | tail -1)
+	if [ -z "$ko" ] || ! modinfo -F vermagic "$ko" 2>/dev/null | grep -q "^$kv "; then
+		XH_UPSTREAM_WHY="the patched xen-blkfront.ko is not built for the guest kernel $kv"
+		return 1
+	fi
+	objcopy --remove-section=__versions "$ko" "$XH_OUT/xen-blkfront-upstream.ko" ||
+		{ XH_UPSTREAM_WHY="objcopy failed"; return 1; }
+	XH_UPSTREAM_KO=$XH_OUT/xen-blkfront-upstream.ko
+}
+
 xh_build_guest_initrd() { # OUT_GZ GUEST_BIN
 	local d=$XH_OUT/guest-root
 	rm -rf "$d"
@@ -44,8 +114,9 @@ xh_build_guest_initrd() { # OUT_GZ GUEST_BIN
 	ln -s busybox "$d/bin/sh"	# the kernel needs /bin/sh to run a script /init
 	install -m 755 "$2" "$d/bin/xh-guest"
 	install -m 755 "$XH_E2E_DIR/guest/init" "$d/init"
-	cp "$XH_IMG/xen-blkfront.ko" "$d/lib/"
+	cp "${XH_GUEST_BLKFRONT:-$XH_IMG/xen-blkfront.ko}" "$d/lib/xen-blkfront.ko"
 	[ -n "${XH_DRAIN_KO:-}" ] && cp "$XH_DRAIN_KO" "$d/lib/xen_blkfront_drain.ko"
+	[ -n "${XH_UPSTREAM_KO:-}" ] && cp "$XH_UPSTREAM_KO" "$d/lib/xen-blkfront-upstream.ko"
 	( cd "$d" && find . | cpio -o -H newc 2>/dev/null | gzip -1 ) > "$1"
 }
 
@@ -55,6 +126,8 @@ xh_plan_env() { # SCENARIOS...
 	printf 'XH_SCENARIOS=%q\n' "$*"
 	printf 'XH_HAVE_DRAIN=%q\n' "$([ -n "${XH_DRAIN_KO:-}" ] && echo 1 || echo 0)"
 	printf 'XH_DRAIN_WHY=%q\n' "${XH_DRAIN_WHY:-}"
+	printf 'XH_HAVE_UPSTREAM=%q\n' "$([ -n "${XH_UPSTREAM_KO:-}" ] && echo 1 || echo 0)"
+	printf 'XH_UPSTREAM_WHY=%q\n' "${XH_UPSTREAM_WHY:-}"
 	for v in $(compgen -v | grep -E '^XH_(S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO|HO|EMU|QEMU)_'); do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
@@ -98,7 +171,7 @@ xh_build_payload() { # IMAGE_FILE SCENARIOS...
 	chmod +x "$p"/dom0/*.sh
 	xh_build_guest_binary "$XH_OUT" || return 1
 	xh_build_guest_initrd "$p/guest/domu-initrd.gz" "$XH_OUT/xh-guest" || return 1
-	cp "$XH_IMG/vmlinuz" "$p/guest/vmlinuz"
+	cp "${XH_GUEST_VMLINUZ:-$XH_IMG/vmlinuz}" "$p/guest/vmlinuz"
 	xh_payload_tools "$p/tools"
 	xh_plan_env "$@" > "$p/plan.env"
 	rm -f "$img"
