@@ -47,6 +47,12 @@ CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags nettle 2>/dev/null)
 CRYPTO_LIBS := $(or $(shell $(PKG_CONFIG) --libs nettle 2>/dev/null),-lnettle)
 CPPFLAGS += $(XEN_CFLAGS) $(CRYPTO_CFLAGS)
 LDLIBS += -Wl,--as-needed -laio $(XEN_LIBS) $(CRYPTO_LIBS)
+# The daemon's readiness and stop notices to systemd: libsystemd's
+# sd_notify where pkg-config finds it, else daemon_main.c writes to
+# $NOTIFY_SOCKET itself.
+SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null)
+SYSTEMD_CFLAGS := $(if $(SYSTEMD_LIBS),-DXH_HAVE_LIBSYSTEMD \
+	$(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null))
 
 # The dom0 tools are parts, one folder and one archive each
 # ($(BUILD)/lib<part>.a); $(TOOL_DIR)/parts.mk says which part may use
@@ -120,8 +126,9 @@ $(BUILD)/libxh%.a:
 $(BUILD)/tapdisk-activate: $(BUILD)/$(TOOL_DIR)/cli/main.o $(call part_link,cli)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/$(TOOL_DIR)/daemon/daemon_main.o: CPPFLAGS += $(SYSTEMD_CFLAGS)
 $(BUILD)/tapdisk-activated: $(BUILD)/$(TOOL_DIR)/daemon/daemon_main.o $(call part_link,daemon)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(SYSTEMD_LIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_LIB_OBJS) $(ALL_LIBS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpthread -o $@

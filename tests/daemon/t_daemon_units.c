@@ -5,15 +5,20 @@
  * are errors), the reading of tapdisk-activate's JSON report, the
  * child-job runner (output capture, exit code, kill on deadline), the
  * decoding of the hypervisor's XEN_DOMINF_* flags (xsd_xen_compat.h) and the
- * mapping of libxenctrl's domain flags to domain states.
+ * mapping of libxenctrl's domain flags to domain states, and the log
+ * line format (journal priority prefixes when stderr is the journal).
  */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "t_helpers.h"
 #include "daemon/xsd_config.h"
+#include "daemon/xsd_daemon.h"
 #include "daemon/xsd_hyp.h"
 #include "daemon/xsd_job.h"
 #include "daemon/xsd_rate.h"
@@ -257,6 +262,55 @@ static void test_xc_flags(void)
 		 XSD_DOM_RUNNING, "running");
 }
 
+/* xsd_log's line for @level with stderr on a file, with and without
+ * $JOURNAL_STREAM naming that file. */
+static void log_line(const char *level, bool journal, char *out, size_t size)
+{
+	char *p = t_path("log.txt");
+	int fd, saved;
+	struct stat st;
+	char js[64];
+	ssize_t n;
+
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	T_ASSERT(fd >= 0 && !fstat(fd, &st), "log file");
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	if (journal)
+		setenv("JOURNAL_STREAM", js, 1);
+	else
+		unsetenv("JOURNAL_STREAM");
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	xsd_log(level, "VDI %s: %d", "v1", 7);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, out, size - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unsetenv("JOURNAL_STREAM");
+}
+
+static void test_log(void)
+{
+	char l[256];
+
+	log_line("ALERT", false, l, sizeof(l));
+	T_ASSERT(!strcmp(l, "tapdisk-activated: ALERT: VDI v1: 7\n"),
+		 "plain line '%s'", l);
+	log_line("ALERT", true, l, sizeof(l));
+	T_ASSERT(!strcmp(l, "<1>ALERT: VDI v1: 7\n"), "journal ALERT '%s'", l);
+	log_line("alert", true, l, sizeof(l));
+	T_ASSERT(!strncmp(l, "<1>alert: ", 10), "watchdog alert '%s'", l);
+	log_line("error", true, l, sizeof(l));
+	T_ASSERT(!strncmp(l, "<3>error: ", 10), "error '%s'", l);
+	log_line("warning", true, l, sizeof(l));
+	T_ASSERT(!strncmp(l, "<4>warning: ", 12), "warning '%s'", l);
+	log_line("info", true, l, sizeof(l));
+	T_ASSERT(!strncmp(l, "<6>info: ", 9), "info '%s'", l);
+}
+
 int main(void)
 {
 	test_dom_state();
@@ -265,5 +319,6 @@ int main(void)
 	test_config();
 	test_json();
 	test_jobs();
+	test_log();
 	return T_EXIT_PASS;
 }

@@ -242,3 +242,23 @@ enum backend_result backend_query(const struct backend *b,
 		 backend_kind_name(b->kind));
 	return BACKEND_UNSUPPORTED;
 }
+
+enum backend_result backend_writes(const struct backend *b, int timeout_ms,
+				   struct backend_writes *w, char *err,
+				   size_t errlen)
+{
+	memset(w, 0, sizeof(*w));
+	w->in_flight = -1;
+	switch (b->kind) {
+	case BACKEND_TAPDISK:
+		return backend_tapdisk_writes(b, timeout_ms, w, err, errlen);
+	case BACKEND_DM:
+		return backend_dm_writes(b, timeout_ms, w, err, errlen);
+	case BACKEND_NONE:
+	case BACKEND_QDISK:
+		break;
+	}
+	snprintf(err, errlen, "backend %s has no write counters",
+		 backend_kind_name(b->kind));
+	return BACKEND_UNSUPPORTED;
+}

@@ -110,6 +110,52 @@ enum backend_result backend_query(const struct backend *b,
 bool backend_stopped_after_resume(const struct backend *b, int timeout_ms,
 				  char *err, size_t errlen);
 
+/*
+ * Did the backend write to the image since it was opened? Read after a
+ * pause (drained: nothing of it is in flight), so the answer covers every
+ * write it will ever have issued for this holding. tapdisk: STATS "secs"
+ * (sectors of write requests issued since the VBD was created) and
+ * "reqs_outstanding"; dm: the device's block statistics (write and
+ * discard requests completed since the device was created, requests in
+ * flight), which count blkback's and anyone else's I/O on it. @wrote is
+ * true when any counter is not zero. BACKEND_OK with @w filled; anything
+ * else (no such backend, kind without counters: none, qdisk) means
+ * nothing can be said, and a caller must assume it wrote.
+ */
+struct backend_writes {
+	bool wrote;
+	uint64_t written;	/* tapdisk: sectors; dm: write requests */
+	uint64_t discarded;	/* dm: discard requests */
+	int64_t in_flight;	/* queued or in flight, -1: not reported */
+	char how[384];		/* where the figures came from */
+};
+
+enum backend_result backend_writes(const struct backend *b, int timeout_ms,
+				   struct backend_writes *w, char *err,
+				   size_t errlen);
+
+/*
+ * Parses a block device's statistics (/sys/block/DEV/stat, 11 to 17
+ * fields): writes completed, discards completed (0 before Linux 4.18,
+ * which has 11 fields) and requests in flight. -EPROTO on anything else.
+ */
+int backend_parse_blockstat(const char *text, uint64_t *writes,
+			    uint64_t *discards, uint64_t *in_flight);
+
+/*
+ * blktap's changed-block-tracking log (what tap-ctl -C / cbt-util handle):
+ * a 48-byte header (parent and child uuids, a 32-bit "consistent" flag
+ * at byte 32, the disk size in bytes at byte 40, native byte order) and
+ * one bit per 64 KiB of disk. The flag says whether the bitmap can be
+ * trusted for an incremental backup; a backup tool that finds it 0 takes
+ * a full one. backend_cbt_consistent() reads it (0/1, or -errno, -EPROTO
+ * for a file whose length does not match its own header);
+ * backend_cbt_mark_inconsistent() writes 0 and syncs the file, as
+ * `cbt-util set -f 0` does.
+ */
+int backend_cbt_consistent(const char *log, char *err, size_t errlen);
+int backend_cbt_mark_inconsistent(const char *log, char *err, size_t errlen);
+
 /* Per-kind implementations (backend_tapdisk.c, backend_dm.c). */
 enum backend_result backend_tapdisk_pause(const struct backend *b,
 					  int timeout_ms, char *err,
@@ -137,6 +183,13 @@ bool backend_tapdisk_pause_or_gone(const struct backend *b, int timeout_ms,
 int backend_tapdisk_io_mode(const struct backend *b, const char *image,
 			    int timeout_ms, bool *direct, char *how,
 			    size_t howlen);
+enum backend_result backend_tapdisk_writes(const struct backend *b,
+					   int timeout_ms,
+					   struct backend_writes *w,
+					   char *err, size_t errlen);
+enum backend_result backend_dm_writes(const struct backend *b, int timeout_ms,
+				      struct backend_writes *w, char *err,
+				      size_t errlen);
 enum backend_result backend_dm_pause(const struct backend *b, int timeout_ms,
 				     char *err, size_t errlen);
 enum backend_result backend_dm_resume(const struct backend *b, int timeout_ms,

@@ -140,6 +140,32 @@ enum backend_result backend_tapdisk_resume(const struct backend *b,
 					  errlen));
 }
 
+enum backend_result backend_tapdisk_writes(const struct backend *b,
+					   int timeout_ms,
+					   struct backend_writes *w,
+					   char *err, size_t errlen)
+{
+	struct tapctl_stats st;
+	int ret;
+
+	ret = tapctl_stats(b->sock, b->minor, &st, timeout_ms, err, errlen);
+	if (ret)
+		return classify(ret);
+	if (!st.has_secs) {
+		snprintf(err, errlen, "tapdisk at %s reports no sector counters "
+			 "for minor %d", b->sock, b->minor);
+		return BACKEND_UNSUPPORTED;
+	}
+	w->written = st.secs_written;
+	w->in_flight = st.reqs_outstanding;
+	w->wrote = st.secs_written || st.reqs_outstanding != 0;
+	snprintf(w->how, sizeof(w->how), "tapdisk STATS of minor %d: %llu "
+		 "sectors written since the VBD was created, %d requests "
+		 "outstanding", b->minor, (unsigned long long)st.secs_written,
+		 st.reqs_outstanding);
+	return BACKEND_OK;
+}
+
 enum backend_result backend_tapdisk_query(const struct backend *b,
 					  struct backend_status *st,
 					  int timeout_ms, char *err,

@@ -657,6 +657,27 @@ static int j_object(struct jtext *j,
 	return j_eat(j, '}') ? 0 : -EPROTO;
 }
 
+/* A non-negative integer that fits 64 bits. */
+static int j_u64(struct jtext *j, uint64_t *v)
+{
+	uint64_t x = 0;
+	bool any = false;
+
+	j_ws(j);
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+		unsigned int d = (unsigned int)(*j->p++ - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return -EPROTO;
+		x = x * 10 + d;
+		any = true;
+	}
+	if (!any)
+		return -EPROTO;
+	*v = x;
+	return 0;
+}
+
 struct stats_image {
 	char name[TAPCTL_PATH_MAX];
 	char driver[32];
@@ -704,6 +725,23 @@ static int vbd_member(struct jtext *j, const char *key, void *arg)
 		} while (j_eat(j, ','));
 		return j_eat(j, ']') ? 0 : -EPROTO;
 	}
+	if (!strcmp(key, "secs")) {
+		/* [read sectors, written sectors] */
+		if (!j_eat(j, '[') || j_u64(j, &st->secs_read) ||
+		    !j_eat(j, ',') || j_u64(j, &st->secs_written) ||
+		    !j_eat(j, ']'))
+			return -EPROTO;
+		st->has_secs = true;
+		return 0;
+	}
+	if (!strcmp(key, "reqs_outstanding")) {
+		uint64_t n;
+
+		if (j_u64(j, &n) || n > INT32_MAX)
+			return -EPROTO;
+		st->reqs_outstanding = (int)n;
+		return 0;
+	}
 	if (!strcmp(key, "read_caching")) {
 		char v[8];
 
@@ -722,6 +760,7 @@ int tapctl_parse_stats(const char *text, size_t len, struct tapctl_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	st->read_caching = -1;
+	st->reqs_outstanding = -1;
 	/* tapdisk may count a terminating NUL in the length */
 	while (j.end > j.p && j.end[-1] == '\0')
 		j.end--;

@@ -74,11 +74,22 @@ struct tapctl_stats {
 	char log[TAPCTL_PATH_MAX];	/* its path, when has_log */
 	int read_caching;		/* 1: opened without O_DIRECT (-D),
 					 * 0: O_DIRECT, -1: not reported */
+	/*
+	 * "secs": sectors of the read and write requests tapdisk issued to
+	 * the image since the VBD was created (counted as each request is
+	 * issued, kept across pause and resume).
+	 */
+	bool has_secs;
+	uint64_t secs_read;
+	uint64_t secs_written;
+	int reqs_outstanding;		/* requests queued or in flight,
+					 * -1: not reported */
 };
 
 /*
  * STATS for @minor: tapdisk answers with a JSON text; this parses the
- * image list and read_caching out of it. -EPROTO when the text is not
+ * image list, read_caching, the sector counters and the requests
+ * outstanding out of it. -EPROTO when the text is not
  * what tapdisk writes (or longer than TAPCTL_STATS_MAX).
  */
 int tapctl_stats(const char *sock, int minor, struct tapctl_stats *st,

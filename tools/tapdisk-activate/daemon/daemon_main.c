@@ -5,13 +5,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+#ifdef XH_HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "common/exitcodes.h"
 #include "common/version.h"
@@ -34,7 +40,8 @@ static void usage(FILE *out)
 "/vdi-handover/<vdi>/request. Logs to stderr (the journal under systemd).\n"
 "\n"
 "  --foreground         run in the foreground (the only mode; systemd\n"
-"                       runs it as Type=simple)\n"
+"                       runs it as Type=notify: READY=1 once it watches\n"
+"                       xenstore; SIGHUP rescans backends and requests)\n"
 "  --config FILE        daemon configuration (default " DEFAULT_CONFIG ")\n"
 "  --host-id N          this host's lease id 1..2000 (overrides config)\n"
 "  --tool PATH          tapdisk-activate binary to run\n"
@@ -122,6 +129,47 @@ static int pid_file_lock(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * A state change for systemd (Type=notify): READY=1 once the daemon
+ * watches xenstore, STOPPING=1 when it leaves. libsystemd's sd_notify
+ * where the build found it; else the datagram sd_notify(3) describes,
+ * sent to $NOTIFY_SOCKET (a path, or "@name" in the abstract namespace).
+ * Nothing happens outside systemd.
+ */
+static void notify_systemd(const char *state)
+{
+#ifdef XH_HAVE_LIBSYSTEMD
+	int rc = sd_notify(0, state);
+
+	if (rc < 0)
+		fprintf(stderr, "tapdisk-activated: sd_notify: %s\n",
+			strerror(-rc));
+#else
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	len = strlen(path);
+	if (len >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		   (const struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		fprintf(stderr, "tapdisk-activated: NOTIFY_SOCKET %s: %s\n",
+			path, strerror(errno));
+	close(fd);
+#endif
 }
 
 int main(int argc, char **argv)
@@ -238,10 +286,13 @@ int main(int argc, char **argv)
 	}
 	xsd_lease_ops_default(&d->lease);
 	rc = xsd_daemon_init(d, err, sizeof(err));
-	if (rc)
+	if (rc) {
 		fprintf(stderr, "tapdisk-activated: %s\n", err);
-	else
+	} else {
+		notify_systemd("READY=1\nSTATUS=watching xenstore");
 		rc = xsd_daemon_run(d);
+		notify_systemd("STOPPING=1");
+	}
 	xsd_daemon_fini(d);
 	free(d);
 	close(pid_fd);

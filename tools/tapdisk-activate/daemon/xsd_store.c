@@ -12,9 +12,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xsd_daemon.h"
 
@@ -46,16 +50,71 @@ int xsd_att_state_parse(const char *s, enum xsd_att_state *out)
 	return -1;
 }
 
+/* syslog(3) priorities of the daemon's levels; "ALERT" (a VDI an operator
+ * must look at) and "alert" (the watchdog) alike. */
+static int log_priority(const char *level)
+{
+	static const struct {
+		const char *level;
+		int prio;
+	} map[] = {
+		{ "ALERT", 1 }, { "alert", 1 }, { "crit", 2 }, { "error", 3 },
+		{ "warning", 4 }, { "notice", 5 }, { "info", 6 }, { "debug", 7 },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(level, map[i].level))
+			return map[i].prio;
+	return 5;
+}
+
+/* stderr is the journal's stream when $JOURNAL_STREAM names its device and
+ * inode (systemd.exec(5)): then "<N>" gives each line its priority. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (!js || sscanf(js, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return false;
+	return !fstat(STDERR_FILENO, &st) && (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+/*
+ * One line on stderr, written whole (renewal threads log too): under
+ * systemd "<N>LEVEL: message", where N is the syslog priority the journal
+ * files it under; elsewhere "tapdisk-activated: LEVEL: message".
+ */
 void xsd_log(const char *level, const char *fmt, ...)
 {
+	char line[2048];
 	va_list ap;
+	int n, m;
 
-	fprintf(stderr, "tapdisk-activated: %s: ", level);
+	if (stderr_is_journal())
+		n = snprintf(line, sizeof(line), "<%d>%s: ",
+			     log_priority(level), level);
+	else
+		n = snprintf(line, sizeof(line), "tapdisk-activated: %s: ",
+			     level);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;	/* truncated: still one line */
+	line[n++] = '\n';
 	fflush(stderr);
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		/* Nowhere left to say it. */
+	}
 }
 
 static void vdi_path(char *buf, size_t size, const char *vdi, const char *key)
