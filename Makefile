@@ -186,6 +186,7 @@ bindir ?= $(exec_prefix)/bin
 sbindir ?= $(exec_prefix)/sbin
 datarootdir ?= $(prefix)/share
 mandir ?= $(datarootdir)/man
+man5dir ?= $(mandir)/man5
 man8dir ?= $(mandir)/man8
 docdir ?= $(datarootdir)/doc/xen-handover
 sysconfdir ?= /etc
@@ -198,6 +199,7 @@ endif
 INSTALL ?= install
 
 MAN_PAGES := $(wildcard man/*.8)
+MAN5_PAGES := $(wildcard man/*.5)
 EXAMPLES := tapdisk-activated.conf block-handover.conf vdi/EXAMPLE.conf
 # The unit and the hotplug script name the programs by path; the daemon's
 # built-in --tool is /usr/sbin/tapdisk-activate.
@@ -210,10 +212,12 @@ uninstall: uninstall-tools uninstall-guest
 
 install-tools: $(TOOLS)
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(man8dir) \
+		$(DESTDIR)$(man5dir) \
 		$(DESTDIR)$(xenscriptdir) $(DESTDIR)$(systemdsystemunitdir) \
 		$(DESTDIR)$(docdir)/examples/vdi
 	$(INSTALL) -m 755 $(TOOLS) $(DESTDIR)$(sbindir)/
 	$(INSTALL) -m 644 $(MAN_PAGES) $(DESTDIR)$(man8dir)/
+	$(INSTALL) -m 644 $(MAN5_PAGES) $(DESTDIR)$(man5dir)/
 	sed $(SUBST_SBIN) tools/hotplug/block-handover \
 		>$(DESTDIR)$(xenscriptdir)/block-handover.tmp
 	chmod 755 $(DESTDIR)$(xenscriptdir)/block-handover.tmp
@@ -237,6 +241,7 @@ install-guest:
 uninstall-tools:
 	rm -f $(addprefix $(DESTDIR)$(sbindir)/,$(notdir $(TOOLS))) \
 		$(addprefix $(DESTDIR)$(man8dir)/,$(notdir $(MAN_PAGES))) \
+		$(addprefix $(DESTDIR)$(man5dir)/,$(notdir $(MAN5_PAGES))) \
 		$(DESTDIR)$(xenscriptdir)/block-handover \
 		$(DESTDIR)$(systemdsystemunitdir)/tapdisk-activated.service \
 		$(addprefix $(DESTDIR)$(docdir)/examples/,$(EXAMPLES))
