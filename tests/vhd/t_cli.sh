@@ -101,5 +101,20 @@ expect_rc 0 "$tool" inspect --json "$tmp/fixed.vhd"
 jq -e '.disk_type == "fixed" and .block_size == null and
 	.allocated_blocks == null and .valid' "$tmp/out" >/dev/null ||
 	bad "fixed JSON: $(cat "$tmp/out")"
+# A file name that is not UTF-8 (Latin-1 "caf\xe9"): the JSON still
+# parses as strict UTF-8 and gives the name's bytes back.
+odd=$tmp/$(printf 'caf\351.vhd')
+cp "$img" "$odd"
+expect_rc 0 "$tool" inspect --json "$odd"
+if command -v python3 >/dev/null; then
+	python3 -c '
+import json, os, sys
+doc = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+paths = [v for v in doc.values() if isinstance(v, str) and v.endswith(".vhd")]
+want = os.fsencode(sys.argv[2])
+sys.exit(0 if any(p.encode("utf-8", "surrogateescape") == want for p in paths) else 1)
+' "$tmp/out" "$odd" || bad "non-UTF-8 name: $(cat -v "$tmp/out" | head -c 300)"
+fi
+jq -e . "$tmp/out" >/dev/null || bad "jq rejects the non-UTF-8 name's JSON"
 [ $fail -eq 0 ] && echo "inspect CLI behaves"
 exit $fail

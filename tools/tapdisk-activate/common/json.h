@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Minimal streaming JSON writer for --json output: one object per command,
- * strings escaped per RFC 8259, no allocation.
+ * strings escaped per RFC 8259 (bytes that are not UTF-8 as \udcXX, see
+ * json.c), no allocation.
  */
 #ifndef TAPDISK_ACTIVATE_JSON_H
 #define TAPDISK_ACTIVATE_JSON_H
