@@ -73,6 +73,23 @@ int main(void)
 					     path, sizeof(path)) == 0 &&
 		 !strcmp(path, "/var/lib/tapdisk-activate/_a_b.vhd.host3.state"),
 		 "fallback path %s", path);
+	{
+		/* Injective: /a/b_c and /a_b/c are two records. */
+		char p2[512];
+
+		T_ASSERT(!handover_state_default_path("/nonexistent/l", "/a/b_c",
+						      3, path, sizeof(path)) &&
+			 !handover_state_default_path("/nonexistent/l", "/a_b/c",
+						      3, p2, sizeof(p2)) &&
+			 strcmp(path, p2) != 0, "one record for two VDIs: %s",
+			 path);
+		T_ASSERT(!strcmp(path, "/var/lib/tapdisk-activate/"
+				 "_a_b%5Fc.host3.state"), "escaped %s", path);
+		T_ASSERT(!handover_state_default_path("/nonexistent/l", "/a%5F",
+						      3, p2, sizeof(p2)) &&
+			 !strcmp(p2, "/var/lib/tapdisk-activate/"
+				 "_a%255F.host3.state"), "percent %s", p2);
+	}
 	(void)dir;
 
 	/* status shows both hosts' records after a handover. */

@@ -26,11 +26,25 @@ int handover_state_default_path(const char *lease_path, const char *vdi,
 		n = snprintf(buf, len, "%s.host%u.state", lease_path,
 			     (unsigned int)host_id);
 	} else {
-		size_t i;
+		/* One file name per VDI path: '/' is '_', and the '_' and '%'
+		 * of the path itself are "%5F" and "%25" (else /a/b_c and
+		 * /a_b/c would share one record). */
+		size_t i, o = 0;
 
-		for (i = 0; vdi[i] && i < sizeof(flat) - 1; i++)
-			flat[i] = vdi[i] == '/' ? '_' : vdi[i];
-		flat[i] = '\0';
+		for (i = 0; vdi[i]; i++) {
+			const char *esc = vdi[i] == '_' ? "%5F" :
+					  vdi[i] == '%' ? "%25" : NULL;
+
+			if (o + 4 > sizeof(flat))
+				return -ENAMETOOLONG;
+			if (esc) {
+				memcpy(flat + o, esc, 3);
+				o += 3;
+			} else {
+				flat[o++] = vdi[i] == '/' ? '_' : vdi[i];
+			}
+		}
+		flat[o] = '\0';
 		n = snprintf(buf, len, STATE_DIR_FALLBACK "/%s.host%u.state",
 			     flat, (unsigned int)host_id);
 	}

@@ -52,8 +52,9 @@ struct handover_state {
 
 /*
  * Default record path: LEASEFILE.host<N>.state when the lease is a regular
- * file, else /var/lib/tapdisk-activate/<VDI path with '/' as '_'>.host<N>
- * .state. 0 or -ENAMETOOLONG.
+ * file, else /var/lib/tapdisk-activate/<VDI path with '/' as '_', and
+ * its own '_' and '%' as "%5F" and "%25">.host<N>.state: one file per
+ * path. 0 or -ENAMETOOLONG.
  */
 int handover_state_default_path(const char *lease_path, const char *vdi,
 				uint16_t host_id, char *buf, size_t len);
