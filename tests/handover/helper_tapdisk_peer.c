@@ -26,6 +26,12 @@
  *                                 has given up)
  *        [--list-minor-unknown]  (LIST says minor -1, as blktap3 does
  *                                 when the VBD has no kernel tap device)
+ *        [--secs-written N]  (answer STATS as tapdisk does: "secs" [read,
+ *                             written] with N written sectors, plus 8 for
+ *                             the in-flight write once issued; the image
+ *                             list while open; reqs_outstanding 1 while
+ *                             a write is in flight. Without it STATS is
+ *                             refused, as by an older tapdisk.)
  */
 #include <endian.h>
 #include <errno.h>
@@ -89,7 +95,10 @@ static struct {
 	uint64_t inflight_due;	/* 0: nothing in flight */
 	uint64_t inflight_voff;
 	unsigned int inflight_landed;
+	unsigned int inflight_issued;	/* counted like tapdisk: at issue */
 	uint64_t saved_size;	/* disk info before pause */
+	bool stats;		/* --secs-written given */
+	uint64_t secs_written;
 	struct conn conns[MAX_CONNS];
 	volatile sig_atomic_t stop;
 } peer = { .img.fd = -1 };
@@ -337,6 +346,7 @@ static void land_inflight(void)
 	int fd = colon ? open(colon + 1, O_WRONLY | O_CLOEXEC) : -1;
 
 	/* Unaligned guest write: buffered, then made durable. */
+	peer.inflight_issued++;
 	memset(buf, 0xa5, sizeof(buf));
 	if (off < 0 || fd < 0 || pwrite(fd, buf, sizeof(buf), off) !=
 	    (ssize_t)sizeof(buf) || fdatasync(fd))
@@ -451,6 +461,38 @@ static void do_resume(struct conn *c)
 	drop_conn(c);
 }
 
+static void refuse(struct conn *c)
+{
+	reply(c, TAPCTL_MSG_ERROR, EINVAL, "unsupported message");
+	drop_conn(c);
+}
+
+/* STATS_RSP and the JSON text after it, shaped like tapdisk's. */
+static void do_stats(struct conn *c)
+{
+	struct tapctl_msg m = { .type = TAPCTL_MSG_STATS_RSP,
+				.cookie = c->in.cookie };
+	char text[TAPCTL_PATH_MAX * 2 + 256], image[TAPCTL_PATH_MAX + 96] = "";
+	const char *path = strchr(peer.img.params, ':');
+	int n;
+
+	if (peer.img.fd >= 0)
+		snprintf(image, sizeof(image), "{ \"name\": \"%s\", "
+			 "\"hits\": [ 0, 0 ], \"driver\": { \"name\": "
+			 "\"vhd\" } }", path ? path + 1 : peer.img.params);
+	n = snprintf(text, sizeof(text), "{ \"name\": \"%s\", \"secs\": "
+		     "[ 0, %llu ], \"images\": [ %s ], \"reqs_outstanding\":"
+		     " %d, \"read_caching\": \"false\" }", peer.img.params,
+		     (unsigned long long)(peer.secs_written +
+					  8ull * peer.inflight_issued),
+		     image, peer.inflight_due != 0);
+	m.u.info.length = (size_t)n + 1;	/* tapdisk counts the NUL */
+	send_msg(c, &m);
+	if (send(c->fd, text, (size_t)n + 1, MSG_NOSIGNAL) != n + 1)
+		fprintf(stderr, "tapdisk-peer: short send\n");
+	drop_conn(c);
+}
+
 static void handle(struct conn *c)
 {
 	if (c->in.cookie != (uint16_t)peer.minor &&
@@ -478,9 +520,14 @@ static void handle(struct conn *c)
 	case TAPCTL_MSG_RESUME:
 		do_resume(c);
 		break;
+	case TAPCTL_MSG_STATS:
+		if (peer.stats)
+			do_stats(c);
+		else
+			refuse(c);
+		break;
 	default:
-		reply(c, TAPCTL_MSG_ERROR, EINVAL, "unsupported message");
-		drop_conn(c);
+		refuse(c);
 	}
 }
 
@@ -625,6 +672,7 @@ int main(int argc, char **argv)
 		{ "fault", required_argument, NULL, 'f' },
 		{ "list-minor-unknown", no_argument, NULL, 'u' },
 		{ "resume-delay-ms", required_argument, NULL, 'w' },
+		{ "secs-written", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *image = NULL;
@@ -647,6 +695,8 @@ int main(int argc, char **argv)
 		case 'f': peer.fault = parse_fault(optarg); break;
 		case 'u': peer.list_minor_unknown = true; break;
 		case 'w': peer.resume_delay_ms = strtol(optarg, NULL, 0); break;
+		case 'S': peer.stats = true;
+			  peer.secs_written = strtoull(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}

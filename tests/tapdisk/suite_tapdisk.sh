@@ -24,6 +24,14 @@
 #                   destination's activate is refused
 #   cbt-activate    VHD opened with `tap-ctl create -C LOG`: a write after
 #                   activate and after reactivate is marked in the CBT log
+#   cbt-clean-return  failed migration where the destination activated and
+#                   wrote nothing: its deactivate releases clean (tapdisk's
+#                   STATS write counter), the source's reactivate succeeds
+#                   although the version moved, and its CBT log stays
+#                   consistent and keeps tracking
+#   cbt-dirty-refused  the same with one write through the destination's
+#                   NBD: the source's reactivate is refused (exit 31) and
+#                   its CBT log is marked inconsistent (cbt-util get -f: 0)
 #   cbt-unnamed     the spec does not name the VBD's CBT log: the pause is
 #                   refused before anything changes, tracking goes on; a
 #                   spec naming the log through a symlink is accepted
@@ -39,7 +47,7 @@ set -u
 top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${XH_BUILD:-$top/build}
 tool=${XH_TOOL:-$build/tapdisk-activate}
-checks="handover reactivate-refused reactivate-ok dies-mid-pause cbt-activate cbt-unnamed check-migrate-odirect"
+checks="handover reactivate-refused reactivate-ok dies-mid-pause cbt-activate cbt-clean-return cbt-dirty-refused cbt-unnamed check-migrate-odirect"
 
 skip_all() {
 	for c in $checks; do echo "SKIP tapdisk/$c: $*"; done
@@ -302,6 +310,70 @@ t_cbt() {
 	pass cbt-activate
 }
 
+# cbt_failed_migration NAME WRITE: the source (CBT log marked consistent,
+# as a backup tool leaves it) hands over to a destination that activates,
+# writes through its NBD when WRITE is 1, and deactivates: the migration
+# failed after the destination activated. Then the source reactivates.
+# Leaves the reactivate's exit status in $rc and the log in $log.
+cbt_failed_migration() {
+	local c=$1 img a b
+	rc=x
+	img=$(new_vhd "$c") && log=$(new_cbt "$img") || { failc "$c" "fixture"; return 1; }
+	read -r ap am <<<"$(vbd "$img" "$log")" || { failc "$c" "source tapdisk did not start"; return 1; }
+	read -r bp bm <<<"$(vbd "$img")" || { failc "$c" "destination tapdisk did not start"; return 1; }
+	a="tapdisk:$ap:$am,cbt-log=$log"; b="tapdisk:$bp:$bm"
+	cbt-util set -n "$log" -f 1 && [ "$(cbt-util get -n "$log" -f)" = 1 ] ||
+		{ failc "$c" "cbt-util set -f 1 (fixture)"; return 1; }
+	ta activate "$img" --host-id 1 --backend "$a" &&
+		io "$ap" "$am" "write -P 0x61 1M 64k" >/dev/null &&
+		ta deactivate "$img" --host-id 1 --backend "$a" --successor 2 ||
+		{ failc "$c" "source activate/write/deactivate: $(ta_out)"; return 1; }
+	ta activate "$img" --host-id 2 --backend "$b" ||
+		{ failc "$c" "destination activate: $(ta_out)"; return 1; }
+	reads "$bp" "$bm" 0x61 1M 64k ||
+		{ failc "$c" "destination does not read the source's write"; return 1; }
+	if [ "$2" = 1 ]; then
+		io "$bp" "$bm" "write -P 0x62 2M 4k" >/dev/null ||
+			{ failc "$c" "write through the destination failed"; return 1; }
+	fi
+	ta deactivate "$img" --host-id 2 --backend "$b" ||
+		{ failc "$c" "destination deactivate: $(ta_out)"; return 1; }
+	cp "$work/ta.out" "$work/$c.deact"
+	ta reactivate "$img" --host-id 1 --backend "$a"
+	rc=$?
+	return 0
+}
+
+t_cbt_clean_return() {
+	local c=cbt-clean-return log rc
+	cbt_failed_migration $c 0 || return
+	[ $rc -eq 0 ] ||
+		{ failc $c "reactivate after a destination that wrote nothing: exit $rc, want 0: $(ta_out) (destination's deactivate: $(tr '\n' ' ' <"$work/$c.deact"))"; return; }
+	grep -q "released version [0-9]* clean" "$work/ta.out" ||
+		{ failc $c "reactivate does not say the destination released clean: $(ta_out)"; return; }
+	[ "$(cbt-util get -n "$log" -f)" = 1 ] ||
+		{ failc $c "the CBT log was marked inconsistent although nobody else wrote"; return; }
+	paused "$ap" "$am" && { failc $c "the source is still paused"; return; }
+	reads "$ap" "$am" 0x61 1M 64k && io "$ap" "$am" "write -P 0x63 3M 64k" >/dev/null ||
+		{ failc $c "I/O on the source after reactivate failed"; return; }
+	[ "$(cbt_bit "$log" 48)" = 1 ] ||
+		{ failc $c "a write after reactivate is not marked in the CBT log (block 48)"; return; }
+	pass $c
+}
+
+t_cbt_dirty_refused() {
+	local c=cbt-dirty-refused log rc
+	cbt_failed_migration $c 1 || return
+	[ $rc -eq 31 ] ||
+		{ failc $c "reactivate after the destination wrote: exit $rc, want 31: $(ta_out)"; return; }
+	[ "$(cbt-util get -n "$log" -f)" = 0 ] ||
+		{ failc $c "the CBT log is still marked consistent after a refused reactivate: $(ta_out)"; return; }
+	grep -q "marked inconsistent" "$work/ta.out" ||
+		{ failc $c "the refusal does not say the CBT log was marked: $(ta_out)"; return; }
+	paused "$ap" "$am" || { failc $c "the source is not paused after the refusal"; return; }
+	pass $c
+}
+
 t_cbt_unnamed() {
 	local img log a rc
 	img=$(new_vhd cbtu) && log=$(new_cbt "$img") || { failc cbt-unnamed "fixture"; return; }
@@ -381,6 +453,8 @@ t_handover
 t_reactivate_ok
 t_dies_mid_pause
 t_cbt
+t_cbt_clean_return
+t_cbt_dirty_refused
 t_cbt_unnamed
 t_check_migrate
 exit 0

@@ -382,6 +382,31 @@ int handover_fence(const struct handover_opts *o, struct handover_result *r)
 	return ret;
 }
 
+/*
+ * Did this holder write? Read while the backend is paused (after the
+ * drain: nothing of it is in flight), from counters that only grow while
+ * it is open, so "none" covers every write it issued while holding the
+ * lease. Anything that cannot be read counts as "may have written".
+ */
+static bool backend_wrote_nothing(const struct handover_opts *o,
+				  struct handover_result *r)
+{
+	struct backend_writes w;
+	char err[512] = "";
+	struct step_timer t;
+	enum backend_result br;
+
+	step_begin(&t);
+	br = backend_writes(&o->backend, o->timeout_ms, &w, err, sizeof(err));
+	step_end(r, &t, "writes");
+	if (br != BACKEND_OK) {
+		snprintf(r->writes, sizeof(r->writes), "not counted: %s", err);
+		return false;
+	}
+	snprintf(r->writes, sizeof(r->writes), "%s", w.how);
+	return !w.wrote;
+}
+
 /* 3. What we hand over: version and metadata fingerprint. */
 static void deactivate_note_handed(const struct handover_opts *o,
 				   struct handover_result *r,
@@ -426,7 +451,9 @@ static int deactivate_release(const struct handover_opts *o,
 	if (!saver.started)
 		save_durably(&saver);
 	step_begin(&t);
-	ret = lease_release(l, &st->owner, o->successor_host_id);
+	ret = r->released_clean ?
+	      lease_release_clean(l, &st->owner, o->successor_host_id) :
+	      lease_release(l, &st->owner, o->successor_host_id);
 	step_end(r, &t, "release");
 	if (saver.started)
 		pthread_join(saver.thread, NULL);
@@ -478,8 +505,11 @@ int handover_deactivate(const struct handover_opts *o,
 	ret = deactivate_quiesce(o, r, &st);
 	if (ret)
 		goto out;
+	r->released_clean = backend_wrote_nothing(o, r);
 	deactivate_note_handed(o, r, &st);
 	ret = deactivate_release(o, r, l, &st, t_start);
+	if (ret)
+		r->released_clean = false;
 out:
 	r->record.total_us = clock_now_us() - t_start;
 	lease_close(l);
@@ -543,14 +573,21 @@ static int activate_held(const struct handover_opts *o,
 		goto undo;
 	return XH_EXIT_OK;
 undo:
-	/* The backend is still paused; give the VDI back. */
-	if (lease_release(l, me, 0) == LEASE_OK) {
+	/*
+	 * The backend is still paused (or answered the pause that followed
+	 * a failed resume); give the VDI back, clean when its counters show
+	 * it wrote nothing, so the source may take it back.
+	 */
+	r->released_clean = backend_wrote_nothing(o, r);
+	if ((r->released_clean ? lease_release_clean(l, me, 0) :
+	     lease_release(l, me, 0)) == LEASE_OK) {
 		r->lease_held = false;
 		snprintf(r->message + strlen(r->message),
 			 sizeof(r->message) - strlen(r->message),
 			 "; the backend stays paused and the lease was "
 			 "released");
 	} else {
+		r->released_clean = false;
 		snprintf(r->message + strlen(r->message),
 			 sizeof(r->message) - strlen(r->message),
 			 "; the backend stays paused but releasing the lease "
@@ -702,6 +739,56 @@ static int resume_only(const struct handover_opts *o,
 	return XH_EXIT_OK;
 }
 
+/*
+ * Since our release at @released, did exactly one acquire happen, and did
+ * its holder release clean (its backend wrote nothing while it held the
+ * VDI)? Then the VDI is as we left it, apart from what the metadata
+ * fingerprint checks again on the way in (required here: without the
+ * recorded fingerprint nothing is proved). A free leader's flags cannot
+ * change without an acquire, which moves the version: the versioned
+ * acquire at st->version that follows fails if anyone took it since.
+ */
+static bool moved_clean(const struct handover_opts *o,
+			const struct lease_status *st, uint64_t released,
+			const char *fp)
+{
+	return st->state == LEASE_STATE_FREE && st->released_clean &&
+	       st->version == released + 1 &&
+	       st->pending_version <= st->version &&
+	       (o->raw || (fp && fp[0]));
+}
+
+/*
+ * The source's changed-block-tracking log missed whatever another host
+ * wrote: mark it inconsistent so the next backup is a full one. Only a
+ * log the spec names (the pause refused to leave an unnamed one behind).
+ */
+static void mark_cbt_inconsistent(const struct handover_opts *o,
+				  struct handover_result *r, const char *why)
+{
+	char err[512] = "", *m = r->message;
+	size_t n = strlen(m);
+
+	if (o->backend.kind != BACKEND_TAPDISK || !o->backend.cbt_log[0])
+		return;
+	if (!backend_cbt_mark_inconsistent(o->backend.cbt_log, err,
+					   sizeof(err))) {
+		r->cbt_marked_inconsistent = true;
+		snprintf(err, sizeof(err), "CBT log %s marked inconsistent (%s):"
+			 " the next backup must be a full one",
+			 o->backend.cbt_log, why);
+	} else {
+		snprintf(err + strlen(err), sizeof(err) - strlen(err),
+			 "; it could NOT be marked inconsistent (%s): run "
+			 "`cbt-util set -n %s -f 0` before the next backup",
+			 why, o->backend.cbt_log);
+	}
+	if (n)
+		snprintf(m + n, sizeof(r->message) - n, "; %s", err);
+	else
+		snprintf(r->warning, sizeof(r->warning), "%s", err);
+}
+
 int handover_reactivate(const struct handover_opts *o,
 			struct handover_result *r)
 {
@@ -711,7 +798,7 @@ int handover_reactivate(const struct handover_opts *o,
 	struct lease *l = NULL;
 	const char *fp = NULL;
 	uint64_t expect = 0;
-	bool has_expect = false;
+	bool has_expect = false, proved;
 	int ret;
 
 	init_result(o, r, "reactivate");
@@ -755,8 +842,43 @@ int handover_reactivate(const struct handover_opts *o,
 	}
 	if (o->force) {
 		/* Operator's decision: no version or fingerprint check. */
+		proved = has_expect && (st.version == expect ||
+					moved_clean(o, &st, expect, fp));
 		has_expect = false;
 		fp = NULL;
+		if (!proved)
+			/* before the resume, while tapdisk has the log closed */
+			mark_cbt_inconsistent(o, r, "reactivate --force "
+					      "cannot prove that no other host "
+					      "wrote since this host's release");
+		return do_activate(o, r, false, 0, NULL);
 	}
-	return do_activate(o, r, has_expect, expect, fp);
+	if (has_expect && moved_clean(o, &st, expect, fp)) {
+		snprintf(r->warning, sizeof(r->warning),
+			 "the lease moved from version %llu to %llu, but host "
+			 "%u (%s) released version %llu clean (its backend "
+			 "wrote nothing): taking it back%s",
+			 (unsigned long long)expect,
+			 (unsigned long long)st.version,
+			 (unsigned int)st.owner.host_id, st.owner.host_name,
+			 (unsigned long long)st.version,
+			 o->backend.cbt_log[0] ? ", CBT log kept" : "");
+		expect = st.version;
+	}
+	ret = do_activate(o, r, has_expect, expect, fp);
+	/*
+	 * Refused because the version moved (exit 31, or a holder that
+	 * still has it) or the metadata changed: whatever was written then
+	 * is not in our bitmap. Other failures (I/O, a pause that timed
+	 * out) decide nothing and leave the log alone.
+	 */
+	if (ret == XH_EXIT_METADATA_CHANGED)
+		mark_cbt_inconsistent(o, r, "the metadata changed without the "
+				      "lease");
+	else if (ret && has_expect && (ret == XH_EXIT_REACTIVATE_REFUSED ||
+				       (r->have_seen &&
+					r->seen.version > expect)))
+		mark_cbt_inconsistent(o, r, "another host may have written "
+				      "since this host's release");
+	return ret;
 }

@@ -81,6 +81,17 @@ struct handover_result {
 	struct migrate_verdict verdict;
 	bool have_seen;
 	struct lease_status seen;	/* the lease as last read */
+	/*
+	 * deactivate (and an activate that gave the lease back): the
+	 * backend's write counters read after the drain; released_clean
+	 * when they showed no write and the lease was released with
+	 * LEASE_LEADER_FLAG_CLEAN. @writes says what was read, or why
+	 * nothing could be.
+	 */
+	bool released_clean;
+	char writes[400];
+	/* reactivate: the source's CBT log was marked inconsistent */
+	bool cbt_marked_inconsistent;
 	struct handover_state record;	/* timings (also saved) */
 	char state_path[HANDOVER_STATE_PATH_MAX];
 };
