@@ -116,5 +116,29 @@ sys.exit(0 if any(p.encode("utf-8", "surrogateescape") == want for p in paths) e
 ' "$tmp/out" "$odd" || bad "non-UTF-8 name: $(cat -v "$tmp/out" | head -c 300)"
 fi
 jq -e . "$tmp/out" >/dev/null || bad "jq rejects the non-UTF-8 name's JSON"
+# A directory is named as one (O_DIRECT's EINVAL read like a file system
+# without direct I/O).
+expect_rc 4 "$tool" inspect "$tmp"
+grep -q "is a directory" "$tmp/err" || bad "directory: $(cat "$tmp/err")"
+
+# The parent's name and locators come from the guest: control characters
+# print as \xNN, never as bytes a terminal would act on.
+gen=$(dirname "$tool")/tests/vhd/helper_vhdgen
+if [ -x "$gen" ]; then
+	"$gen" --size 67108864 --type differencing \
+		--parent-name "$(printf 'p\033[31mred.vhd')" \
+		--parent-uuid 11111111-2222-3333-4444-555555555555 \
+		--parent-dir "$(printf '/srv/\001dir')" "$tmp/child.vhd" ||
+		bad "helper_vhdgen"
+	expect_rc 0 "$tool" inspect "$tmp/child.vhd"
+	if LC_ALL=C grep -q "$(printf '[\001-\037\177]')" "$tmp/out"; then
+		bad "control characters printed raw: $(cat -v "$tmp/out")"
+	fi
+	grep -qF 'parent:            11111111-2222-3333-4444-555555555555 "p\x1b[31mred.vhd"' "$tmp/out" &&
+		grep -qF 'locator MacX       /srv/\x01dir/p\x1b[31mred.vhd' "$tmp/out" ||
+		bad "escaped parent: $(cat -v "$tmp/out")"
+else
+	echo "# helper_vhdgen not built: parent escaping not checked"
+fi
 [ $fail -eq 0 ] && echo "inspect CLI behaves"
 exit $fail

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "cmd_inspect.h"
-#include "exitcodes.h"
+#include "common/exitcodes.h"
 #include "common/json.h"
 #include "vhd/vhd.h"
 
@@ -217,13 +217,63 @@ static void print_io_error(const struct inspect_opts *o, int err)
 	json_finish(&j);
 }
 
+/*
+ * @s for a terminal: names, locators and the creator come from the image,
+ * which the guest wrote. Control characters (C0, DEL, C1) and bytes that
+ * are not UTF-8 print as \xNN, and '\' as "\\", so no escape sequence
+ * reaches the terminal and the text still says what the bytes were.
+ */
+static void fput_safe(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = 1;
+
+		if (*p >= 0xc2 && *p <= 0xf4) {
+			unsigned char lo = *p == 0xe0 ? 0xa0 :
+					   *p == 0xf0 ? 0x90 : 0x80;
+			unsigned char hi = *p == 0xed ? 0x9f :
+					   *p == 0xf4 ? 0x8f : 0xbf;
+			size_t want = *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+
+			for (n = 1; n < want; n++) {
+				unsigned char c = p[n];
+
+				if (c < (n == 1 ? lo : 0x80) ||
+				    c > (n == 1 ? hi : 0xbf))
+					break;
+			}
+			/* Well formed and not a C1 control (U+0080-U+009F). */
+			if (n == want && !(*p == 0xc2 && p[1] <= 0x9f)) {
+				fwrite(p, 1, n, out);
+				p += n;
+				continue;
+			}
+		} else if (*p >= 0x20 && *p < 0x7f) {
+			if (*p == '\\')
+				fputc('\\', out);
+			fputc(*p, out);
+			p++;
+			continue;
+		}
+		fprintf(out, "\\x%02x", *p);
+		p++;
+	}
+}
+
+static void put_safe(const char *s)
+{
+	fput_safe(stdout, s);
+}
+
 static void print_summary(const struct inspect_opts *o,
 			  const struct vhd_info *vi, const char *fp)
 {
 	char when[40];
 
-	printf("%s: valid VHD, %s\n", o->image,
-	       vhd_disk_type_name(vi->disk_type));
+	put_safe(o->image);
+	printf(": valid VHD, %s\n", vhd_disk_type_name(vi->disk_type));
 	printf("  virtual size:      %" PRIu64 " bytes (%.1f GiB)\n",
 	       vi->virtual_size, (double)vi->virtual_size / (1 << 30));
 	if (vi->disk_type != VHD_TYPE_FIXED) {
@@ -235,18 +285,24 @@ static void print_summary(const struct inspect_opts *o,
 	}
 	printf("  uuid:              %s\n", vi->uuid_str);
 	vhd_time_format(vi->timestamp, when, sizeof(when));
-	printf("  creator:           \"%s\" 0x%08" PRIx32 ", created %s\n",
-	       vi->creator_app, vi->creator_version, when);
+	printf("  creator:           \"");
+	put_safe(vi->creator_app);
+	printf("\" 0x%08" PRIx32 ", created %s\n", vi->creator_version, when);
 	printf("  file size:         %" PRIu64 " bytes%s\n", vi->file_size,
 	       vi->is_blockdev ? " (block device)" : "");
 	if (vi->has_parent) {
-		printf("  parent:            %s \"%s\"\n", vi->parent_uuid_str,
-		       vi->parent_name);
-		for (unsigned int i = 0; i < vi->nr_locators; i++)
-			printf("  locator %-4s       %s\n",
-			       vi->locators[i].platform,
-			       vi->locators[i].decoded ?
-			       vi->locators[i].path : "(not decoded)");
+		printf("  parent:            %s \"", vi->parent_uuid_str);
+		put_safe(vi->parent_name);
+		printf("\"\n");
+		for (unsigned int i = 0; i < vi->nr_locators; i++) {
+			printf("  locator ");
+			put_safe(vi->locators[i].platform);
+			printf("%*s       ", (int)(4 - strnlen(
+			       vi->locators[i].platform, 4)), "");
+			put_safe(vi->locators[i].decoded ?
+				 vi->locators[i].path : "(not decoded)");
+			putchar('\n');
+		}
 	}
 	if (vi->has_batmap)
 		printf("  batmap:            %" PRIu32 " sectors at %" PRIu64
@@ -282,13 +338,13 @@ int cmd_inspect(int argc, char **argv)
 		print_summary(&o, &vi, fp);
 	if (!vhd_valid(&vi)) {
 		vhd_error_format(&vi.errors[0], err, sizeof(err));
+		fputs("tapdisk-activate inspect: ", stderr);
+		fput_safe(stderr, o.image);
+		fputs(": invalid VHD: ", stderr);
+		fput_safe(stderr, err);
 		if (vi.nr_errors_total > 1)
-			fprintf(stderr, "tapdisk-activate inspect: %s: invalid "
-				"VHD: %s (and %u more)\n", o.image, err,
-				vi.nr_errors_total - 1);
-		else
-			fprintf(stderr, "tapdisk-activate inspect: %s: invalid "
-				"VHD: %s\n", o.image, err);
+			fprintf(stderr, " (and %u more)", vi.nr_errors_total - 1);
+		fputc('\n', stderr);
 	}
 	ret = vhd_valid(&vi) ? XH_EXIT_OK : XH_EXIT_IMAGE_INVALID;
 	vhd_info_release(&vi);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/dio.h"
 #include "vhd_parser.h"
@@ -91,6 +92,18 @@ int vhd_open_path(const char *path, const struct vhd_options *opts,
 	int ret;
 
 	memset(vi, 0, sizeof(*vi));
+	/* O_DIRECT on a directory fails with EINVAL, which would read as a
+	 * file system without direct I/O. */
+	{
+		struct stat st;
+
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (err)
+				snprintf(err, errlen, "%s: is a directory, not "
+					 "a VHD file or block device", path);
+			return -EISDIR;
+		}
+	}
 	ret = dio_open(&dev, path, DIO_READ_ONLY, err, errlen);
 	if (ret)
 		return ret;
