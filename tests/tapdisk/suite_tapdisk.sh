@@ -349,6 +349,8 @@ t_cbt_clean_return() {
 	cbt_failed_migration $c 0 || return
 	[ $rc -eq 0 ] ||
 		{ failc $c "reactivate after a destination that wrote nothing: exit $rc, want 0: $(ta_out) (destination's deactivate: $(tr '\n' ' ' <"$work/$c.deact"))"; return; }
+	grep -q "released clean, nothing written: tapdisk STATS of minor $bm: 0 sectors written" "$work/$c.deact" ||
+		{ failc $c "the destination's deactivate does not report its clean release: $(tr '\n' ' ' <"$work/$c.deact")"; return; }
 	grep -q "released version [0-9]* clean" "$work/ta.out" ||
 		{ failc $c "reactivate does not say the destination released clean: $(ta_out)"; return; }
 	[ "$(cbt-util get -n "$log" -f)" = 1 ] ||
@@ -364,6 +366,8 @@ t_cbt_clean_return() {
 t_cbt_dirty_refused() {
 	local c=cbt-dirty-refused log rc
 	cbt_failed_migration $c 1 || return
+	grep -q "writes: tapdisk STATS of minor $bm: 8 sectors written" "$work/$c.deact" ||
+		{ failc $c "the destination's deactivate does not report its 4 KiB write: $(tr '\n' ' ' <"$work/$c.deact")"; return; }
 	[ $rc -eq 31 ] ||
 		{ failc $c "reactivate after the destination wrote: exit $rc, want 31: $(ta_out)"; return; }
 	[ "$(cbt-util get -n "$log" -f)" = 0 ] ||

@@ -66,6 +66,8 @@ static void print_json(FILE *out, const struct handover_opts *o,
 		json_string(&j, HO_JSON_TOKEN, r->token);
 	if (r->valid_until_ns)
 		json_u64(&j, HO_JSON_VALID_UNTIL, r->valid_until_ns);
+	if (r->writes[0])
+		json_bool(&j, "released_clean", r->released_clean);
 	if (r->have_seen) {
 		json_u64(&j, "seen_version", r->seen.version);
 		if (r->seen.has_owner) {
@@ -82,6 +84,10 @@ static void print_json(FILE *out, const struct handover_opts *o,
 		json_null(&j, "fingerprint");
 	if (r->have_verdict)
 		print_verdict_json(&j, &r->verdict);
+	if (r->writes[0])
+		json_string(&j, "writes", r->writes);
+	if (r->cbt_marked_inconsistent)
+		json_bool(&j, "cbt_marked_inconsistent", true);
 	json_object_begin(&j, "timings_us");
 	for (unsigned int i = 0; i < r->record.nr_steps; i++)
 		json_u64(&j, r->record.steps[i].name, r->record.steps[i].us);
@@ -114,6 +120,10 @@ static void print_text(FILE *out, const struct handover_opts *o,
 		if (r->fingerprint[0])
 			fprintf(out, "  metadata fingerprint %s\n",
 				r->fingerprint);
+		if (r->writes[0])
+			fprintf(out, "  %s: %s\n", r->released_clean ?
+				"released clean, nothing written" :
+				"writes", r->writes);
 		fprintf(out, "  steps:");
 		for (unsigned int i = 0; i < r->record.nr_steps; i++)
 			fprintf(out, " %s %.1f ms", r->record.steps[i].name,
