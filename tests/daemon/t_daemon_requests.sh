@@ -73,7 +73,7 @@ r=$(xh_request vdi1 "deactivate")
 v2=$(lease_field vdi1 version)
 "$XH_TOOL" lease acquire "$T/vdi1.img.lease" --host-id 2 --json >"$T/h2.json" ||
 	xh_fail "host 2 acquire"
-tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/h2.json")
+tok=$(sed -n 's/.*"owner_token":"\([^"]*\)".*/\1/p' "$T/h2.json")
 "$XH_TOOL" lease release "$T/vdi1.img.lease" --host-id 2 --token "$tok" \
 	>/dev/null || xh_fail "host 2 release"
 r=$(xh_request vdi1 "reactivate version=$v2")

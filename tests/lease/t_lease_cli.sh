@@ -45,8 +45,16 @@ grep -q "expect-version" "$dir/out" || { echo "FAIL: --help text"; fail=1; }
 expect 2 frobnicate "$L"
 expect 2 acquire "$L"			# no --host-id
 expect 2 acquire --host-id 0 "$L"
+grep -q -- "--host-id must be 1..2000, not '0'" "$dir/err" ||
+	{ echo "FAIL: --host-id 0 message: $(cat "$dir/err")"; fail=1; }
 expect 2 acquire --host-id 2001 "$L"
-expect 2 status "$L.missing"		# no such file
+expect 4 status "$L.missing"		# no such file: 4 as on every command
+expect 4 status --json "$L.missing"	# ... and a JSON error object
+check "missing: json ok" "$(json .ok)" false
+check "missing: json exit_code" "$(json .exit_code)" 4
+check "missing: json command" "$(json .command)" "lease status"
+json .error.message | grep -q "No such file" ||
+	{ echo "FAIL: missing: json message $(cat "$dir/out")"; fail=1; }
 truncate -s 1M "$dir/zeros"
 expect 16 status "$dir/zeros"		# not a lease area
 expect 0 init --timeout 2 "$L"
@@ -58,14 +66,18 @@ check "free version" "$(json .version)" 0
 check "timeout" "$(json .timeout_s)" 2
 
 expect 0 acquire --host-id 1 --host-name hostA --token src --json "$L"
+check "acquire result" "$(json .result)" acquired
 check "acquire version" "$(json .version)" 1
-check "acquire token" "$(json .token)" src
+check "acquire token" "$(json .owner_token)" src
+acquired_keys=$(jq -c 'keys' <"$dir/out")
 # A renewal in another process counts within the owner's window (T*3/4
 # from the acquire's start, kept in the host-local holder state) ...
 expect 0 renew --host-id 1 --host-name hostA --token src "$L"
 expect 10 acquire --host-id 2 --host-name hostB --token dst --json "$L"
 grep -q "held by host 1" "$dir/err" || { echo "FAIL: held message"; fail=1; }
 check "held: who" "$(json .owner_host_id)" 1
+check "held: result" "$(json .result)" held
+check "acquire --json: one shape" "$(jq -c 'keys' <"$dir/out")" "$acquired_keys"
 expect 0 status --json "$L"
 check "held owner" "$(json .owner_host_id)" 1
 check "held token" "$(json .owner_token)" src

@@ -3,7 +3,7 @@
  * tapdisk-activate lease init|acquire|renew|release|status|break LEASE
  *
  * Thin command line over lease.h; every result maps to one documented exit
- * code (exitcodes.h, tapdisk-activate-lease(8)).
+ * code (common/exitcodes.h, tapdisk-activate-lease(8)).
  */
 #include "cmd_lease.h"
 
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exitcodes.h"
+#include "common/exitcodes.h"
 #include "common/json.h"
 #include "handover/handover.h"	/* handover_lease_exit */
 #include "lease/lease.h"
@@ -99,8 +99,12 @@ static int parse(int argc, char **argv, struct lease_cli *c)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i':
-			if (!parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v)
-				goto bad;
+			if (!parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v) {
+				fprintf(stderr, "tapdisk-activate lease: --host-id "
+					"must be 1..%u, not '%s' (try --help)\n",
+					LEASE_MAX_HOSTS, optarg);
+				return XH_EXIT_USAGE;
+			}
 			c->host_id = (long)v;
 			break;
 		case 'n': c->host_name = optarg; break;
@@ -158,8 +162,35 @@ bad:
 	return XH_EXIT_USAGE;
 }
 
+/* Set once a command printed its JSON object (--json prints one). */
+static bool json_printed;
+
+/* --json: the object of a failure that printed nothing else, in the shape
+ * of the handover commands' reports (command, ok, exit_code, error). */
+static void print_error_json(const struct lease_cli *c, int exit_code,
+			     const char *message)
+{
+	struct json j;
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "lease %s", c->sub ? c->sub : "");
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "command", cmd);
+	json_string(&j, "lease", c->spec ? c->spec : "");
+	json_bool(&j, "ok", false);
+	json_i64(&j, "exit_code", exit_code);
+	json_object_begin(&j, "error");
+	json_string(&j, "message", message);
+	json_object_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+	json_printed = true;
+}
+
+/* @result: acquire's outcome ("acquired", "held", ...), NULL elsewhere. */
 static void print_status(const struct lease_cli *c, const struct lease_status *st,
-			 int r, const char *err)
+			 int r, const char *err, const char *result)
 {
 	/* A damaged header: version, timeout and geometry are unknown. */
 	bool no_header = !st->sector_size;
@@ -169,6 +200,8 @@ static void print_status(const struct lease_cli *c, const struct lease_status *s
 
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
+		if (result)
+			json_string(&j, "result", result);
 		json_string(&j, "lease", c->spec);
 		json_string(&j, "state", lease_state_name(st->state));
 		if (no_header)
@@ -216,6 +249,7 @@ static void print_status(const struct lease_cli *c, const struct lease_status *s
 			json_null(&j, "damage");
 		json_object_end(&j);
 		json_finish(&j);
+		json_printed = true;
 		return;
 	}
 	printf("lease:     %s\nstate:     %s\n", c->spec, lease_state_name(st->state));
@@ -260,6 +294,7 @@ static void print_holder(const struct lease_cli *c, const char *what,
 		json_string(&j, "token", h->token);
 		json_object_end(&j);
 		json_finish(&j);
+		json_printed = true;
 	} else {
 		printf("%s version %llu host %u token %s\n", what,
 		       (unsigned long long)h->version, h->host_id, h->token);
@@ -318,9 +353,23 @@ static int run(struct lease_cli *c)
 			c->sub);
 		return XH_EXIT_USAGE;
 	}
+	/* What the command line lacks is a usage error (2) before anything
+	 * is opened: a missing lease must not hide it. */
+	if ((!strcmp(c->sub, "acquire") || !strcmp(c->sub, "break") ||
+	     !strcmp(c->sub, "renew") || !strcmp(c->sub, "release")) &&
+	    !c->host_id) {
+		fprintf(stderr, "tapdisk-activate lease %s: --host-id is "
+			"required\n", c->sub);
+		if (c->json)
+			print_error_json(c, XH_EXIT_USAGE,
+					 "--host-id is required");
+		return XH_EXIT_USAGE;
+	}
 	r = lease_open(&l, c->spec, flags, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "tapdisk-activate lease: %s\n", err);
+		if (c->json)
+			print_error_json(c, handover_lease_exit(r), err);
 		return handover_lease_exit(r);
 	}
 	memset(&st, 0, sizeof(st));
@@ -335,12 +384,12 @@ static int run(struct lease_cli *c)
 			       c->spec, LEASE_MAX_HOSTS, c->timeout);
 		if (!r && c->json) {
 			r = lease_read_status(l, &st);
-			print_status(c, &st, r, lease_last_error(l));
+			print_status(c, &st, r, lease_last_error(l), NULL);
 		}
 	} else if (!strcmp(c->sub, "status")) {
 		r = lease_read_status(l, &st);
 		if (r == LEASE_OK || st.state == LEASE_STATE_DAMAGED)
-			print_status(c, &st, r, lease_last_error(l));
+			print_status(c, &st, r, lease_last_error(l), NULL);
 	} else if (!strcmp(c->sub, "acquire")) {
 		struct lease_acquire_opts o = {
 			.host_id = (uint16_t)c->host_id,
@@ -352,15 +401,25 @@ static int run(struct lease_cli *c)
 
 		if (!c->host_id) {
 			fprintf(stderr, "tapdisk-activate lease acquire: --host-id is required\n");
+			if (c->json)
+				print_error_json(c, XH_EXIT_USAGE,
+						 "--host-id is required");
 			lease_close(l);
 			return XH_EXIT_USAGE;
 		}
 		r = lease_acquire(l, &o, &h, &st);
-		if (!r)
+		if (!r && !c->json) {
 			print_holder(c, "acquired", &h);
-		else if (c->json && (r == LEASE_HELD ||
-				     r == LEASE_VERSION_MOVED))
-			print_status(c, &st, r, lease_last_error(l));
+		} else if (!r) {
+			/* --json: one shape, acquired or not: the lease as it
+			 * is now, with the outcome. */
+			if (lease_read_status(l, &st) == LEASE_OK)
+				print_status(c, &st, r, "", "acquired");
+		} else if (c->json && (r == LEASE_HELD ||
+				     r == LEASE_VERSION_MOVED)) {
+			print_status(c, &st, r, lease_last_error(l),
+				     r == LEASE_HELD ? "held" : "version_moved");
+		}
 	} else if (!strcmp(c->sub, "break")) {
 		struct lease_holder b = { 0 };
 
@@ -377,10 +436,14 @@ static int run(struct lease_cli *c)
 			snprintf(b.token, sizeof(b.token), "%s", c->token);
 		r = lease_break(l, &b, c->force, c->repair, &st);
 		if (!r)
-			print_status(c, &st, r, "");
+			print_status(c, &st, r, "", NULL);
 	} else {
 		r = need_holder(c, l, &h);
 		if (r < 0) {
+			if (c->json)
+				print_error_json(c, XH_EXIT_USAGE,
+						 "--host-id and --token are "
+						 "required");
 			lease_close(l);
 			return XH_EXIT_USAGE;
 		}
@@ -393,9 +456,17 @@ static int run(struct lease_cli *c)
 			print_holder(c, !strcmp(c->sub, "renew") ? "renewed" :
 				     "released", &h);
 	}
-	if (r)
+	if (r) {
 		fprintf(stderr, "tapdisk-activate lease %s: %s: %s\n", c->sub,
 			lease_strerror(r), lease_last_error(l));
+		if (c->json && !json_printed) {
+			char msg[600];
+
+			snprintf(msg, sizeof(msg), "%s: %s", lease_strerror(r),
+				 lease_last_error(l));
+			print_error_json(c, handover_lease_exit(r), msg);
+		}
+	}
 	lease_close(l);
 	return handover_lease_exit(r);
 }

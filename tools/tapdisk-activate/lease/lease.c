@@ -256,8 +256,9 @@ int lease_open(struct lease **out, const char *spec, unsigned int flags,
 			DIO_READ_WRITE, err, errlen);
 	if (ret) {
 		lease_close(l);
-		return ret == -ENOENT || ret == -EACCES ? LEASE_USAGE :
-							  LEASE_IO;
+		/* A missing or unreadable file is the storage's answer (4,
+		 * as on every command), not a usage error. */
+		return LEASE_IO;
 	}
 	if (fstat(l->dev.fd, &st) == 0) {
 		l->dev_id = l->dev.is_blockdev ? st.st_rdev : st.st_dev;
