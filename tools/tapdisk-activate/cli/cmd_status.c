@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "exitcodes.h"
+#include "common/exitcodes.h"
 #include "handover_cli.h"
 #include "common/json.h"
 
@@ -89,6 +89,21 @@ int cmd_status(int argc, char **argv)
 	if (ret != LEASE_OK) {
 		fprintf(stderr, "tapdisk-activate status: cannot read the lease "
 			"of %s: %s\n", c.opts.vdi, err);
+		if (c.json) {
+			/* The handover commands' failure shape. */
+			json_init(&j, stdout);
+			json_object_begin(&j, NULL);
+			json_string(&j, "command", "status");
+			json_string(&j, "vdi", c.opts.vdi);
+			json_bool(&j, "ok", false);
+			json_i64(&j, "exit_code", handover_lease_exit(ret));
+			json_object_begin(&j, "error");
+			json_string(&j, "step", "lease");
+			json_string(&j, "message", err);
+			json_object_end(&j);
+			json_object_end(&j);
+			json_finish(&j);
+		}
 		return handover_lease_exit(ret);
 	}
 
