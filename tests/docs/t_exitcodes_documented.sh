@@ -5,7 +5,7 @@
 # automation relies on that table.
 set -u
 top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-hdr=$top/tools/tapdisk-activate/cli/exitcodes.h
+hdr=$top/tools/tapdisk-activate/common/exitcodes.h
 man=$top/man/tapdisk-activate.8
 fail=0
 

@@ -2,7 +2,7 @@
 /* tapdisk-activate check-migrate: the page-cache safety rule on its own. */
 #include <stdio.h>
 
-#include "exitcodes.h"
+#include "common/exitcodes.h"
 #include "handover_cli.h"
 
 static const char usage[] =

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exitcodes.h"
+#include "common/exitcodes.h"
 
 /* Longest wait any option may ask for: a day is already absurd. */
 #define HCLI_MAX_SECONDS	86400.0

@@ -10,7 +10,7 @@
 #include "cmd_inspect.h"
 #include "cmd_lease.h"
 #include "commands.h"
-#include "exitcodes.h"
+#include "common/exitcodes.h"
 #include "handover_cli.h"
 #include "common/version.h"
 

@@ -22,7 +22,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "cli/exitcodes.h"
+#include "common/exitcodes.h"
 #include "common/clock.h"
 #include "xen-handover/xenstore-keys.h"
 #include "xsd_daemon.h"

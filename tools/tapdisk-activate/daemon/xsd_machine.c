@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/exitcodes.h"
+#include "common/exitcodes.h"
 #include "lease/lease.h"
 #include "cli/handover_json.h"
 #include "xen-handover/xenstore-keys.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/exitcodes.h"
+#include "common/exitcodes.h"
 #include "common/dio.h"
 #include "common/clock.h"
 #include "vhd/vhd.h"

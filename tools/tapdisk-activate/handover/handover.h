@@ -145,7 +145,7 @@ int handover_lease_open(const struct handover_opts *o, struct lease **l,
 			char *path, size_t pathlen, char *err, size_t errlen);
 /*
  * The handover's result code (today the tapdisk-activate exit status,
- * cli/exitcodes.h) for a LEASE_* result and for a backend result.
+ * common/exitcodes.h) for a LEASE_* result and for a backend result.
  */
 int handover_lease_exit(int result);
 int handover_backend_exit(enum backend_result r);

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/exitcodes.h"
+#include "common/exitcodes.h"
 #include "handover.h"
 
 int handover_lease_open(const struct handover_opts *o, struct lease **l,
