@@ -49,10 +49,12 @@ xh_dom0_up() {
 	rm -rf "${XH_CONSOLE_DIR:?}"/*
 	ln -sfn /run /var/run 2>/dev/null
 	export XENSTORED_ROOTDIR=/run/xenstored
-	/usr/lib/xen-4.17/bin/xenstored --pid-file /run/xenstore.pid || return 1
+	# The Xen tools' private dir: xen-4.17 (bookworm dom0) or xen-4.20 (trixie).
+	XH_XEN_LIB=$(ls -d /usr/lib/xen-4.* 2>/dev/null | sort -V | tail -1)
+	"$XH_XEN_LIB"/bin/xenstored --pid-file /run/xenstore.pid || return 1
 	for _ in $(seq 30); do xenstore-read -s / >/dev/null 2>&1 && break; sleep 1; done
-	/usr/lib/xen-4.17/bin/xen-init-dom0 || return 1
-	/usr/lib/xen-4.17/bin/xenconsoled --pid-file /run/xenconsoled.pid --log=guest \
+	"$XH_XEN_LIB"/bin/xen-init-dom0 || return 1
+	"$XH_XEN_LIB"/bin/xenconsoled --pid-file /run/xenconsoled.pid --log=guest \
 		--log-dir="$XH_CONSOLE_DIR" || return 1
 	xl info > "$XH_RUN/xl-info" 2>&1 || { cat "$XH_RUN/xl-info"; return 1; }
 	xh_info "toolstack up: xen $(sed -n 's/^xen_version *: *//p' "$XH_RUN/xl-info"), $(grep -c . /proc/cpuinfo >/dev/null; nproc) dom0 vcpus"

@@ -241,7 +241,7 @@ ho_completed() {
 # longer tracks). Sets CRASH_PHASE; skips itself where Xen cannot crash
 # the guest on demand.
 ho_crash_then_destroy() {
-	local hc=/usr/lib/xen-4.17/bin/xen-hvmcrash dm=xh-$HO_VDI-$SRC-$DEVID st t0
+	local hc=${XH_XEN_LIB:-/usr/lib/xen-4.17}/bin/xen-hvmcrash dm=xh-$HO_VDI-$SRC-$DEVID st t0
 	CRASH_PHASE=skipped
 	[ -x "$hc" ] || return 0
 	t0=$(xh_up)
