@@ -26,6 +26,12 @@ XH_E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$XH_E2E_DIR/lib/images.sh"
 . "$XH_E2E_DIR/lib/payload.sh"
 . "$XH_E2E_DIR/lib/report.sh"
+# XH_E2E_DOM0=trixie: a Debian 13 dom0 (Xen 4.20, Linux 6.12); guests as usual.
+case ${XH_E2E_DOM0:-bookworm} in
+bookworm) ;;
+trixie) . "$XH_E2E_DIR/lib/dom0-trixie.sh" ;;
+*) echo "run.sh: XH_E2E_DOM0 is bookworm or trixie" >&2; exit 2 ;;
+esac
 
 # Everything runs inside main(): bash parses a function completely before
 # running it, so editing this file during a (long) run cannot derail it.
@@ -131,8 +137,10 @@ if [ -n "$guest_kv" ]; then
 	GUEST_KV=$(xh_detect_guest_kv "$guest_kv") || exit 2
 fi
 [ "$GUEST_KV" != "$KV" ] && name_sfx=@$(echo "$GUEST_KV" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+[ "${XH_E2E_DOM0:-bookworm}" = bookworm ] || name_sfx="$name_sfx@dom0-$XH_E2E_DOM0"
 xh_timed images xh_images_ensure "$KV" || fail_all "image build failed (see log above)"
-if [ "$GUEST_KV" != "$KV" ]; then
+# Another dom0 kernel than the host's KV: the guests' comes from its deb.
+if [ "$GUEST_KV" != "$KV" ] || [ "${XH_E2E_DOM0:-bookworm}" != bookworm ]; then
 	xh_timed guest-kernel xh_guest_kernel_ensure "$GUEST_KV" ||
 		fail_all "no guest kernel $GUEST_KV (build/e2e/latest/guest-kernel.log)"
 fi
