@@ -24,6 +24,7 @@
 
 #include "common/exitcodes.h"
 #include "common/clock.h"
+#include "lease/lease.h"
 #include "xen-handover/xenstore-keys.h"
 #include "xsd_daemon.h"
 
@@ -90,6 +91,16 @@ static void drop_att(struct xsd_daemon *d, struct xsd_att *a)
 	}
 }
 
+/* Feeds the watchdog only while no held lease is near its deadline
+ * without proof or an unconfirmed fence (xsd_fence.c). */
+static void feed_watchdog(struct xsd_daemon *d, uint64_t now)
+{
+	char why[300] = "";
+	bool safe = xsd_lease_host_safe(d, why, sizeof(why));
+
+	xsd_watchdog_tick(&d->wd, safe, why, now);
+}
+
 /*
  * After a restart: the xenstore record says where the attachment was; the
  * lease says what actually happened to a step that was running.
@@ -113,6 +124,8 @@ static void recover(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 					 sizeof(err));
 		if (!known)
 			xsd_log("warning", "VDI %s: %s", a->vdi.name, err);
+		/* A recovery that waited for storage still feeds it. */
+		feed_watchdog(d, clock_now_ms());
 	}
 	if (known && held && owner == d->cfg.host_id &&
 	    (!a->token[0] || !strcmp(a->token, token))) {
@@ -628,6 +641,11 @@ int xsd_daemon_init(struct xsd_daemon *d, char *err, size_t errlen)
 	if (xsd_watchdog_open(&d->wd, d->cfg.watchdog,
 			      d->cfg.watchdog_timeout_s, err, errlen))
 		return XH_EXIT_DAEMON_CONFIG;
+	if (d->wd.fd < 0)
+		xsd_log("warning", "no watchdog configured: a fence that "
+			"cannot be confirmed, or a daemon that stops while "
+			"it holds leases, is not escalated (tapdisk-activated"
+			"(8), 'watchdog')");
 	xsd_rate_init(&d->rate, d->cfg.events_per_s, d->cfg.events_burst);
 	if (xsd_xs_open(&d->xs, err, errlen))
 		return XH_EXIT_DAEMON_XENSTORE;
@@ -698,16 +716,6 @@ static void step_all(struct xsd_daemon *d, uint64_t now, bool sweep)
 		}
 	}
 	d->recheck_all = false;
-}
-
-/* Feeds the watchdog only while no held lease is near its deadline
- * without proof or an unconfirmed fence (xsd_fence.c). */
-static void feed_watchdog(struct xsd_daemon *d, uint64_t now)
-{
-	char why[300] = "";
-	bool safe = xsd_lease_host_safe(d, why, sizeof(why));
-
-	xsd_watchdog_tick(&d->wd, safe, why, now);
 }
 
 static void report_rate(struct xsd_daemon *d, uint64_t now)
@@ -812,8 +820,33 @@ int xsd_daemon_run(struct xsd_daemon *d)
 	return XH_EXIT_OK;
 }
 
+/* Exiting with leases held: they are the next instance's to renew. */
+static void report_held(const struct xsd_daemon *d)
+{
+	uint64_t now = lease_owner_now_ns();
+
+	for (unsigned int i = 0; i < XSD_MAX_ATTACH; i++) {
+		const struct xsd_att *a = &d->att[i];
+
+		if (!a->used || !a->renewer || !a->valid_until_ns ||
+		    a->valid_until_ns == UINT64_MAX)
+			continue;
+		xsd_log(d->wd.fd >= 0 ? "warning" : "ALERT",
+			"VDI %s (domain %u disk %u): lease held, valid for "
+			"%.1f s more: tapdisk-activated must run again before "
+			"then%s", a->vdi.name, a->domid, a->devid,
+			a->valid_until_ns > now ?
+			(double)(a->valid_until_ns - now) / 1e9 : 0.0,
+			d->wd.fd >= 0 ? " (the watchdog resets the host "
+			"sooner if it is not fed)" : ": no watchdog is "
+			"configured, so nothing stops this guest's writes "
+			"if it does not");
+	}
+}
+
 void xsd_daemon_fini(struct xsd_daemon *d)
 {
+	report_held(d);
 	for (unsigned int i = 0; i < XSD_MAX_ATTACH; i++) {
 		if (d->att[i].job) {
 			xsd_job_abort(d->att[i].job);

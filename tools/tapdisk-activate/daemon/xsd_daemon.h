@@ -86,6 +86,7 @@ struct xsd_att {
 	/* FENCED for a lost lease; confirmed once the fence job stopped the
 	 * backend (else the watchdog starves near the deadline). */
 	bool fence_lease, fence_confirmed;
+	bool timing_warned;		/* LEASE-TIMING raised */
 	uint64_t drain_next_ms;		/* DRAINING: next backend sample */
 	uint64_t drain_sample[5];
 	uint32_t drain_stable;
@@ -156,6 +157,8 @@ bool xsd_lease_any_held(const struct xsd_daemon *d);
 
 /* Persistence and alerts under /vdi-handover (xsd_store.c). */
 void xsd_store_att(struct xsd_daemon *d, const struct xsd_att *a);
+/* Only the holding's deadline (each renewal). */
+void xsd_store_valid_until(struct xsd_daemon *d, const struct xsd_att *a);
 void xsd_store_forget(struct xsd_daemon *d, const struct xsd_att *a);
 int xsd_store_recall(struct xsd_daemon *d, struct xsd_att *a);
 void xsd_alert(struct xsd_daemon *d, const struct xsd_att *a,

@@ -22,8 +22,9 @@
 #include "xsd_renewer.h"
 
 /* A holding whose deadline is not known (a record from before this
- * version) must be proved by a renewal within this, or it is fenced. */
-#define XSD_PROOF_WAIT_MS	10000u
+ * version, or a kill before the record was written) may be past it
+ * already: a renewal must prove it within this, or it is fenced. */
+#define XSD_PROOF_WAIT_MS	2000u
 
 /* The attachment holds the lease and its renewal thread keeps it. */
 static bool renews(const struct xsd_att *a)
@@ -128,7 +129,7 @@ static void absorb(struct xsd_daemon *d, struct xsd_att *a,
 	}
 	if (r->valid_until_ns && r->valid_until_ns != a->valid_until_ns) {
 		a->valid_until_ns = r->valid_until_ns;
-		xsd_store_att(d, a);	/* for the next daemon instance */
+		xsd_store_valid_until(d, a);	/* for the next instance */
 	}
 	note_failure(d, a, r);
 }
@@ -141,14 +142,17 @@ static const char *lost_proof(struct xsd_daemon *d, struct xsd_att *a,
 	uint64_t now_ns = lease_owner_now_ns(), lead = lead_ms(d, a);
 
 	*code = "LEASE-LOST";
-	if (a->timeout_known &&
+	if (a->timeout_known && !a->timing_warned &&
 	    !lease_fence_timing_ok(a->lease_timeout_s, watchdog_s(d))) {
-		*code = "LEASE-TIMING";
-		snprintf(why, len, "the lease timeout %u s is too short for "
-			 "watchdog-timeout %u s (a lease needs at least %u s)",
-			 a->lease_timeout_s, watchdog_s(d),
-			 lease_min_timeout_s(watchdog_s(d)));
-		return why;
+		/* Not unsafe, fragile: one slow renewal already fences. */
+		a->timing_warned = true;
+		xsd_alert(d, a, "LEASE-TIMING", "the lease timeout %u s is too "
+			  "short for watchdog-timeout %u s: the guest is fenced "
+			  "as soon as one renewal is late (a lease needs at "
+			  "least %u s); re-initialise the lease with a longer "
+			  "--timeout or shorten watchdog-timeout",
+			  a->lease_timeout_s, watchdog_s(d),
+			  lease_min_timeout_s(watchdog_s(d)));
 	}
 	if (r->gave_up) {
 		snprintf(why, len, "%s", r->err);

@@ -6,6 +6,7 @@
  * commands, which also pause/resume the backend.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,16 @@ static int open_lease(const struct xsd_vdi_conf *vdi, unsigned int flags,
  * there). An abandoned read frees its own job when it ends.
  */
 #define XSD_LEASE_STATUS_WAIT_MS	2000u
+/*
+ * All reads of one daemon share XSD_LEASE_STATUS_BUDGET_MS of waiting
+ * for answers that did not come: a restart with a hundred VDIs on dead
+ * storage must not stop the loop (renewals, fencing, the watchdog) for
+ * minutes. Once it is spent a read gets XSD_LEASE_STATUS_MIN_MS, enough
+ * for storage that works.
+ */
+#define XSD_LEASE_STATUS_BUDGET_MS	4000u
+#define XSD_LEASE_STATUS_MIN_MS		100u
+static uint64_t budget_spent_ms;
 
 struct status_job {
 	pthread_mutex_t mu;
@@ -89,6 +100,7 @@ static int status_bounded(struct status_job *j, char *err, size_t errlen)
 {
 	struct timespec until;
 	pthread_condattr_t ca;
+	uint64_t wait_ms;
 	pthread_t t;
 	bool done;
 
@@ -103,8 +115,20 @@ static int status_bounded(struct status_job *j, char *err, size_t errlen)
 		return -1;
 	}
 	pthread_detach(t);
+	wait_ms = budget_spent_ms >= XSD_LEASE_STATUS_BUDGET_MS ?
+		  XSD_LEASE_STATUS_MIN_MS :
+		  XSD_LEASE_STATUS_BUDGET_MS - budget_spent_ms;
+	if (wait_ms > XSD_LEASE_STATUS_WAIT_MS)
+		wait_ms = XSD_LEASE_STATUS_WAIT_MS;
+	if (wait_ms < XSD_LEASE_STATUS_MIN_MS)
+		wait_ms = XSD_LEASE_STATUS_MIN_MS;
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += XSD_LEASE_STATUS_WAIT_MS / 1000u;
+	until.tv_sec += (time_t)(wait_ms / 1000u);
+	until.tv_nsec += (long)(wait_ms % 1000u) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&j->mu);
 	while (!j->done &&
 	       pthread_cond_timedwait(&j->cv, &j->mu, &until) != ETIMEDOUT)
@@ -112,10 +136,11 @@ static int status_bounded(struct status_job *j, char *err, size_t errlen)
 	done = j->done;
 	j->abandoned = !done;
 	pthread_mutex_unlock(&j->mu);
-	if (!done)
+	if (!done) {
+		budget_spent_ms += wait_ms;
 		snprintf(err, errlen, "the lease of %s did not answer a status "
-			 "read within %u ms", j->vdi.name,
-			 XSD_LEASE_STATUS_WAIT_MS);
+			 "read within %" PRIu64 " ms", j->vdi.name, wait_ms);
+	}
 	return done ? 0 : -1;
 }
 

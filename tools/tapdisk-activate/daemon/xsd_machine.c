@@ -241,7 +241,7 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 {
 	static struct job_args ja;	/* one job starts at a time */
 	char num[32], err[256];
-	uint64_t bound_s;
+	uint64_t bound_s, fence_ms = 0;
 	int rc;
 
 	/* Shutting down: leave steps to the next start, but never a fence. */
@@ -277,7 +277,8 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 						     a->lease_timeout_s :
 						     LEASE_MAX_TIMEOUT_S);
 
-		bound_s = ms / 1000u + 1u;
+		bound_s = 0;
+		fence_ms = ms;
 		add_arg(&ja, "--timeout");
 		snprintf(num, sizeof(num), "%.3f", (double)ms / 1000.0);
 		add_arg(&ja, num);
@@ -316,9 +317,8 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 
 	a->job = calloc(1, sizeof(*a->job));
 	rc = a->job ? xsd_job_start(a->job, ja.argv, now,
-				    bound_s * 1000u +
-				    (next == XSD_ATT_FENCED ? 0 :
-				     XSD_JOB_GRACE_MS),
+				    next == XSD_ATT_FENCED ? fence_ms :
+				    bound_s * 1000u + XSD_JOB_GRACE_MS,
 				    err, sizeof(err)) : -1;
 	if (!rc) {
 		char line[512];
@@ -376,6 +376,16 @@ static void fence_done(struct xsd_daemon *d, struct xsd_att *a, int code,
 		       const char *msg)
 {
 	a->fence_confirmed = code == 0;
+	if (code == 0 && a->valid_until_ns && a->valid_until_ns != UINT64_MAX &&
+	    lease_owner_now_ns() > a->valid_until_ns) {
+		xsd_alert(d, a, "LEASE-LOST", "the backend's writes were "
+			  "confirmed stopped only %.1f s after the lease's "
+			  "deadline: another host may have taken the VDI "
+			  "over meanwhile; check the VDI before using it "
+			  "anywhere", (double)(lease_owner_now_ns() -
+					       a->valid_until_ns) / 1e9);
+		return;
+	}
 	if (code == 0) {
 		xsd_log("info", "VDI %s domain %u disk %u: fenced: the "
 			"backend's writes are stopped", a->vdi.name, a->domid,

@@ -73,8 +73,11 @@ static void report(struct xsd_renewer *r, int rc, struct lease *l,
 			 lease_strerror(rc), why);
 	if (rc == LEASE_LOST || rc == LEASE_NOT_OWNER)
 		r->rep.gave_up = true;
+	/* After a stop the loop's pipe may be closed (or its number
+	 * reused): never write to it then. */
+	if (!r->stop)
+		wake(r);
 	pthread_mutex_unlock(&r->mu);
-	wake(r);
 }
 
 static void mark_busy(struct xsd_renewer *r)

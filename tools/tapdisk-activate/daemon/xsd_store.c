@@ -135,6 +135,20 @@ static void put(struct xsd_daemon *d, const char *path, const char *value)
 		xsd_log("error", "cannot write %s: %s", path, strerror(errno));
 }
 
+void xsd_store_valid_until(struct xsd_daemon *d, const struct xsd_att *a)
+{
+	char p[256], v[32];
+
+	/* CLOCK_BOOTTIME ns: xenstore lives as long as this boot. */
+	att_path(p, sizeof(p), a, "valid-until");
+	if (a->valid_until_ns) {
+		snprintf(v, sizeof(v), "%" PRIu64, a->valid_until_ns);
+		put(d, p, v);
+	} else {
+		xsd_xs_rm(&d->xs, p);
+	}
+}
+
 void xsd_store_att(struct xsd_daemon *d, const struct xsd_att *a)
 {
 	char p[256], v[64];
@@ -155,15 +169,7 @@ void xsd_store_att(struct xsd_daemon *d, const struct xsd_att *a)
 	put(d, p, v);
 	att_path(p, sizeof(p), a, "hold");
 	put(d, p, a->hold ? "1" : "0");
-	/* The holding's deadline (CLOCK_BOOTTIME ns: xenstore lives as long
-	 * as this boot), for the next daemon instance. */
-	att_path(p, sizeof(p), a, "valid-until");
-	if (a->valid_until_ns) {
-		snprintf(v, sizeof(v), "%" PRIu64, a->valid_until_ns);
-		put(d, p, v);
-	} else {
-		xsd_xs_rm(&d->xs, p);
-	}
+	xsd_store_valid_until(d, a);
 
 	/* Summary keys follow the attachment that moved last. */
 	vdi_path(p, sizeof(p), a->vdi.name, "state");

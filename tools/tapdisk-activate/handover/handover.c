@@ -365,21 +365,37 @@ static int deactivate_quiesce(const struct handover_opts *o,
  */
 int handover_fence(const struct handover_opts *o, struct handover_result *r)
 {
-	struct lease_status none = { 0 };
-	int ret;
+	char err[1024] = "", gone[512] = "";
+	struct cachedrop_result cd;
+	enum backend_result br;
+	struct step_timer t;
 
 	init_result(o, r, "fence");
-	ret = deactivate_quiesce(o, r, &none);
-	if (ret)
-		snprintf(r->message + strlen(r->message),
-			 sizeof(r->message) - strlen(r->message),
-			 " (fencing: the writes of this host are NOT "
-			 "confirmed stopped)");
-	else
-		snprintf(r->message, sizeof(r->message),
-			 "backend %s drained and stopped, image flushed: no "
-			 "write of this host can still land", o->backend.spec);
-	return ret;
+	step_begin(&t);
+	br = backend_pause(&o->backend, o->timeout_ms, err, sizeof(err));
+	/* A backend nothing is left of (no tapdisk on the socket, no such
+	 * dm device) writes nothing either. */
+	if (br != BACKEND_OK &&
+	    backend_stopped_after_resume(&o->backend, o->timeout_ms, gone,
+					 sizeof(gone)))
+		br = BACKEND_OK;
+	step_end(r, &t, "pause");
+	if (br != BACKEND_OK)
+		return fail(r, "pause", handover_backend_exit(br),
+			    "%s (fencing: the writes of this host are NOT "
+			    "confirmed stopped)", err);
+	step_begin(&t);
+	if (cachedrop_path(o->vdi, &cd, err, sizeof(err))) {
+		step_end(r, &t, "flush");
+		return fail(r, "flush", XH_EXIT_FLUSH_FAILED, "%s (fencing: "
+			    "the writes of this host are NOT confirmed "
+			    "stopped)", err);
+	}
+	step_end(r, &t, "flush");
+	snprintf(r->message, sizeof(r->message),
+		 "backend %s stopped, image flushed: no write of this host "
+		 "can still land", o->backend.spec);
+	return XH_EXIT_OK;
 }
 
 /*
@@ -551,6 +567,16 @@ static int activate_held(const struct handover_opts *o,
 			   r->fingerprint);
 		goto undo;
 	}
+	/* The checks took time: the backend writes only inside the window
+	 * the acquire proved. */
+	if (lease_owner_now_ns() >= lease_valid_until_ns(l)) {
+		ret = fail(r, "lease", XH_EXIT_LEASE_LOST,
+			   "validating took until %.3f s past the lease's "
+			   "deadline: not resuming",
+			   (double)(lease_owner_now_ns() -
+				    lease_valid_until_ns(l)) / 1e9);
+		goto undo;
+	}
 	ret = resume_backend(o, r, "");
 	if (ret && !backend_stopped_after_resume(&o->backend, o->timeout_ms,
 						 err, sizeof(err))) {
@@ -704,6 +730,41 @@ int handover_activate(const struct handover_opts *o,
 			   NULL);
 }
 
+/*
+ * The lease never left this host, but that is no proof that it still
+ * holds it now: renew it (through this host's holder state) before the
+ * backend may write again. A holding whose deadline passed, or that this
+ * boot never proved, is refused, and the backend stays paused.
+ */
+static int prove_held(const struct handover_opts *o,
+		      struct handover_result *r, const struct lease_status *st)
+{
+	struct lease_holder h;
+	struct lease *l;
+	int ret;
+
+	ret = open_lease(o, r, &l);
+	if (ret)
+		return ret;
+	ret = lease_holder_recall(l, o->host_id, st->owner.token, st->version,
+				  &h);
+	if (ret == LEASE_OK)
+		ret = lease_renew(l, &h);
+	if (ret != LEASE_OK) {
+		ret = fail(r, "lease", handover_lease_exit(ret),
+			   "the lease (version %llu) was never released, but "
+			   "this host cannot prove it still holds it: %s; the "
+			   "backend stays paused",
+			   (unsigned long long)st->version,
+			   lease_err(l, lease_strerror(ret)));
+		lease_close(l);
+		return ret;
+	}
+	r->valid_until_ns = lease_valid_until_ns(l);
+	lease_close(l);
+	return XH_EXIT_OK;
+}
+
 /* The lease never left this host: only the backend needs resuming. */
 static int resume_only(const struct handover_opts *o,
 		       struct handover_result *r, const struct lease_status *st)
@@ -715,6 +776,9 @@ static int resume_only(const struct handover_opts *o,
 	r->lease_held = true;
 	r->has_version = true;
 	r->version = st->version;
+	ret = prove_held(o, r, st);
+	if (ret)
+		return ret;
 	/*
 	 * A deactivate whose pause timed out leaves tapdisk running (the
 	 * pause was abandoned with our connection), and tapdisk refuses to
