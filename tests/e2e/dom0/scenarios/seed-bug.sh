@@ -67,7 +67,8 @@ seed_bug() { # stock|drain|upstream
 			"(+$V_CORRUPT torn) after live migration"
 	fi
 	problems=$(xh_verify_problems)
-	[ -z "$problems" ] || xh_fail "records lost with xen-blkfront-drain: $problems"
+	[ -z "$problems" ] || xh_fail "records lost with $([ "$fe" = upstream ] &&
+		echo 'the patched xen-blkfront' || echo xen-blkfront-drain): $problems"
 	[ "$state" = drained ] || xh_fail "xenstore drain-state='${state}' (want drained)"
 	if [ "$fe" = upstream ]; then
 		[ "$(xh_drain_key drain-inflight)" = 0 ] ||
