@@ -126,6 +126,11 @@ KV=$(xh_detect_kv)
 # XH_QEMU: another QEMU binary (with XH_QEMU_DATADIR for its firmware and
 # QEMU_MODULE_DIR for its accelerator modules), e.g. to compare crash rates
 # between versions (emu-stability).
+# XH_E2E_QEMU=backports: bookworm-backports' QEMU 10.0, unpacked into the cache.
+if [ "${XH_E2E_QEMU:-}" = backports ]; then
+	. "$XH_E2E_DIR/lib/qemu-backports.sh"
+	xh_timed qemu xh_qemu_backports_ensure || fail_all "no bookworm-backports QEMU (see log above)"
+fi
 XH_QEMU=${XH_QEMU:-qemu-system-x86_64}
 XH_QEMU_VERSION=$("$XH_QEMU" --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
 export XH_QEMU_VERSION
