@@ -4,7 +4,7 @@
  * hang or fail, as a hung or failing LUN would, while the rest of the host
  * works. Rules are read from the file named by $XH_IO_FAULTS at every call,
  * one per line:
- *   hang PATH   pread()/pwrite()/fdatasync()/fsync() on PATH (the lease
+ *   hang PATH   io_submit()/pread()/pwrite()/fdatasync()/fsync() on PATH (the lease
  *               and metadata I/O, a backend's flush) block until the
  *               rule is gone (re-checked every 20 ms)
  *   fail PATH   they fail with EIO
@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <libaio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,24 @@ static int apply(int fd)
 	while ((f = rule_for(fd)) == HANG)
 		nanosleep(&pause, NULL);
 	return f == FAIL;
+}
+
+/*
+ * libaio's io_submit carries the symbol version LIBAIO_0.1, which an
+ * unversioned definition does not satisfy: the test links this shim with
+ * a version script naming it (io_fault_shim.map).
+ */
+int io_submit(io_context_t ctx, long nr, struct iocb *ios[])
+{
+	static int (*real)(io_context_t, long, struct iocb *[]);
+
+	if (!real)
+		real = (int (*)(io_context_t, long, struct iocb *[]))
+			dlvsym(RTLD_NEXT, "io_submit", "LIBAIO_0.1");
+	for (long i = 0; i < nr; i++)
+		if (apply(ios[i]->aio_fildes))
+			return -EIO;
+	return real(ctx, nr, ios);
 }
 
 #define RW_SHIM(name, buf_t)						\

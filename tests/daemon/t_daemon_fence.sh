@@ -12,7 +12,8 @@
 #     status read is bounded): vdi1 is fenced (guest paused, backend
 #     stopped and confirmed, LEASE-LOST) before its deadline, while vdi2
 #     keeps renewing and a request on vdi2 is answered during the hang;
-#     the watchdog stays fed (the fence is confirmed).
+#     the watchdog stays fed (the fence is confirmed); host 2, waiting
+#     for the lease meanwhile, gets it only after the fence.
 #  3. vdi2's lease fails with EIO and its image hangs, so the fence cannot
 #     be confirmed: the watchdog is last fed at least its timeout + 1 s
 #     before the lease's deadline, and never after.
@@ -26,10 +27,12 @@ xh_have_handover || xh_skip "needs tapdisk-activate activate/deactivate/reactiva
 
 shim=$XH_BUILD/tests/daemon/io_fault_shim.so
 src=$XH_TOP/tests/daemon/io_fault_shim.c
-if [ ! -e "$shim" ] || [ "$src" -nt "$shim" ]; then
+map=${src%.c}.map
+if [ ! -e "$shim" ] || [ "$src" -nt "$shim" ] || [ "$map" -nt "$shim" ]; then
 	mkdir -p "$(dirname "$shim")"
-	${CC:-gcc} -O2 -Wall -Wextra -Werror -shared -fPIC -o "$shim.tmp" \
-		"$src" -ldl || xh_fail "cannot build the I/O fault shim"
+	${CC:-gcc} -O2 -Wall -Wextra -Werror -shared -fPIC \
+		-Wl,--version-script="$map" -o "$shim.tmp" "$src" -ldl ||
+		xh_fail "cannot build the I/O fault shim"
 	mv "$shim.tmp" "$shim"
 fi
 : >"$T/faults"
@@ -76,8 +79,16 @@ xh_kill9
 start
 xh_wait 5 grep -q "vdi1 did not answer a status read within 2000 ms" "$T/daemon.log" ||
 	xh_fail "no bounded status read at recovery"
+# Host 2 waits to take vdi1 over (the test shell's I/O is not faulted).
+"$XH_TOOL" lease acquire "$T/vdi1.img.lease" --host-id 2 --wait 30 \
+	>"$T/host2.out" 2>&1 &
+h2=$!
 xh_wait 12 att_is vdi1 5 768 fenced || xh_fail "vdi1 not fenced: $(att_state vdi1 5 768)"
 now=$(uptime_ns)
+wait "$h2" || xh_fail "host 2 did not take vdi1 over: $(cat "$T/host2.out")"
+taken=$(uptime_ns)
+xh_log "vdi1 fenced $(( (taken - now) / 1000000 )) ms before host 2 held its lease"
+[ "$now" -lt "$taken" ] || xh_fail "host 2 took vdi1 over before it was fenced"
 d1=$(valid_until vdi1 5 768)
 [ "$now" -lt "$d1" ] || xh_fail "fenced $(( (now - d1) / 1000000 )) ms after the deadline"
 xs_is "$DOMS/5" paused || xh_fail "vdi1's guest not paused"
@@ -90,7 +101,8 @@ renewals_grow vdi2 5 || xh_fail "vdi2 not renewed while vdi1's lease hangs"
 xh_wait 5 grep -q "VDI vdi1 domain 5 disk 768: fenced: the backend's writes are stopped" \
 	"$T/daemon.log" || xh_fail "vdi1's fence not confirmed"
 s0=$(wd_size)
-sleep $(( (d1 - $(uptime_ns)) / 1000000000 + 2 ))
+[ "$(uptime_ns)" -gt "$d1" ] || xh_fail "host 2 held vdi1's lease before its deadline"
+sleep 2
 [ "$(wd_size)" -gt "$s0" ] || xh_fail "watchdog starved although the fence was confirmed"
 ! grep -q "no longer fed" "$T/daemon.log" || xh_fail "watchdog starved for a confirmed fence"
 
