@@ -9,7 +9,10 @@
 # Proves: deactivate on dm:NAME waits for writes delayed by dm-delay to
 # land before the lease is released; a suspend that cannot drain times out,
 # is undone and keeps the lease; activate resumes; reactivate refuses after
-# another host acquired.
+# another host acquired. tests/dm/vm-hotplug.sh then runs the
+# block-handover hotplug script on the same real device-mapper: staged
+# add, removal deferred while the device is open ("0 N error " table), a
+# failed add undone, a retried add, remove and add without the daemon.
 #
 # Artefacts (kernel .deb, extracted modules) are cached in
 # $XH_CACHE/dm; without a cache and without apt the suite is skipped.
@@ -62,7 +65,44 @@ cp "$mods/drivers/block/loop.ko" "$mods/drivers/md/dm-mod.ko" \
    "$mods/drivers/md/dm-delay.ko" "$root/lib/modules/" ||
 	skip "modules missing from linux-image-$kv"
 cp "$tool" "$dmctl" "$root/usr/bin/"
-for lib in $(ldd "$tool" "$dmctl" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+# block-handover's run (vm-hotplug.sh): bash, util-linux, dmsetup,
+# coreutils' timeout, the daemon for --print-vdi, xenstore stand-ins.
+daemon=$build/tapdisk-activated
+host_bins=()
+for b in bash dmsetup losetup blockdev flock timeout; do
+	p=$(command -v $b) || skip "$b not installed (block-handover in the VM)"
+	host_bins+=("$p")
+done
+[ -x "$daemon" ] || skip "build first (make): $daemon"
+mkdir -p "$root/usr/sbin" "$root/etc/xen/scripts"
+cp "${host_bins[@]}" "$root/usr/sbin/"
+cp "$(command -v bash)" "$root/bin/bash"
+cp "$daemon" "$root/usr/bin/"
+cp "$top/tools/hotplug/block-handover" "$root/etc/xen/scripts/"
+cp "$top/tests/dm/vm-hotplug.sh" "$root/usr/bin/"
+for x in read write exists rm; do
+	cat >"$root/usr/bin/xenstore-$x" <<XS
+#!/bin/sh
+# xenstore-$x stand-in over the file tree /xs (dm test VM only).
+op=$x
+XS
+	cat >>"$root/usr/bin/xenstore-$x" <<'XS'
+p() { echo "/xs/${1#/}"; }
+case $op in
+read) cat "$(p "$1")" 2>/dev/null ;;
+exists) [ -e "$(p "$1")" ] ;;
+rm) for k; do rm -rf "$(p "$k")"; done ;;
+write)
+	while [ $# -ge 2 ]; do
+		f=$(p "$1"); rm -rf "$f"; mkdir -p "$(dirname "$f")"
+		printf '%s' "$2" >"$f" || exit 1; shift 2
+	done ;;
+esac
+XS
+	chmod +x "$root/usr/bin/xenstore-$x"
+done
+for lib in $(ldd "$tool" "$dmctl" "$daemon" "${host_bins[@]}" |
+	     grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
 done

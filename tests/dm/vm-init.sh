@@ -81,6 +81,8 @@ $TA reactivate /dev/loop0 --host-id 1 --backend dm:slow $L --state /tmp/h1.state
 rc=$?
 cat /tmp/r1.out
 check reactivate_refused_after_host2 [ $rc = 31 ]
+# The hotplug script on the same device-mapper (tests/dm/vm-hotplug.sh).
+/bin/bash /usr/bin/vm-hotplug.sh
 echo "DMTEST DONE"
 echo o > /proc/sysrq-trigger
 poweroff -f
