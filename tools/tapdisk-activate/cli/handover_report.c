@@ -5,8 +5,16 @@
 #include <string.h>
 
 #include "handover/handover.h"
-#include "handover_json.h"
+#include "handover/handover_wire.h"
 #include "common/json.h"
+
+/* The daemon's decoder takes back every string this report can hold. */
+_Static_assert(sizeof(((struct handover_outcome *)0)->message) >=
+	       sizeof(((struct handover_result *)0)->message), "message");
+_Static_assert(sizeof(((struct handover_outcome *)0)->step) >=
+	       sizeof(((struct handover_result *)0)->failed_step), "step");
+_Static_assert(sizeof(((struct handover_outcome *)0)->token) >=
+	       sizeof(((struct handover_result *)0)->token), "token");
 
 static void print_verdict_json(struct json *j, const struct migrate_verdict *v)
 {
@@ -29,16 +37,16 @@ static void print_json(FILE *out, const struct handover_opts *o,
 
 	json_init(&j, out);
 	json_object_begin(&j, NULL);
-	json_string(&j, "command", r->op);
+	json_string(&j, HO_WIRE_COMMAND, r->op);
 	json_string(&j, "vdi", o->vdi);
 	if (!check_only)
 		json_u64(&j, "host_id", o->host_id);
-	json_bool(&j, "ok", r->exit_code == 0);
-	json_i64(&j, "exit_code", r->exit_code);
+	json_bool(&j, HO_WIRE_OK, r->exit_code == 0);
+	json_i64(&j, HO_WIRE_EXIT_CODE, r->exit_code);
 	if (r->exit_code) {
-		json_object_begin(&j, "error");
-		json_string(&j, "step", r->failed_step);
-		json_string(&j, HO_JSON_MESSAGE, r->message);
+		json_object_begin(&j, HO_WIRE_ERROR);
+		json_string(&j, HO_WIRE_STEP, r->failed_step);
+		json_string(&j, HO_WIRE_MESSAGE, r->message);
 		json_object_end(&j);
 	}
 	if (r->warning[0])
@@ -54,18 +62,18 @@ static void print_json(FILE *out, const struct handover_opts *o,
 		json_finish(&j);
 		return;
 	}
-	json_object_begin(&j, "lease");
-	json_bool(&j, "held_by_this_host", r->lease_held);
+	json_object_begin(&j, HO_WIRE_LEASE);
+	json_bool(&j, HO_WIRE_HELD, r->lease_held);
 	if (r->has_version)
 		json_u64(&j, strcmp(r->op, "deactivate") ?
-			 HO_JSON_ACQUIRED_VERSION : HO_JSON_RELEASED_VERSION,
+			 HO_WIRE_ACQUIRED_VERSION : HO_WIRE_RELEASED_VERSION,
 			 r->version);
 	if (r->has_expected)
 		json_u64(&j, "expected_version", r->expected_version);
 	if (r->token[0])
-		json_string(&j, HO_JSON_TOKEN, r->token);
+		json_string(&j, HO_WIRE_TOKEN, r->token);
 	if (r->valid_until_ns)
-		json_u64(&j, HO_JSON_VALID_UNTIL, r->valid_until_ns);
+		json_u64(&j, HO_WIRE_VALID_UNTIL, r->valid_until_ns);
 	if (r->writes[0])
 		json_bool(&j, "released_clean", r->released_clean);
 	if (r->have_seen) {

@@ -3,7 +3,8 @@
  * Child processes of tapdisk-activated: each handover step runs
  * `tapdisk-activate <command> ... --json` asynchronously so the daemon keeps
  * serving xenstore while a deactivate waits for a backend. Output is
- * collected (bounded), the exit code is the verdict, and a job that
+ * collected (bounded; the report is decoded by handover_outcome_decode,
+ * handover/handover_wire.h), the exit code is the verdict, and a job that
  * outlives its deadline is killed (the command's own --timeout/--wait is
  * the real bound; the deadline is a safety net above it).
  */
@@ -41,10 +42,5 @@ bool xsd_job_step(struct xsd_job *j, uint64_t now_ms);
 void xsd_job_abort(struct xsd_job *j);
 /* Last non-empty stderr line, or "" (points into @buf). */
 const char *xsd_job_message(const struct xsd_job *j, char *buf, size_t size);
-
-/* Looks up "key": NUMBER / "key": "STRING" anywhere in a JSON text. */
-int xsd_json_u64(const char *json, const char *key, uint64_t *out);
-int xsd_json_string(const char *json, const char *key, char *out,
-		    size_t size);
 
 #endif /* TAPDISK_ACTIVATE_XSD_JOB_H */

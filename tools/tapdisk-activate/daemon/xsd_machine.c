@@ -12,10 +12,13 @@
 #include <string.h>
 
 #include "common/exitcodes.h"
+#include "handover/handover_wire.h"
 #include "lease/lease.h"
-#include "cli/handover_json.h"
 #include "xen-handover/xenstore-keys.h"
 #include "xsd_daemon.h"
+
+_Static_assert(sizeof(((struct xsd_att *)0)->token) >= LEASE_TOKEN_LEN,
+	       "an attachment keeps the whole holder token");
 
 /* Grace beyond the command's own bound before the daemon kills it. */
 #define XSD_JOB_GRACE_MS	60000u
@@ -220,6 +223,18 @@ static bool drain_done(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	return false;
 }
 
+/* The tapdisk-activate command of the job that leads to @s. */
+static const char *job_command(enum xsd_att_state s)
+{
+	switch (s) {
+	case XSD_ATT_ACTIVATING: return "activate";
+	case XSD_ATT_DEACTIVATING: return "deactivate";
+	case XSD_ATT_REACTIVATING: return "reactivate";
+	case XSD_ATT_FENCED: return "fence";
+	default: return NULL;
+	}
+}
+
 /* A job's argv, in fixed storage: nothing to free on any path. */
 struct job_args {
 	char *argv[24];
@@ -247,14 +262,11 @@ int xsd_start_job(struct xsd_daemon *d, struct xsd_att *a,
 	/* Shutting down: leave steps to the next start, but never a fence. */
 	if (d->stop_signal && next != XSD_ATT_FENCED)
 		return -1;
-	if (next != XSD_ATT_ACTIVATING && next != XSD_ATT_DEACTIVATING &&
-	    next != XSD_ATT_REACTIVATING && next != XSD_ATT_FENCED)
+	if (!job_command(next))
 		return -1;
 	memset(&ja, 0, sizeof(ja));
 	add_arg(&ja, d->cfg.tool);
-	add_arg(&ja, next == XSD_ATT_ACTIVATING ? "activate" :
-		next == XSD_ATT_DEACTIVATING ? "deactivate" :
-		next == XSD_ATT_FENCED ? "fence" : "reactivate");
+	add_arg(&ja, job_command(next));
 	add_arg(&ja, a->vdi.image);
 	add_arg(&ja, "--host-id");
 	snprintf(num, sizeof(num), "%u", d->cfg.host_id);
@@ -401,34 +413,69 @@ static void fence_done(struct xsd_daemon *d, struct xsd_att *a, int code,
 		  "VDI now (destroy the domain, power off the host)");
 }
 
+/*
+ * The job's report (handover_wire.h), decoded; false when there is none
+ * to trust. Its exit status stays the verdict: a report that disagrees
+ * with it, or names another command, is logged and not used.
+ */
+static bool job_outcome(const struct xsd_att *a, enum xsd_att_state was,
+			const struct xsd_job *j, struct handover_outcome *o)
+{
+	char why[160];
+
+	if (j->timed_out)
+		return false;
+	if (handover_outcome_decode(j->out, j->out_len, o, why, sizeof(why))) {
+		/* A usage error prints no report: stderr says why. */
+		if (j->exit_code == 0)
+			xsd_log("error", "VDI %s domain %u disk %u: %s "
+				"succeeded but its report is unreadable: %s",
+				a->vdi.name, a->domid, a->devid,
+				job_command(was), why);
+		return false;
+	}
+	if (strcmp(o->command, job_command(was)) ||
+	    o->exit_code != j->exit_code) {
+		xsd_log("error", "VDI %s domain %u disk %u: %s exited %d but "
+			"reported %s exit %d; report ignored", a->vdi.name,
+			a->domid, a->devid, job_command(was), j->exit_code,
+			o->command, o->exit_code);
+		return false;
+	}
+	return true;
+}
+
 void xsd_machine_job_done(struct xsd_daemon *d, struct xsd_att *a,
 			  uint64_t now)
 {
 	struct xsd_job *j = a->job;
 	enum xsd_att_state was = a->state;
-	char msg[300], tok[64];
-	uint64_t v;
+	static struct handover_outcome out;	/* one job ends at a time */
+	bool have = job_outcome(a, was, j, &out);
+	char msg[300];
 	int code = j->timed_out ? XH_EXIT_DAEMON_JOB : j->exit_code;
 
 	/* Releasing what this host no longer holds: already released. */
 	if (was == XSD_ATT_DEACTIVATING && code == XH_EXIT_NOT_HOLDER)
 		code = 0;
-	/* The command's JSON report first, its stderr otherwise. */
-	if (xsd_json_string(j->out, HO_JSON_MESSAGE, msg, sizeof(msg)) || !msg[0])
+	/* The command's report first, its stderr otherwise. */
+	if (have && out.message[0])
+		snprintf(msg, sizeof(msg), "%.*s", (int)sizeof(msg) - 1,
+			 out.message);
+	else
 		xsd_job_message(j, msg, sizeof(msg));
 	if (!msg[0])
 		snprintf(msg, sizeof(msg), "%s", j->timed_out ?
 			 "killed after its deadline" : "no message");
-	if (!xsd_json_u64(j->out, HO_JSON_ACQUIRED_VERSION, &v) ||
-	    !xsd_json_u64(j->out, HO_JSON_RELEASED_VERSION, &v)) {
-		a->version = v;
+	if (have && out.has_version) {
+		a->version = out.version;
 		a->has_version = true;
 	}
-	if (!xsd_json_string(j->out, HO_JSON_TOKEN, tok, sizeof(tok)))
-		snprintf(a->token, sizeof(a->token), "%s", tok);
-	if ((was == XSD_ATT_ACTIVATING || was == XSD_ATT_REACTIVATING) &&
-	    !xsd_json_u64(j->out, HO_JSON_VALID_UNTIL, &v))
-		a->valid_until_ns = v;
+	if (have && out.token[0])
+		snprintf(a->token, sizeof(a->token), "%s", out.token);
+	if (have && out.valid_until_ns &&
+	    (was == XSD_ATT_ACTIVATING || was == XSD_ATT_REACTIVATING))
+		a->valid_until_ns = out.valid_until_ns;
 	free(j);
 	a->job = NULL;
 	a->dirty = true;
