@@ -766,6 +766,10 @@ int lease_release_flags(struct lease *l, const struct lease_holder *h,
 	if (!ret)
 		ret = check_owner(l, &v, h->version, tracking(l, h), &leader,
 				  &own, &stale);
+	/* The default successor, the releasing host, yields to the
+	 * longest waiter (Documentation/lease.rst, "Fairness"). */
+	if (!ret && successor == h->host_id)
+		successor = lease_pick_successor(l, h->host_id, h->version);
 	if (!ret)
 		ret = write_free(l, &v, h->version, successor, flags, &leader);
 	if (ret != LEASE_IO)

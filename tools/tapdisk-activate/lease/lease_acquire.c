@@ -309,6 +309,80 @@ static void watch_leader(struct lease *l, const struct lease_leader_rec *seen,
 	}
 }
 
+/*
+ * Where in the lease's history a leader record lies: version L held is
+ * 2L, version L released 2L + 1 (a release comes after the holding and
+ * before the next version). Tickets and wait_seen are such positions.
+ */
+static uint64_t history_pos(const struct lease_leader_rec *leader)
+{
+	return 2 * leader->version +
+	       (leader->state == LEASE_LEADER_FREE ? 1u : 0u);
+}
+
+/*
+ * Under the host lock, with @own our slot as just read: announces that
+ * this call waits (a fresh ticket the first time in the call) and brings
+ * wait_seen up to @leader's position. Writes only the two ticket fields:
+ * the ballot fields go back exactly as read (Documentation/lease.rst,
+ * "Fairness").
+ */
+static int note_waiting(struct lease *l, const struct lease_value *me,
+			struct lease_slot_rec *own,
+			const struct lease_leader_rec *leader, bool *ticket)
+{
+	struct lease_slot_rec s = *own;
+	uint64_t v = history_pos(leader);
+	int ret;
+
+	if (*ticket && own->wait_since && own->wait_seen >= v)
+		return LEASE_OK;
+	if (!*ticket || !own->wait_since)
+		s.wait_since = v;
+	if (s.wait_seen < v)
+		s.wait_seen = v;
+	if (s.wait_seen < s.wait_since)
+		s.wait_seen = s.wait_since;
+	s.host_id = me->host_id;
+	snprintf(s.writer_name, sizeof(s.writer_name), "%s", me->host_name);
+	s.written_unix_ms = lease_wall_ms();
+	ret = lease_write_slot(l, &s);
+	if (ret)
+		return ret;
+	*own = s;
+	*ticket = true;
+	return LEASE_OK;
+}
+
+/* The call that wrote a ticket is over: take it back (best effort). */
+static void drop_ticket(struct lease *l, uint16_t host_id)
+{
+	struct lease_leader_rec leader;
+	struct lease_slot_rec own;
+	char keep[sizeof(l->err)];
+
+	memcpy(keep, l->err, sizeof(keep));
+	if (lease_lock_host(l, host_id) == LEASE_OK) {
+		if (!lease_read_small(l, host_id, 0, &leader, &own, NULL) &&
+		    own.wait_since) {
+			own.wait_since = 0;
+			own.wait_seen = 0;
+			own.written_unix_ms = lease_wall_ms();
+			lease_write_slot(l, &own);
+		}
+		lease_unlock_host(l);
+	}
+	/* A ticket left behind goes stale (LEASE_WAIT_STALE_VERSIONS). */
+	memcpy(l->err, keep, sizeof(keep));
+}
+
+/* Whose slot a contender reads with the leader (see acquire_loop). */
+static uint16_t watch_target(const struct lease_leader_rec *leader)
+{
+	return leader->state == LEASE_LEADER_HELD ? leader->owner.host_id :
+						    leader->successor_host_id;
+}
+
 static int make_me(struct lease *l, const struct lease_acquire_opts *o,
 		   struct lease_value *me)
 {
@@ -454,8 +528,9 @@ static int acquire_usable(struct lease *l, const struct lease_acquire_opts *o)
  * (restart_at, the proposal in flight, the owner watch) decides the next,
  * and reading the loop whole is how the protocol is reviewed.
  */
-int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
-		  struct lease_holder *holder, struct lease_status *seen)
+static int acquire_loop(struct lease *l, const struct lease_acquire_opts *o,
+			struct lease_holder *holder, struct lease_status *seen,
+			bool *ticket)
 {
 	uint64_t start = lease_now_ns(), deadline, busy_deadline;
 	uint64_t restart_at = 0, prop_n = 0, prop_start = 0;
@@ -463,7 +538,9 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 	struct lease_slot_rec own, owner;
 	struct watch w = { 0 };
 	unsigned int attempt = 0, rechecks = 0;
-	uint64_t wait_start = 0;
+	uint64_t wait_start = 0, recheck_ver = UINT64_MAX;
+	uint64_t defer_ver = UINT64_MAX, defer_from = 0;
+	uint16_t defer_succ = 0;
 	bool scanned = false;
 	struct ballot bt;
 	struct lease_value me;
@@ -490,15 +567,36 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			return ret;
 		t_read = lease_now_ns();
 		ret = lease_read_small(l, me.host_id, 0, &leader, &own, NULL);
-		watch_id = leader.owner.host_id;
-		if (!ret && leader.state == LEASE_LEADER_HELD &&
-		    watch_id != me.host_id)
+		/*
+		 * Held: watch the owner's slot. Free for a named successor:
+		 * read its slot, for its waiting ticket. The second read
+		 * brings a newer leader too; @owner must be the slot of the
+		 * host that leader names.
+		 */
+		owner = own;
+		for (int tries = 0; !ret; tries++) {
+			watch_id = watch_target(&leader);
+			if (!watch_id || watch_id == me.host_id) {
+				owner = own;
+				break;
+			}
+			if (tries && owner.host_id == watch_id)
+				break;
+			if (tries == 3) {
+				/* The leader keeps moving: start over. */
+				lease_unlock_host(l);
+				watch_id = 0;
+				break;
+			}
 			ret = lease_read_small(l, me.host_id, watch_id,
 					       &leader, &own, &owner);
-		else
-			owner = own;
+		}
 		if (ret)
 			goto out_unlock;
+		if (owner.host_id != watch_target(&leader) &&
+		    watch_target(&leader) != me.host_id &&
+		    watch_target(&leader))
+			continue;	/* unlocked above */
 		if (own.writer_name[0] && strcmp(own.writer_name, me.host_name)) {
 			ret = lease_fail(l, LEASE_USAGE,
 					 "host id %u is used by host '%s' (this is '%s'): host ids must be unique per host",
@@ -537,9 +635,54 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 			 * after the leader's version was free or expired. */
 			n = restart_at;
 		} else if (leader.state == LEASE_LEADER_FREE) {
+			uint16_t succ = leader.successor_host_id;
+			uint64_t until;
+
 			n = leader.version + 1;
-			fast = leader.successor_host_id == me.host_id &&
-			       own.lver < n;
+			fast = succ == me.host_id && own.lver < n;
+			/*
+			 * Fairness: a release handed the lease to a successor
+			 * that is waiting for it: let it take the fast path
+			 * unopposed, for a bounded time ("Fairness").
+			 */
+			if (succ && succ != me.host_id &&
+			    leader.successor_host_id == owner.host_id &&
+			    lease_ticket_live(&owner, leader.version)) {
+				if (defer_ver != leader.version ||
+				    defer_succ != succ) {
+					defer_ver = leader.version;
+					defer_succ = succ;
+					defer_from = now;
+				}
+				until = defer_from +
+					lease_successor_grace_ms(l->hdr.timeout_s) *
+					(owner.lver == n ? 2u : 1u) * 1000000u;
+				if (now < until) {
+					fill_seen(l, seen, &leader, NULL);
+					if (now >= deadline) {
+						ret = lease_fail(l, LEASE_HELD,
+								 "free at version %llu, handed to waiting host %u",
+								 (unsigned long long)leader.version,
+								 succ);
+						goto out_unlock;
+					}
+					ret = note_waiting(l, &me, &own,
+							   &leader, ticket);
+					if (ret)
+						goto out_unlock;
+					lease_unlock_host(l);
+					if (until > deadline)
+						until = deadline;
+					if (until > now +
+					    lease_recheck_cap_ms(l->hdr.timeout_s) *
+					    1000000u)
+						until = now +
+							lease_recheck_cap_ms(l->hdr.timeout_s) *
+							1000000u;
+					sleep_us((until - now) / 1000u + 1);
+					continue;
+				}
+			}
 		} else if (lease_value_same_holder(&leader.owner, &me) ||
 			   o->force) {
 			n = leader.version + 1;
@@ -573,10 +716,24 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 				uint64_t poll = lease_poll_interval_ms(tmo) *
 						1000u;
 
-				lease_unlock_host(l);
-				fill_seen(l, seen, &leader, &owner);
-				if (now >= deadline)
+				if (now >= deadline) {
+					lease_unlock_host(l);
+					fill_seen(l, seen, &leader, &owner);
 					return held_result(l, &leader, false);
+				}
+				/* Only a call that will wait announces it. */
+				ret = note_waiting(l, &me, &own, &leader,
+						   ticket);
+				if (ret)
+					goto out_unlock;
+				lease_unlock_host(l);
+				if (recheck_ver != leader.version) {
+					/* A new tenure: its release may come
+					 * soon (short holds), re-read fast. */
+					recheck_ver = leader.version;
+					rechecks = 0;
+				}
+				fill_seen(l, seen, &leader, &owner);
 				if (!wait_start)
 					wait_start = now;
 				if (now + poll * 1000u > deadline)
@@ -653,5 +810,16 @@ int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 	}
 out_unlock:
 	lease_unlock_host(l);
+	return ret;
+}
+
+int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
+		  struct lease_holder *holder, struct lease_status *seen)
+{
+	bool ticket = false;
+	int ret = acquire_loop(l, o, holder, seen, &ticket);
+
+	if (ticket)
+		drop_ticket(l, o->host_id);
 	return ret;
 }

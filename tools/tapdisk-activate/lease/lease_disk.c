@@ -150,6 +150,8 @@ void lease_encode_slot(void *sec, uint32_t ss, const uint8_t *uuid,
 	put64(p + LS_BAL, r->bal);
 	put64(p + LS_RENEWALS, r->renewals);
 	put64(p + LS_WRITTEN_MS, r->written_unix_ms);
+	put64(p + LS_WAIT_SINCE, r->wait_since);
+	put64(p + LS_WAIT_SEEN, r->wait_seen);
 	put_value(p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN, LS_INP_NONCE,
 		  &r->inp);
 	put_str(p + LS_WRITER_NAME, r->writer_name, LEASE_NAME_LEN);
@@ -389,6 +391,8 @@ int lease_decode_slot(const void *sec, uint32_t ss, const uint8_t *uuid,
 	r->bal = get64(p + LS_BAL);
 	r->renewals = get64(p + LS_RENEWALS);
 	r->written_unix_ms = get64(p + LS_WRITTEN_MS);
+	r->wait_since = get64(p + LS_WAIT_SINCE);
+	r->wait_seen = get64(p + LS_WAIT_SEEN);
 	if (get_value(&w, p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN,
 		      LS_INP_NONCE, "inp", &r->inp))
 		return -1;
@@ -418,6 +422,13 @@ int lease_decode_slot(const void *sec, uint32_t ss, const uint8_t *uuid,
 		return bad(&w, "field inp: proposal without a valid owner");
 	if (!r->bal && !value_empty(&r->inp))
 		return bad(&w, "field inp: owner without a proposal ballot");
+	if (!r->wait_since && r->wait_seen)
+		return bad(&w, "field wait_seen: %llu without wait_since",
+			   (unsigned long long)r->wait_seen);
+	if (r->wait_seen < r->wait_since)
+		return bad(&w, "field wait_seen: %llu below wait_since %llu",
+			   (unsigned long long)r->wait_seen,
+			   (unsigned long long)r->wait_since);
 	if (!all_zero(p + LS_END, LD_RECORD_END - LS_END))
 		return bad(&w, "reserved bytes not zero");
 	return 0;

@@ -82,7 +82,16 @@ enum lease_kind {
 #define LS_INP_TOKEN	144	/* 64 bytes proposed owner's token */
 #define LS_WRITER_NAME	208	/* 64 bytes host that uses this id */
 #define LS_INP_NONCE	272	/* u64 proposed owner's acquire call */
-#define LS_END		280
+/*
+ * Waiting ticket (fairness only, never read by a ballot): where in the
+ * lease's history this host began waiting, as a position 2L (version L
+ * held) or 2L + 1 (version L released), 0 when it is not waiting; and the
+ * newest position it has seen since, which shows the ticket is alive (a
+ * killed waiter stops updating it).
+ */
+#define LS_WAIT_SINCE	280	/* u64 */
+#define LS_WAIT_SEEN	288	/* u64 >= wait_since; 0 iff wait_since is 0 */
+#define LS_END		296
 
 #define LEASE_LEADER_FREE	0u
 #define LEASE_LEADER_HELD	1u
@@ -138,6 +147,8 @@ struct lease_slot_rec {
 	uint64_t written_unix_ms;
 	struct lease_value inp;
 	char writer_name[LEASE_NAME_LEN];
+	uint64_t wait_since;	/* LS_WAIT_SINCE, 0: not waiting */
+	uint64_t wait_seen;	/* LS_WAIT_SEEN */
 };
 
 /* Same acquire call (nonce included). */

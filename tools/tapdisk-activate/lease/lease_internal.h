@@ -93,6 +93,17 @@ uint32_t lease_random(struct lease *l);
 uint64_t lease_wall_ms(void);
 int lease_check_value(struct lease *l, const struct lease_value *v);
 
+/*
+ * Fairness (lease_fair.c, Documentation/lease.rst "Fairness"). Does slot
+ * @s carry a waiting ticket that is alive for a release of @version? And
+ * the successor a release that names the releasing host @self (the
+ * default) writes instead: the longest waiting host with a live ticket,
+ * else @self. One full scan; errors only mean no better choice.
+ */
+bool lease_ticket_live(const struct lease_slot_rec *s, uint64_t version);
+uint16_t lease_pick_successor(struct lease *l, uint16_t self,
+			      uint64_t version);
+
 /* Shared by lease.c and the operator's break (lease_break.c). */
 int lease_need_header(struct lease *l);
 /* The highest version any sector of the area names. */

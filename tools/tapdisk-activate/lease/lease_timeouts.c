@@ -105,6 +105,12 @@ uint64_t lease_recheck_interval_ms(uint32_t timeout_s, unsigned int n,
 	return ms > cap ? cap : ms;
 }
 
+uint64_t lease_successor_grace_ms(uint32_t timeout_s)
+{
+	/* 20 ms at T = 1 s, 2 s from T = 20 s. */
+	return 2u * lease_poll_interval_ms(timeout_s);
+}
+
 uint64_t lease_ballot_backoff_us(unsigned int attempt, uint32_t rnd)
 {
 	/* Randomised and growing: duelling proposers stop colliding. */

@@ -50,6 +50,24 @@ uint64_t lease_recheck_cap_ms(uint32_t timeout_s);
 #define LEASE_RECHECK_MIN_MS	5u
 #define LEASE_RECHECK_MAX_MS	50u
 #define LEASE_RECHECK_WINDOW_MS	60000u
+/*
+ * Fairness (Documentation/lease.rst, "Fairness"). A waiting contender
+ * announces itself in its own slot (wait_since, wait_seen); a release
+ * that names the releasing host names the longest live waiter instead,
+ * and everyone else defers to that successor while the leader stays free,
+ * for lease_successor_grace_ms() from first seeing the release, and as
+ * long again once the successor's own ballot is seen under way: two full
+ * polls each, so a successor that waits with polls only (after
+ * LEASE_RECHECK_WINDOW_MS) still notices in time. Only delays: never part
+ * of a safety decision.
+ */
+uint64_t lease_successor_grace_ms(uint32_t timeout_s);
+/*
+ * A ticket whose wait_seen lags the released version by more than this
+ * is taken for a waiter that died (kill -9 leaves its ticket): it is not
+ * named. A live waiter records every version it sees.
+ */
+#define LEASE_WAIT_STALE_VERSIONS 8u
 /* Random pause before retrying a pre-empted ballot (attempt from 0). */
 uint64_t lease_ballot_backoff_us(unsigned int attempt, uint32_t rnd);
 /* Pre-empted ballots are retried at least this long even without --wait. */
