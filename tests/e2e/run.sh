@@ -175,7 +175,7 @@ T_BOOT=$(date +%s)
 # retries a scenario after such a crash.
 # shellcheck disable=SC2086
 timeout -k 10 "$timeout_s" "$XH_QEMU" ${XH_QEMU_DATADIR:+-L "$XH_QEMU_DATADIR"} \
-	-accel "tcg,thread=${XH_E2E_TCG_THREAD:-single}" -cpu "${XH_E2E_CPU:-qemu64,+svm,+npt}" -m 4096 -smp 2 \
+	-accel "tcg,thread=${XH_E2E_TCG_THREAD:-single}" -cpu "${XH_E2E_CPU:-qemu64,+svm,+npt}" -m 4096 -smp "${XH_E2E_SMP:-2}" \
 	-display none -no-reboot -monitor none -net none \
 	-serial "file:$XH_OUT/serial.log" \
 	-kernel "$XH_IMG/xen.elf" \
