@@ -204,6 +204,13 @@ static void d_bal(unsigned char *a) { put64(a + SLOT3 + LS_BAL, 6003); reseal(a 
 static void d_lver(unsigned char *a) { put64(a + SLOT3 + LS_LVER, 0); reseal(a + SLOT3); }
 static void d_inp(unsigned char *a) { put16(a + SLOT3 + LS_INP_ID, 0); reseal(a + SLOT3); }
 static void d_token(unsigned char *a) { memset(a + SLOT3 + LS_INP_TOKEN, 'x', LEASE_TOKEN_LEN); reseal(a + SLOT3); }
+static void d_wait_seen(unsigned char *a) { put64(a + SLOT3 + LS_WAIT_SEEN, 7); reseal(a + SLOT3); }
+static void d_wait_order(unsigned char *a)
+{
+	put64(a + SLOT3 + LS_WAIT_SINCE, 9);
+	put64(a + SLOT3 + LS_WAIT_SEEN, 8);
+	reseal(a + SLOT3);
+}
 static void d_reserved(unsigned char *a) { a[SLOT3 + LS_END + 5] = 1; reseal(a + SLOT3); }
 static void d_far_slot(unsigned char *a) { a[LEASE_SECTOR_SLOT(1999) * ss + 40] ^= 4; }
 static void d_leader_state(unsigned char *a) { a[LEADER + LL_STATE] = 7; reseal(a + LEADER); }
@@ -275,6 +282,10 @@ int main(void)
 		       LEASE_DAMAGED);
 	expect_damaged("unterminated token", d_token, "inp_token",
 		       LEASE_DAMAGED);
+	expect_damaged("wait_seen without a ticket", d_wait_seen,
+		       "field wait_seen", LEASE_DAMAGED);
+	expect_damaged("wait_seen below wait_since", d_wait_order,
+		       "field wait_seen", LEASE_DAMAGED);
 	expect_damaged("reserved bytes", d_reserved, "reserved",
 		       LEASE_DAMAGED);
 	expect_damaged("slot of host 1999", d_far_slot, "sector 2000 (host 1999",
