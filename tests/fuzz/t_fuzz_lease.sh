@@ -11,7 +11,7 @@
 # The seeds are the first sectors of real areas made by the CLI, so they
 # follow the code if the format changes: `t_fuzz_lease.sh --make-seeds`
 # rewrites them (free, held, released with a successor, a pending ballot,
-# and damaged variants: torn 4096-byte leader on 512-byte pieces, bit
+# a waiting ticket, and damaged variants: torn 4096-byte leader on 512-byte pieces, bit
 # flip, unknown format version, zeroed slot, misplaced slot).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +63,11 @@ make_seeds() {
 		cp "$seeds/held-v2-$ss" "$seeds/future-format-slot2-$ss"
 		patch future-format-slot2-$ss $((3 * ss + 4)) 0200
 		reseal future-format-slot2-$ss $ss 3
+		# host 5 waiting (ticket since position 4 = version 2 held,
+		# wait_seen 5 = version 2 released), as a waiter writes it
+		cp "$seeds/held-v2-$ss" "$seeds/waiting-slot5-$ss"
+		patch waiting-slot5-$ss $((6 * ss + 280)) 04000000000000000500000000000000
+		reseal waiting-slot5-$ss $ss 6
 		cp "$seeds/held-v2-$ss" "$seeds/zeroed-slot4-$ss"
 		dd if=/dev/zero of="$seeds/zeroed-slot4-$ss" bs=$ss seek=5 count=1 \
 			conv=notrunc status=none
