@@ -17,8 +17,6 @@ nx=$dir/missing.vhd
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
-# fence is left out: its failure is the backend flush's (24), by design
-# of the fence step (tapdisk-activate-fence(8)).
 while IFS= read -r cmd; do
 	# shellcheck disable=SC2086
 	"$tool" $cmd >"$dir/out" 2>"$dir/err"
@@ -34,6 +32,7 @@ check-migrate $nx
 activate $nx --host-id 1
 deactivate $nx --host-id 1
 reactivate $nx --host-id 1
+fence $nx
 EOF2
 
 while IFS= read -r cmd; do
@@ -52,6 +51,7 @@ lease status $nx
 lease acquire $nx --host-id 1
 activate $nx --host-id 1
 deactivate $nx --host-id 1
+fence $nx
 EOF2
 
 for cmd in "lease acquire $nx" "activate $nx" "status $nx"; do

@@ -107,6 +107,15 @@ static void print_json(FILE *out, const struct handover_opts *o,
 	json_finish(&j);
 }
 
+static void print_steps(FILE *out, const struct handover_result *r)
+{
+	fprintf(out, "  steps:");
+	for (unsigned int i = 0; i < r->record.nr_steps; i++)
+		fprintf(out, " %s %.1f ms", r->record.steps[i].name,
+			(double)r->record.steps[i].us / 1000.0);
+	fputc('\n', out);
+}
+
 static void print_text(FILE *out, const struct handover_opts *o,
 		       const struct handover_result *r)
 {
@@ -117,6 +126,9 @@ static void print_text(FILE *out, const struct handover_opts *o,
 		fprintf(out, "%s: migration %s (%s): %s\n", o->vdi,
 			r->verdict.safe ? "safe" : "UNSAFE, overridden",
 			migrate_rule_name(r->verdict.rule), r->verdict.reason);
+	} else if (!strcmp(r->op, "fence")) {
+		fprintf(out, "%s: fenced: %s\n", o->vdi, r->message);
+		print_steps(out, r);
 	} else {
 		fprintf(out, "%s: %s by host %u, lease version %" PRIu64
 			" %s, in %.1f ms\n", o->vdi,
@@ -132,11 +144,7 @@ static void print_text(FILE *out, const struct handover_opts *o,
 			fprintf(out, "  %s: %s\n", r->released_clean ?
 				"released clean, nothing written" :
 				"writes", r->writes);
-		fprintf(out, "  steps:");
-		for (unsigned int i = 0; i < r->record.nr_steps; i++)
-			fprintf(out, " %s %.1f ms", r->record.steps[i].name,
-				(double)r->record.steps[i].us / 1000.0);
-		fputc('\n', out);
+		print_steps(out, r);
 	}
 	if (r->warning[0])
 		fprintf(out, "warning: %s\n", r->warning);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/exitcodes.h"
 #include "common/dio.h"
@@ -371,6 +372,10 @@ int handover_fence(const struct handover_opts *o, struct handover_result *r)
 	struct step_timer t;
 
 	init_result(o, r, "fence");
+	if (access(o->vdi, F_OK))
+		return fail(r, "open", XH_EXIT_IO, "%s: %s (fencing: the "
+			    "writes of this host are NOT confirmed stopped)",
+			    o->vdi, strerror(errno));
 	step_begin(&t);
 	br = backend_pause(&o->backend, o->timeout_ms, err, sizeof(err));
 	/* A backend nothing is left of (no tapdisk on the socket, no such
