@@ -151,11 +151,41 @@ static void test_requests(void)
 	T_ASSERT(xsd_parse_request(buf, sizeof(buf), &r, &why), "oversized");
 }
 
+/* The daemon's answers, formatted and read back by its client. */
+static void test_results(void)
+{
+	static const char *const bad[] = {
+		"", "ok", "1", "1 ", "1 ok ", "1  ok", "1 okay", "1 error",
+		"1 error 0", "1 error 256", "1 error 04", "1 error 4 5",
+		"01 ok", "-1 ok", "9223372036854775808 ok", "1 ok\n",
+	};
+	char buf[XSD_RESULT_MAX + 1];
+	const char *why;
+	uint64_t id;
+	int code, n;
+
+	n = xsd_format_result(INT64_MAX, 255, buf, sizeof(buf));
+	T_ASSERT(n > 0 && !strcmp(buf, "9223372036854775807 error 255"),
+		 "longest result: %s", buf);
+	T_ASSERT(!xsd_parse_result(buf, (size_t)n, &id, &code, &why) &&
+		 id == INT64_MAX && code == 255, "round trip");
+	n = xsd_format_result(12, 0, buf, sizeof(buf));
+	T_ASSERT(!xsd_parse_result(buf, (size_t)n, &id, &code, &why) &&
+		 id == 12 && code == 0, "ok: %s", buf);
+	T_ASSERT(xsd_format_result(12, 43, buf, 5) < 0, "truncated format");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		T_ASSERT(xsd_parse_result(bad[i], strlen(bad[i]), &id, &code,
+					  &why) && why, "accepted '%s'", bad[i]);
+	}
+}
+
 int main(void)
 {
 	test_numbers();
 	test_frontend_keys();
 	test_names();
 	test_requests();
+	test_results();
 	return T_EXIT_PASS;
 }

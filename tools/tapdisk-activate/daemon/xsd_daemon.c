@@ -557,7 +557,7 @@ static void scan_requests(struct xsd_daemon *d, uint64_t now)
 
 		if (xsd_parse_vdi_name(vdis[i], strlen(vdis[i]), &why))
 			continue;
-		snprintf(p, sizeof(p), XSD_ROOT "/%s/request", vdis[i]);
+		snprintf(p, sizeof(p), XSD_ROOT "/%s/" XSD_KEY_REQUEST, vdis[i]);
 		len = xsd_xs_read(&d->xs, p, v, sizeof(v));
 		if (len == -ENOENT || len == 0)
 			continue;
@@ -570,7 +570,7 @@ static void scan_requests(struct xsd_daemon *d, uint64_t now)
 						 &req_id, &why))
 				req_id = 0;
 		}
-		snprintf(p, sizeof(p), XSD_ROOT "/%s/result", vdis[i]);
+		snprintf(p, sizeof(p), XSD_ROOT "/%s/" XSD_KEY_RESULT, vdis[i]);
 		if (xsd_xs_read(&d->xs, p, res, sizeof(res)) > 0) {
 			char *sp = strchr(res, ' ');
 			size_t idlen = sp ? (size_t)(sp - res) : strlen(res);
@@ -603,11 +603,13 @@ static void on_event(struct xsd_daemon *d, const char *path,
 	if (!strcmp(token, "be")) {
 		d->rescan_backends = true;
 	} else if (!strcmp(token, "req")) {
+		static const char tail_req[] = "/" XSD_KEY_REQUEST;
 		size_t l = strlen(path);
 
 		/* Our own writes under /vdi-handover fire this watch too. */
 		if (!strcmp(path, XSD_ROOT) ||
-		    (l > 8 && !strcmp(path + l - 8, "/request")))
+		    (l > sizeof(tail_req) - 1 &&
+		     !strcmp(path + l - (sizeof(tail_req) - 1), tail_req)))
 			d->rescan_requests = true;
 	} else if (!strcmp(token, "rel") || !strcmp(token, "hyp")) {
 		d->recheck_all = true;

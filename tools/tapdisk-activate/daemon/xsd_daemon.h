@@ -33,7 +33,6 @@
 #include "xsd_renewer.h"
 #include "xsd_xs.h"
 
-#define XSD_ROOT		"/vdi-handover"
 #define XSD_MAX_ATTACH		512
 #define XSD_TICK_MS		200
 

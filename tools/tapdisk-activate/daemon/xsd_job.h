@@ -19,6 +19,9 @@
 
 #define XSD_JOB_OUT_MAX	16384
 #define XSD_JOB_ERR_MAX	2048
+/* Grace beyond the command's own bound before the daemon kills it (and
+ * so the longest a request's answer may take past its wait/timeout). */
+#define XSD_JOB_GRACE_MS	60000u
 
 struct xsd_job {
 	bool running;

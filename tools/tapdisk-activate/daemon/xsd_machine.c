@@ -20,8 +20,6 @@
 _Static_assert(sizeof(((struct xsd_att *)0)->token) >= LEASE_TOKEN_LEN,
 	       "an attachment keeps the whole holder token");
 
-/* Grace beyond the command's own bound before the daemon kills it. */
-#define XSD_JOB_GRACE_MS	60000u
 /* Backend quiesce: blkback counters sampled this often. */
 #define XSD_DRAIN_SAMPLE_MS	200u
 #define XSD_RETRY_MAX_S		60u

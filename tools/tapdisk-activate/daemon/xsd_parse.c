@@ -347,3 +347,48 @@ int xsd_format_request(const struct xsd_request *r, char *buf, size_t size)
 		return -1;
 	return n;
 }
+
+int xsd_format_result(uint64_t id, int code, char *buf, size_t size)
+{
+	int n;
+
+	if (code)
+		n = snprintf(buf, size, "%" PRIu64 " error %d", id, code);
+	else
+		n = snprintf(buf, size, "%" PRIu64 " ok", id);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}
+
+int xsd_parse_result(const char *v, size_t len, uint64_t *id, int *code,
+		     const char **why)
+{
+	const char *p = v, *end = v + len, *t;
+	size_t tlen;
+	uint64_t i;
+	uint32_t c = 0;
+
+	if (!v || len == 0)
+		return reject(why, "empty result");
+	if (len > XSD_RESULT_MAX)
+		return reject(why, "result too long");
+	if (next_token(&p, end, &t, &tlen) ||
+	    xsd_parse_u64(t, tlen, INT64_MAX, &i, why))
+		return reject(why, "result must start with a decimal id");
+	if (next_token(&p, end, &t, &tlen))
+		return reject(why, "result has no outcome");
+	if (equals(t, tlen, "ok")) {
+		if (p != end)
+			return reject(why, "junk after ok");
+	} else if (equals(t, tlen, "error")) {
+		if (next_token(&p, end, &t, &tlen) || p != end ||
+		    xsd_parse_u32(t, tlen, 255, &c, why) || c == 0)
+			return reject(why, "error wants one code 1..255");
+	} else {
+		return reject(why, "outcome is neither ok nor error");
+	}
+	*id = i;
+	*code = (int)c;
+	return 0;
+}

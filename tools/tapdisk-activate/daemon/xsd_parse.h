@@ -20,6 +20,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The request tree /vdi-handover/<vdi>/<key> (dom0 only,
+ * Documentation/xenstore-keys.rst). The daemon and its client
+ * ("tapdisk-activated request", xsd_client.c) name it only through these.
+ */
+#define XSD_ROOT		"/vdi-handover"
+#define XSD_KEY_REQUEST		"request"	/* requester: ID OP [OPTION...] */
+#define XSD_KEY_RESULT		"result"	/* daemon: xsd_format_result() */
+#define XSD_KEY_MESSAGE		"message"	/* daemon, written before result */
+#define XSD_KEY_STATE		"state"
+#define XSD_KEY_OWNER		"owner"
+#define XSD_KEY_VERSION		"version"
+#define XSD_KEY_ALERT		"alert"
+/* Longest result line: 19-digit id, " error ", 3-digit code. */
+#define XSD_RESULT_MAX		40
+
 /* Longest VDI name; also bounds every xenstore path the daemon builds. */
 #define XSD_VDI_NAME_MAX	64
 /* Longest request line accepted under /vdi-handover/<vdi>/request. */
@@ -103,5 +119,15 @@ int xsd_parse_request(const char *v, size_t len, struct xsd_request *req,
 /* Canonical text of @req; returns the length or -1 if @size is too small. */
 int xsd_format_request(const struct xsd_request *req, char *buf, size_t size);
 const char *xsd_op_name(enum xsd_op op);
+
+/*
+ * The answer to request @id: "ID ok" (@code 0) or "ID error CODE" (CODE
+ * 1..255, an exit code of tapdisk-activate(8)). Returns the length, or -1
+ * when @size is too small.
+ */
+int xsd_format_result(uint64_t id, int code, char *buf, size_t size);
+/* Parses what xsd_format_result() writes, and nothing else. */
+int xsd_parse_result(const char *v, size_t len, uint64_t *id, int *code,
+		     const char **why);
 
 #endif /* TAPDISK_ACTIVATE_XSD_PARSE_H */

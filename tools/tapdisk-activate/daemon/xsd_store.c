@@ -172,13 +172,13 @@ void xsd_store_att(struct xsd_daemon *d, const struct xsd_att *a)
 	xsd_store_valid_until(d, a);
 
 	/* Summary keys follow the attachment that moved last. */
-	vdi_path(p, sizeof(p), a->vdi.name, "state");
+	vdi_path(p, sizeof(p), a->vdi.name, XSD_KEY_STATE);
 	put(d, p, xsd_att_state_name(a->state));
-	vdi_path(p, sizeof(p), a->vdi.name, "owner");
+	vdi_path(p, sizeof(p), a->vdi.name, XSD_KEY_OWNER);
 	snprintf(v, sizeof(v), "%u/%u", a->domid, a->devid);
 	put(d, p, v);
 	if (a->has_version) {
-		vdi_path(p, sizeof(p), a->vdi.name, "version");
+		vdi_path(p, sizeof(p), a->vdi.name, XSD_KEY_VERSION);
 		snprintf(v, sizeof(v), "%" PRIu64, a->version);
 		put(d, p, v);
 	}
@@ -191,7 +191,7 @@ void xsd_store_forget(struct xsd_daemon *d, const struct xsd_att *a)
 	snprintf(p, sizeof(p), XSD_ROOT "/%s/att/%u-%u", a->vdi.name,
 		 a->domid, a->devid);
 	xsd_xs_rm(&d->xs, p);
-	vdi_path(p, sizeof(p), a->vdi.name, "state");
+	vdi_path(p, sizeof(p), a->vdi.name, XSD_KEY_STATE);
 	put(d, p, "idle");
 }
 
@@ -244,7 +244,7 @@ void xsd_alert(struct xsd_daemon *d, const struct xsd_att *a,
 	snprintf(line, sizeof(line), "%s: %s", code, msg);
 	xsd_log("ALERT", "VDI %s (domain %u disk %u): %s", a->vdi.name,
 		a->domid, a->devid, line);
-	vdi_path(p, sizeof(p), a->vdi.name, "alert");
+	vdi_path(p, sizeof(p), a->vdi.name, XSD_KEY_ALERT);
 	put(d, p, line);
 }
 
@@ -252,7 +252,7 @@ void xsd_alert_clear(struct xsd_daemon *d, const struct xsd_att *a)
 {
 	char p[256];
 
-	vdi_path(p, sizeof(p), a->vdi.name, "alert");
+	vdi_path(p, sizeof(p), a->vdi.name, XSD_KEY_ALERT);
 	if (xsd_xs_exists(&d->xs, p)) {
 		xsd_log("info", "VDI %s: alert cleared", a->vdi.name);
 		xsd_xs_rm(&d->xs, p);
@@ -262,20 +262,17 @@ void xsd_alert_clear(struct xsd_daemon *d, const struct xsd_att *a)
 void xsd_result(struct xsd_daemon *d, const char *vdi, uint64_t id, int code,
 		const char *fmt, ...)
 {
-	char msg[512], p[256], v[64];
+	char msg[512], p[256], v[XSD_RESULT_MAX + 1];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* message first: a requester polling "result" then reads both. */
-	vdi_path(p, sizeof(p), vdi, "message");
+	vdi_path(p, sizeof(p), vdi, XSD_KEY_MESSAGE);
 	put(d, p, msg);
-	if (code)
-		snprintf(v, sizeof(v), "%" PRIu64 " error %d", id, code);
-	else
-		snprintf(v, sizeof(v), "%" PRIu64 " ok", id);
-	vdi_path(p, sizeof(p), vdi, "result");
+	xsd_format_result(id, code, v, sizeof(v));
+	vdi_path(p, sizeof(p), vdi, XSD_KEY_RESULT);
 	put(d, p, v);
 	xsd_log("info", "VDI %s: request %" PRIu64 " -> %s: %s", vdi, id, v,
 		msg);
