@@ -28,6 +28,8 @@ enum xh_exit {
 	XH_EXIT_DAEMON_BUSY = 42,	/* request refused: a step is running */
 	XH_EXIT_DAEMON_REQUEST = 43,	/* malformed request, unknown VDI/disk */
 	XH_EXIT_DAEMON_JOB = 44,	/* tapdisk-activate killed or not run */
+	XH_EXIT_DAEMON_DOWN = 45,	/* request: daemon not running, not sent */
+	XH_EXIT_DAEMON_NO_ANSWER = 46,	/* request: no answer in time, pending */
 	/* backend (handover: activate/deactivate/reactivate/status) */
 	XH_EXIT_BACKEND_UNREACHABLE = 20, /* no tapdisk/dm device to talk to */
 	XH_EXIT_BACKEND_PAUSE_TIMEOUT = 21, /* did not drain in time; lease kept */

@@ -22,6 +22,7 @@
 #include "common/exitcodes.h"
 #include "common/version.h"
 #include "lease/lease.h"
+#include "xsd_client.h"
 #include "xsd_daemon.h"
 
 #define DEFAULT_CONFIG "/etc/xen-handover/tapdisk-activated.conf"
@@ -34,6 +35,7 @@ static void usage(FILE *out)
 "                         [--tool PATH] [--vdi-dir DIR]\n"
 "                         [--domains-from-xenstore PATH] [--pid-file PATH]\n"
 "       tapdisk-activated [--config FILE] [--vdi-dir DIR] --print-vdi NAME\n"
+"       tapdisk-activated " XSD_CLIENT_COMMAND " VDI OP [OPTIONS]   (--help: its options)\n"
 "\n"
 "Drives VDI handover (activate/deactivate/reactivate) from xenstore:\n"
 "block-handover disks, domain suspend/resume/destroy, and requests under\n"
@@ -195,6 +197,9 @@ int main(int argc, char **argv)
 	char err[512];
 	int c, rc, pid_fd;
 
+	if (argc > 1 && !strcmp(argv[1], XSD_CLIENT_COMMAND))
+		return xsd_client_main(argc - 1, argv + 1, DEFAULT_CONFIG,
+				       DEFAULT_PID_FILE);
 	while ((c = getopt_long(argc, argv, "fc:i:t:v:x:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':

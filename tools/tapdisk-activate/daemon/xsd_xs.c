@@ -10,6 +10,7 @@
 
 int xsd_xs_open(struct xsd_xs *xs, char *err, size_t errlen)
 {
+	xs->tx = XBT_NULL;
 	xs->h = xs_open(0);
 	if (!xs->h) {
 		snprintf(err, errlen, "cannot connect to xenstored: %s",
@@ -34,7 +35,7 @@ int xsd_xs_fd(struct xsd_xs *xs)
 int xsd_xs_read(struct xsd_xs *xs, const char *path, char *buf, size_t size)
 {
 	unsigned int len = 0;
-	char *v = xs_read(xs->h, XBT_NULL, path, &len);
+	char *v = xs_read(xs->h, xs->tx, path, &len);
 
 	if (size)
 		buf[0] = '\0';
@@ -53,7 +54,7 @@ int xsd_xs_read(struct xsd_xs *xs, const char *path, char *buf, size_t size)
 bool xsd_xs_exists(struct xsd_xs *xs, const char *path)
 {
 	unsigned int len;
-	char *v = xs_read(xs->h, XBT_NULL, path, &len);
+	char *v = xs_read(xs->h, xs->tx, path, &len);
 
 	free(v);
 	return v != NULL;
@@ -61,13 +62,13 @@ bool xsd_xs_exists(struct xsd_xs *xs, const char *path)
 
 int xsd_xs_write(struct xsd_xs *xs, const char *path, const char *value)
 {
-	return xs_write(xs->h, XBT_NULL, path, value,
+	return xs_write(xs->h, xs->tx, path, value,
 			(unsigned int)strlen(value)) ? 0 : -1;
 }
 
 int xsd_xs_rm(struct xsd_xs *xs, const char *path)
 {
-	if (xs_rm(xs->h, XBT_NULL, path) || errno == ENOENT)
+	if (xs_rm(xs->h, xs->tx, path) || errno == ENOENT)
 		return 0;
 	return -1;
 }
@@ -76,18 +77,38 @@ int xsd_xs_mkdir_private(struct xsd_xs *xs, const char *path)
 {
 	struct xs_permissions perm = { .id = 0, .perms = XS_PERM_NONE };
 
-	if (!xs_mkdir(xs->h, XBT_NULL, path))
+	if (!xs_mkdir(xs->h, xs->tx, path))
 		return -1;
-	return xs_set_permissions(xs->h, XBT_NULL, path, &perm, 1) ? 0 : -1;
+	return xs_set_permissions(xs->h, xs->tx, path, &perm, 1) ? 0 : -1;
 }
 
 char **xsd_xs_list(struct xsd_xs *xs, const char *path, unsigned int *n)
 {
-	char **v = xs_directory(xs->h, XBT_NULL, path, n);
+	char **v = xs_directory(xs->h, xs->tx, path, n);
 
 	if (!v)
 		*n = 0;
 	return v;
+}
+
+int xsd_xs_begin(struct xsd_xs *xs)
+{
+	xs_transaction_t t = xs_transaction_start(xs->h);
+
+	if (t == XBT_NULL)
+		return -1;
+	xs->tx = t;
+	return 0;
+}
+
+int xsd_xs_end(struct xsd_xs *xs, bool abort)
+{
+	xs_transaction_t t = xs->tx;
+
+	xs->tx = XBT_NULL;
+	if (xs_transaction_end(xs->h, t, abort))
+		return 0;
+	return errno == EAGAIN ? -EAGAIN : -EIO;
 }
 
 int xsd_xs_watch(struct xsd_xs *xs, const char *path, const char *token)

@@ -14,6 +14,7 @@ struct xs_handle;
 
 struct xsd_xs {
 	struct xs_handle *h;
+	unsigned int tx;	/* open transaction, 0 (XBT_NULL) outside */
 };
 
 int xsd_xs_open(struct xsd_xs *xs, char *err, size_t errlen);
@@ -33,6 +34,14 @@ int xsd_xs_rm(struct xsd_xs *xs, const char *path);
 int xsd_xs_mkdir_private(struct xsd_xs *xs, const char *path);
 /* Directory entries (free() the array); NULL with *n = 0 when absent. */
 char **xsd_xs_list(struct xsd_xs *xs, const char *path, unsigned int *n);
+
+/*
+ * A transaction around the reads and writes between begin and end (one
+ * at a time per connection). End returns 0 when committed, -EAGAIN when
+ * another writer raced it (start over), -EIO otherwise; @abort drops it.
+ */
+int xsd_xs_begin(struct xsd_xs *xs);
+int xsd_xs_end(struct xsd_xs *xs, bool abort);
 
 int xsd_xs_watch(struct xsd_xs *xs, const char *path, const char *token);
 int xsd_xs_unwatch(struct xsd_xs *xs, const char *path, const char *token);
