@@ -522,302 +522,370 @@ static int acquire_usable(struct lease *l, const struct lease_acquire_opts *o)
 }
 
 /*
- * Over 100 lines on purpose: one retry loop of the consensus protocol
- * (Documentation/lease.rst, "Acquire"): read, pick the version to ballot
- * for, run the ballot, act on its outcome; what one round learns
- * (restart_at, the proposal in flight, the owner watch) decides the next,
- * and reading the loop whole is how the protocol is reviewed.
+ * One call of lease_acquire: a retry loop of the consensus protocol
+ * (Documentation/lease.rst, "Acquire"). Each round reads the records
+ * (acq_read), checks what ends the call at once (acq_check), picks the
+ * version to ballot for (acq_pick: free, or held and waited out), and
+ * runs the ballot (acq_ballot). What one round learns (restart_at, the
+ * proposal in flight, the owner watch, the deferral to a successor)
+ * decides the next and lives here.
  */
-static int acquire_loop(struct lease *l, const struct lease_acquire_opts *o,
-			struct lease_holder *holder, struct lease_status *seen,
-			bool *ticket)
-{
-	uint64_t start = lease_now_ns(), deadline, busy_deadline;
-	uint64_t restart_at = 0, prop_n = 0, prop_start = 0;
+struct acq {
+	struct lease *l;
+	const struct lease_acquire_opts *o;
+	struct lease_holder *holder;
+	struct lease_status *seen;
+	bool *ticket;
+	struct lease_value me;
+	uint64_t start, deadline, busy_deadline;
+	/* carried across rounds */
+	uint64_t restart_at;		/* a slot is at this newer version */
+	uint64_t prop_n, prop_start;	/* our proposal in flight */
+	struct watch w;			/* the owner's records, for expiry */
+	unsigned int attempt, rechecks;
+	uint64_t wait_start, recheck_ver;
+	uint64_t defer_ver, defer_from;	/* deferring to a waiting successor */
+	uint16_t defer_succ;
+	bool scanned;
+	/* this round's reads */
 	struct lease_leader_rec leader;
 	struct lease_slot_rec own, owner;
-	struct watch w = { 0 };
-	unsigned int attempt = 0, rechecks = 0;
-	uint64_t wait_start = 0, recheck_ver = UINT64_MAX;
-	uint64_t defer_ver = UINT64_MAX, defer_from = 0;
-	uint16_t defer_succ = 0;
-	bool scanned = false;
-	struct ballot bt;
-	struct lease_value me;
+	uint64_t t_read, now;
+	int ret;			/* the result, once STEP_DONE */
+};
+
+enum acq_step {
+	STEP_GO,	/* go on with this round (host lock held) */
+	STEP_AGAIN,	/* start the next round (host lock released) */
+	STEP_DONE,	/* return a->ret (host lock released) */
+};
+
+static enum acq_step acq_done(struct acq *a, int ret)
+{
+	a->ret = ret;
+	return STEP_DONE;
+}
+
+static enum acq_step acq_done_unlock(struct acq *a, int ret)
+{
+	lease_unlock_host(a->l);
+	return acq_done(a, ret);
+}
+
+/*
+ * Under the host lock: the leader and our slot, and the slot of the host
+ * the leader names (held: the owner, for the watch; free for a named
+ * successor: its waiting ticket). The second read brings a newer leader
+ * too; @owner must be the slot of the host that leader names.
+ */
+static enum acq_step acq_read(struct acq *a)
+{
+	struct lease *l = a->l;
+	uint16_t watch_id;
 	int ret;
 
-	l->err[0] = 0;
-	ret = acquire_usable(l, o);
+	ret = lease_lock_host(l, a->me.host_id);
 	if (ret)
-		return ret;
-	ret = make_me(l, o, &me);
+		return acq_done(a, ret);
+	a->t_read = lease_now_ns();
+	ret = lease_read_small(l, a->me.host_id, 0, &a->leader, &a->own, NULL);
+	a->owner = a->own;
+	for (int tries = 0; !ret; tries++) {
+		watch_id = watch_target(&a->leader);
+		if (!watch_id || watch_id == a->me.host_id) {
+			a->owner = a->own;
+			break;
+		}
+		if (tries && a->owner.host_id == watch_id)
+			break;
+		if (tries == 3) {
+			/* The leader keeps moving: start over. */
+			lease_unlock_host(l);
+			return STEP_AGAIN;
+		}
+		ret = lease_read_small(l, a->me.host_id, watch_id, &a->leader,
+				       &a->own, &a->owner);
+	}
 	if (ret)
-		return ret;
-	deadline = start + (uint64_t)(o->wait_seconds * 1e9);
-	busy_deadline = deadline > start + LEASE_MIN_CONTENTION_MS * 1000000ull ?
-			deadline : start + LEASE_MIN_CONTENTION_MS * 1000000ull;
+		return acq_done_unlock(a, ret);
+	return STEP_GO;
+}
 
-	for (;;) {
-		uint64_t t_read, now, n;
-		bool fast = false;
-		uint16_t watch_id;
+/* What ends the call whatever the lease's state. */
+static enum acq_step acq_check(struct acq *a)
+{
+	struct lease *l = a->l;
+	const struct lease_leader_rec *ld = &a->leader;
+	struct ballot bt;
 
-		ret = lease_lock_host(l, me.host_id);
+	if (a->own.writer_name[0] && strcmp(a->own.writer_name, a->me.host_name))
+		return acq_done_unlock(a, lease_fail(l, LEASE_USAGE,
+			"host id %u is used by host '%s' (this is '%s'): host ids must be unique per host",
+			a->me.host_id, a->own.writer_name, a->me.host_name));
+	if (a->o->has_expect_version && ld->version != a->o->expect_version) {
+		fill_seen(l, a->seen, ld, &a->owner);
+		return acq_done_unlock(a, lease_fail(l, LEASE_VERSION_MOVED,
+			"version is %llu, expected %llu: acquired by host %u token '%s' since",
+			(unsigned long long)ld->version,
+			(unsigned long long)a->o->expect_version,
+			ld->owner.host_id, ld->owner.token));
+	}
+	a->now = lease_now_ns();
+	if (ld->state != LEASE_LEADER_HELD ||
+	    !lease_value_equal(&ld->owner, &a->me) ||
+	    a->prop_n != ld->version || !a->prop_start)
+		return STEP_GO;
+	/* Our own proposal, committed by someone else after our ballot was
+	 * pre-empted: it is ours. Under the lock: the holder state is saved
+	 * before a release of the old version can drop it. */
+	memset(&bt, 0, sizeof(bt));
+	bt.n = ld->version;
+	bt.me = a->me;
+	bt.chosen = a->me;
+	bt.prop_start_ns = a->prop_start;
+	return acq_done_unlock(a, acquired(l, &bt, a->holder));
+}
+
+/*
+ * Free, released to a successor that is waiting for it: let it take the
+ * fast path unopposed, for a bounded time (Documentation/lease.rst,
+ * "Fairness"). STEP_GO when we need not (or no longer) defer.
+ */
+static enum acq_step acq_defer(struct acq *a, uint64_t n)
+{
+	struct lease *l = a->l;
+	const struct lease_leader_rec *ld = &a->leader;
+	uint16_t succ = ld->successor_host_id;
+	uint64_t until, cap;
+	int ret;
+
+	if (!succ || succ == a->me.host_id || succ != a->owner.host_id ||
+	    !lease_ticket_live(&a->owner, ld->version))
+		return STEP_GO;
+	if (a->defer_ver != ld->version || a->defer_succ != succ) {
+		a->defer_ver = ld->version;
+		a->defer_succ = succ;
+		a->defer_from = a->now;
+	}
+	until = a->defer_from + lease_successor_grace_ms(l->hdr.timeout_s) *
+				(a->owner.lver == n ? 2u : 1u) * 1000000u;
+	if (a->now >= until)
+		return STEP_GO;
+	fill_seen(l, a->seen, ld, NULL);
+	if (a->now >= a->deadline)
+		return acq_done_unlock(a, lease_fail(l, LEASE_HELD,
+			"free at version %llu, handed to waiting host %u",
+			(unsigned long long)ld->version, succ));
+	ret = note_waiting(l, &a->me, &a->own, ld, a->ticket);
+	if (ret)
+		return acq_done_unlock(a, ret);
+	lease_unlock_host(l);
+	cap = a->now + lease_recheck_cap_ms(l->hdr.timeout_s) * 1000000u;
+	if (until > a->deadline)
+		until = a->deadline;
+	if (until > cap)
+		until = cap;
+	sleep_us((until - a->now) / 1000u + 1);
+	return STEP_AGAIN;
+}
+
+/*
+ * Held by someone else: it may be taken only once nothing moved for the
+ * timeout on our own clock; until then wait (announced by a ticket),
+ * re-reading the leader fast for a release.
+ */
+static enum acq_step acq_wait_held(struct acq *a)
+{
+	struct lease *l = a->l;
+	const struct lease_leader_rec *ld = &a->leader;
+	uint32_t tmo = ld->timeout_s ? ld->timeout_s : 20;
+	uint64_t poll = lease_poll_interval_ms(tmo) * 1000u;
+	int ret;
+
+	if (!a->scanned) {
+		/* Once per call: a ballot for a newer version already ended
+		 * this one (see restart_at). */
+		a->scanned = true;
+		ret = lease_scan(l);
 		if (ret)
-			return ret;
-		t_read = lease_now_ns();
-		ret = lease_read_small(l, me.host_id, 0, &leader, &own, NULL);
-		/*
-		 * Held: watch the owner's slot. Free for a named successor:
-		 * read its slot, for its waiting ticket. The second read
-		 * brings a newer leader too; @owner must be the slot of the
-		 * host that leader names.
-		 */
-		owner = own;
-		for (int tries = 0; !ret; tries++) {
-			watch_id = watch_target(&leader);
-			if (!watch_id || watch_id == me.host_id) {
-				owner = own;
-				break;
-			}
-			if (tries && owner.host_id == watch_id)
-				break;
-			if (tries == 3) {
-				/* The leader keeps moving: start over. */
-				lease_unlock_host(l);
-				watch_id = 0;
-				break;
-			}
-			ret = lease_read_small(l, me.host_id, watch_id,
-					       &leader, &own, &owner);
-		}
-		if (ret)
-			goto out_unlock;
-		if (owner.host_id != watch_target(&leader) &&
-		    watch_target(&leader) != me.host_id &&
-		    watch_target(&leader))
-			continue;	/* unlocked above */
-		if (own.writer_name[0] && strcmp(own.writer_name, me.host_name)) {
-			ret = lease_fail(l, LEASE_USAGE,
-					 "host id %u is used by host '%s' (this is '%s'): host ids must be unique per host",
-					 me.host_id, own.writer_name,
-					 me.host_name);
-			goto out_unlock;
-		}
-		if (o->has_expect_version && leader.version != o->expect_version) {
-			fill_seen(l, seen, &leader, &owner);
-			ret = lease_fail(l, LEASE_VERSION_MOVED,
-					 "version is %llu, expected %llu: acquired by host %u token '%s' since",
-					 (unsigned long long)leader.version,
-					 (unsigned long long)o->expect_version,
-					 leader.owner.host_id, leader.owner.token);
-			goto out_unlock;
-		}
-		now = lease_now_ns();
-		if (leader.state == LEASE_LEADER_HELD &&
-		    lease_value_equal(&leader.owner, &me) &&
-		    prop_n == leader.version && prop_start) {
-			/* Our own proposal, committed by someone else after
-			 * our ballot was pre-empted: it is ours. */
-			memset(&bt, 0, sizeof(bt));
-			bt.n = leader.version;
-			bt.me = me;
-			bt.chosen = me;
-			bt.prop_start_ns = prop_start;
-			/* Under the lock: the holder state is saved before a
-			 * release of the old version can drop it (below). */
-			ret = acquired(l, &bt, holder);
+			return acq_done_unlock(a, ret);
+		for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++)
+			if (l->slots[h].lver > ld->version &&
+			    l->slots[h].lver > a->restart_at)
+				a->restart_at = l->slots[h].lver;
+		if (a->restart_at > ld->version) {
 			lease_unlock_host(l);
-			return ret;
-		}
-		if (restart_at > leader.version) {
-			/* A slot is at a newer version: its ballot started only
-			 * after the leader's version was free or expired. */
-			n = restart_at;
-		} else if (leader.state == LEASE_LEADER_FREE) {
-			uint16_t succ = leader.successor_host_id;
-			uint64_t until;
-
-			n = leader.version + 1;
-			fast = succ == me.host_id && own.lver < n;
-			/*
-			 * Fairness: a release handed the lease to a successor
-			 * that is waiting for it: let it take the fast path
-			 * unopposed, for a bounded time ("Fairness").
-			 */
-			if (succ && succ != me.host_id &&
-			    leader.successor_host_id == owner.host_id &&
-			    lease_ticket_live(&owner, leader.version)) {
-				if (defer_ver != leader.version ||
-				    defer_succ != succ) {
-					defer_ver = leader.version;
-					defer_succ = succ;
-					defer_from = now;
-				}
-				until = defer_from +
-					lease_successor_grace_ms(l->hdr.timeout_s) *
-					(owner.lver == n ? 2u : 1u) * 1000000u;
-				if (now < until) {
-					fill_seen(l, seen, &leader, NULL);
-					if (now >= deadline) {
-						ret = lease_fail(l, LEASE_HELD,
-								 "free at version %llu, handed to waiting host %u",
-								 (unsigned long long)leader.version,
-								 succ);
-						goto out_unlock;
-					}
-					ret = note_waiting(l, &me, &own,
-							   &leader, ticket);
-					if (ret)
-						goto out_unlock;
-					lease_unlock_host(l);
-					if (until > deadline)
-						until = deadline;
-					if (until > now +
-					    lease_recheck_cap_ms(l->hdr.timeout_s) *
-					    1000000u)
-						until = now +
-							lease_recheck_cap_ms(l->hdr.timeout_s) *
-							1000000u;
-					sleep_us((until - now) / 1000u + 1);
-					continue;
-				}
-			}
-		} else if (lease_value_same_holder(&leader.owner, &me) ||
-			   o->force) {
-			n = leader.version + 1;
-		} else {
-			/* Held by someone else: expired only if nothing moved
-			 * for the timeout, on our own clock. */
-			bool expired;
-
-			if (!scanned) {
-				/* Once per call: a ballot for a newer version
-				 * already ended this one (see restart_at). */
-				scanned = true;
-				ret = lease_scan(l);
-				if (ret)
-					goto out_unlock;
-				for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++)
-					if (l->slots[h].lver > leader.version &&
-					    l->slots[h].lver > restart_at)
-						restart_at = l->slots[h].lver;
-				if (restart_at > leader.version) {
-					lease_unlock_host(l);
-					continue;
-				}
-			}
-
-			expired = watch_expired(&w, &leader, &owner, now,
-						t_read);
-			if (!expired) {
-				uint32_t tmo = leader.timeout_s ?
-					       leader.timeout_s : 20;
-				uint64_t poll = lease_poll_interval_ms(tmo) *
-						1000u;
-
-				if (now >= deadline) {
-					lease_unlock_host(l);
-					fill_seen(l, seen, &leader, &owner);
-					return held_result(l, &leader, false);
-				}
-				/* Only a call that will wait announces it. */
-				ret = note_waiting(l, &me, &own, &leader,
-						   ticket);
-				if (ret)
-					goto out_unlock;
-				lease_unlock_host(l);
-				if (recheck_ver != leader.version) {
-					/* A new tenure: its release may come
-					 * soon (short holds), re-read fast. */
-					recheck_ver = leader.version;
-					rechecks = 0;
-				}
-				fill_seen(l, seen, &leader, &owner);
-				if (!wait_start)
-					wait_start = now;
-				if (now + poll * 1000u > deadline)
-					poll = (deadline - now) / 1000u + 1;
-				watch_leader(l, &leader, tmo, wait_start,
-					     now + poll * 1000u, &rechecks);
-				continue;
-			}
-			n = leader.version + 1;
-		}
-		if (o->has_expect_version && n != o->expect_version + 1) {
-			fill_seen(l, seen, &leader, &owner);
-			ret = lease_fail(l, LEASE_VERSION_MOVED,
-					 "a ballot for version %llu is under way: version %llu is no longer current",
-					 (unsigned long long)n,
-					 (unsigned long long)o->expect_version);
-			goto out_unlock;
-		}
-
-		memset(&bt, 0, sizeof(bt));
-		bt.n = n;
-		bt.fast = fast;
-		bt.me = me;
-		bt.own = own;
-		if (prop_n == n)
-			bt.prop_start_ns = prop_start;
-		ret = run_ballot(l, &bt);
-		if (bt.prop_start_ns) {
-			prop_n = n;
-			prop_start = bt.prop_start_ns;
-		}
-		switch (ret) {
-		case BALLOT_ERROR:
-			ret = bt.err;
-			goto out_unlock;
-		case BALLOT_CHOSEN:
-			if (lease_value_equal(&bt.chosen, &me)) {
-				ret = acquired(l, &bt, holder);
-				lease_unlock_host(l);
-				return ret;
-			}
-			lease_unlock_host(l);
-			/* Someone else won version n. */
-			leader.version = n;
-			leader.state = LEASE_LEADER_HELD;
-			leader.owner = bt.chosen;
-			leader.timeout_s = l->hdr.timeout_s;
-			fill_seen(l, seen, &leader, NULL);
-			if (o->has_expect_version)
-				return held_result(l, &leader, true);
-			restart_at = 0;
-			if (lease_now_ns() >= deadline)
-				return held_result(l, &leader, false);
-			continue;
-		case BALLOT_RESTART:
-			lease_unlock_host(l);
-			restart_at = bt.moved_to;
-			if (lease_now_ns() >= busy_deadline)
-				return lease_fail(l, LEASE_CONTENDED,
-						  "lease kept moving for %.1f s",
-						  (lease_now_ns() - start) / 1e9);
-			continue;
-		case BALLOT_PREEMPTED:
-			lease_unlock_host(l);
-			if (lease_now_ns() >= busy_deadline)
-				return lease_fail(l, LEASE_CONTENDED,
-						  "ballots for version %llu kept being pre-empted for %.1f s",
-						  (unsigned long long)n,
-						  (lease_now_ns() - start) / 1e9);
-			sleep_us(lease_ballot_backoff_us(attempt++,
-							 lease_random(l)));
-			continue;
+			return STEP_AGAIN;
 		}
 	}
-out_unlock:
+	if (watch_expired(&a->w, ld, &a->owner, a->now, a->t_read))
+		return STEP_GO;
+	if (a->now >= a->deadline) {
+		lease_unlock_host(l);
+		fill_seen(l, a->seen, ld, &a->owner);
+		return acq_done(a, held_result(l, ld, false));
+	}
+	/* Only a call that will wait announces it. */
+	ret = note_waiting(l, &a->me, &a->own, ld, a->ticket);
+	if (ret)
+		return acq_done_unlock(a, ret);
 	lease_unlock_host(l);
-	return ret;
+	if (a->recheck_ver != ld->version) {
+		/* A new tenure: its release may come soon (short holds),
+		 * re-read fast. */
+		a->recheck_ver = ld->version;
+		a->rechecks = 0;
+	}
+	fill_seen(l, a->seen, ld, &a->owner);
+	if (!a->wait_start)
+		a->wait_start = a->now;
+	if (a->now + poll * 1000u > a->deadline)
+		poll = (a->deadline - a->now) / 1000u + 1;
+	watch_leader(l, ld, tmo, a->wait_start, a->now + poll * 1000u,
+		     &a->rechecks);
+	return STEP_AGAIN;
+}
+
+/* The version to ballot for, *@n, and whether the fast round may be used. */
+static enum acq_step acq_pick(struct acq *a, uint64_t *n, bool *fast)
+{
+	const struct lease_leader_rec *ld = &a->leader;
+	enum acq_step s;
+
+	*fast = false;
+	if (a->restart_at > ld->version) {
+		/* A slot is at a newer version: its ballot started only
+		 * after the leader's version was free or expired. */
+		*n = a->restart_at;
+	} else if (ld->state == LEASE_LEADER_FREE) {
+		*n = ld->version + 1;
+		*fast = ld->successor_host_id == a->me.host_id &&
+			a->own.lver < *n;
+		s = acq_defer(a, *n);
+		if (s != STEP_GO)
+			return s;
+	} else if (lease_value_same_holder(&ld->owner, &a->me) || a->o->force) {
+		*n = ld->version + 1;
+	} else {
+		s = acq_wait_held(a);
+		if (s != STEP_GO)
+			return s;
+		*n = ld->version + 1;
+	}
+	if (a->o->has_expect_version && *n != a->o->expect_version + 1) {
+		fill_seen(a->l, a->seen, ld, &a->owner);
+		return acq_done_unlock(a, lease_fail(a->l, LEASE_VERSION_MOVED,
+			"a ballot for version %llu is under way: version %llu is no longer current",
+			(unsigned long long)*n,
+			(unsigned long long)a->o->expect_version));
+	}
+	return STEP_GO;
+}
+
+/* Runs the ballot for version @n and acts on its outcome. */
+static enum acq_step acq_ballot(struct acq *a, uint64_t n, bool fast)
+{
+	struct lease *l = a->l;
+	struct lease_leader_rec *ld = &a->leader;
+	struct ballot bt;
+	int ret;
+
+	memset(&bt, 0, sizeof(bt));
+	bt.n = n;
+	bt.fast = fast;
+	bt.me = a->me;
+	bt.own = a->own;
+	if (a->prop_n == n)
+		bt.prop_start_ns = a->prop_start;
+	ret = run_ballot(l, &bt);
+	if (bt.prop_start_ns) {
+		a->prop_n = n;
+		a->prop_start = bt.prop_start_ns;
+	}
+	switch (ret) {
+	case BALLOT_ERROR:
+		return acq_done_unlock(a, bt.err);
+	case BALLOT_CHOSEN:
+		if (lease_value_equal(&bt.chosen, &a->me))
+			return acq_done_unlock(a, acquired(l, &bt, a->holder));
+		lease_unlock_host(l);
+		/* Someone else won version n. */
+		ld->version = n;
+		ld->state = LEASE_LEADER_HELD;
+		ld->owner = bt.chosen;
+		ld->timeout_s = l->hdr.timeout_s;
+		fill_seen(l, a->seen, ld, NULL);
+		if (a->o->has_expect_version)
+			return acq_done(a, held_result(l, ld, true));
+		a->restart_at = 0;
+		if (lease_now_ns() >= a->deadline)
+			return acq_done(a, held_result(l, ld, false));
+		return STEP_AGAIN;
+	case BALLOT_RESTART:
+		lease_unlock_host(l);
+		a->restart_at = bt.moved_to;
+		if (lease_now_ns() >= a->busy_deadline)
+			return acq_done(a, lease_fail(l, LEASE_CONTENDED,
+				"lease kept moving for %.1f s",
+				(lease_now_ns() - a->start) / 1e9));
+		return STEP_AGAIN;
+	case BALLOT_PREEMPTED:
+	default:
+		lease_unlock_host(l);
+		if (lease_now_ns() >= a->busy_deadline)
+			return acq_done(a, lease_fail(l, LEASE_CONTENDED,
+				"ballots for version %llu kept being pre-empted for %.1f s",
+				(unsigned long long)n,
+				(lease_now_ns() - a->start) / 1e9));
+		sleep_us(lease_ballot_backoff_us(a->attempt++,
+						 lease_random(l)));
+		return STEP_AGAIN;
+	}
+}
+
+static int acquire_loop(struct acq *a)
+{
+	uint64_t min_busy = LEASE_MIN_CONTENTION_MS * 1000000ull;
+	uint64_t n;
+	bool fast;
+	int ret;
+
+	a->start = lease_now_ns();
+	a->l->err[0] = 0;
+	a->recheck_ver = UINT64_MAX;
+	a->defer_ver = UINT64_MAX;
+	ret = acquire_usable(a->l, a->o);
+	if (ret)
+		return ret;
+	ret = make_me(a->l, a->o, &a->me);
+	if (ret)
+		return ret;
+	a->deadline = a->start + (uint64_t)(a->o->wait_seconds * 1e9);
+	a->busy_deadline = a->deadline > a->start + min_busy ?
+			   a->deadline : a->start + min_busy;
+	for (;;) {
+		enum acq_step s = acq_read(a);
+
+		if (s == STEP_GO)
+			s = acq_check(a);
+		if (s == STEP_GO)
+			s = acq_pick(a, &n, &fast);
+		if (s == STEP_GO)
+			s = acq_ballot(a, n, fast);
+		if (s == STEP_DONE)
+			return a->ret;
+	}
 }
 
 int lease_acquire(struct lease *l, const struct lease_acquire_opts *o,
 		  struct lease_holder *holder, struct lease_status *seen)
 {
 	bool ticket = false;
-	int ret = acquire_loop(l, o, holder, seen, &ticket);
+	struct acq a = {
+		.l = l, .o = o, .holder = holder, .seen = seen,
+		.ticket = &ticket,
+	};
+	int ret = acquire_loop(&a);
 
 	if (ticket)
 		drop_ticket(l, o->host_id);
