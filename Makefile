@@ -14,6 +14,9 @@
 # The module itself is described by Kbuild, which kbuild reads in
 # preference to this file.
 
+# The part archives' rules come from $(eval) further down, before "all:".
+.DEFAULT_GOAL := all
+
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 BUILD ?= build/asan
