@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/exitcodes.h"
 
@@ -217,6 +218,46 @@ int handover_cli_parse(struct handover_cli *c, int argc, char **argv,
 	return -1;
 }
 
+/*
+ * --wait on a terminal: one status line on stderr, redrawn in place, of
+ * what the lease wait waits for, and cleared when the wait ends. Only
+ * when stderr is a terminal: a pipe or a file (the daemon, scripts) gets
+ * exactly the output it got before.
+ */
+struct wait_line {
+	bool shown;
+};
+
+static void show_lease_wait(void *arg, const struct lease_status *st,
+			    double left_s)
+{
+	struct wait_line *w = arg;
+	char name[LEASE_NAME_LEN + 1];
+	size_t i;
+
+	/* Another host wrote the name: no terminal control gets through. */
+	for (i = 0; i < LEASE_NAME_LEN && st->owner.host_name[i]; i++) {
+		unsigned char ch = (unsigned char)st->owner.host_name[i];
+
+		name[i] = ch < 0x20 || ch >= 0x7f ? '?' : (char)ch;
+	}
+	name[i] = '\0';
+	if (left_s < 0)
+		left_s = 0;
+	if (st->has_owner)
+		fprintf(stderr, "\r\033[Kwaiting for the lease: held by host "
+			"%u (%s) at version %llu, %.0f s left",
+			(unsigned int)st->owner.host_id, name,
+			(unsigned long long)st->version, left_s);
+	else
+		fprintf(stderr, "\r\033[Kwaiting for the lease: free at "
+			"version %llu, handed to waiting host %u, %.0f s left",
+			(unsigned long long)st->version,
+			(unsigned int)st->successor_host_id, left_s);
+	fflush(stderr);
+	w->shown = true;
+}
+
 int handover_cli_run(int argc, char **argv, unsigned int accepted,
 		     const char *usage,
 		     int (*op)(const struct handover_opts *o,
@@ -224,12 +265,19 @@ int handover_cli_run(int argc, char **argv, unsigned int accepted,
 {
 	struct handover_result r;
 	struct handover_cli c;
+	struct wait_line wait = { 0 };
 	int ret;
 
 	ret = handover_cli_parse(&c, argc, argv, accepted, usage);
 	if (ret >= 0)
 		return ret;
+	if (c.opts.lease_wait_s > 0 && isatty(STDERR_FILENO)) {
+		c.opts.on_lease_wait = show_lease_wait;
+		c.opts.on_lease_wait_arg = &wait;
+	}
 	ret = op(&c.opts, &r);
+	if (wait.shown)
+		fputs("\r\033[K", stderr);
 	handover_print(c.json || !ret ? stdout : stderr, &c.opts, &r, c.json);
 	return ret;
 }

@@ -679,6 +679,8 @@ static int do_activate(const struct handover_opts *o,
 	ao.has_expect_version = has_expect;
 	ao.expect_version = expect;
 	ao.wait_seconds = o->lease_wait_s;
+	ao.on_wait = o->on_lease_wait;
+	ao.on_wait_arg = o->on_lease_wait_arg;
 	r->has_expected = has_expect;
 	r->expected_version = expect;
 	ret = lease_acquire(l, &ao, &me, &r->seen);

@@ -59,6 +59,11 @@ struct handover_opts {
 	bool shareable;
 	bool raw;			/* --format raw: no VHD metadata */
 	uint16_t successor_host_id;	/* deactivate: destination (fast path) */
+	/* activate: told what the lease wait waits for (NULL: nothing);
+	 * see lease_acquire_opts.on_wait */
+	void (*on_lease_wait)(void *arg, const struct lease_status *seen,
+			      double left_s);
+	void *on_lease_wait_arg;
 };
 
 struct handover_result {

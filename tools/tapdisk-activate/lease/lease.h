@@ -132,6 +132,15 @@ struct lease_acquire_opts {
 	 * an operator who has fenced the owner (break --force uses it).
 	 */
 	bool force;
+	/*
+	 * When not NULL, called before each wait for another holder (a live
+	 * owner, or a waiting successor this host defers to) with the lease
+	 * as read and the seconds left of wait_seconds: progress display
+	 * only, it must not block.
+	 */
+	void (*on_wait)(void *arg, const struct lease_status *seen,
+			double left_s);
+	void *on_wait_arg;
 };
 
 struct lease;

@@ -560,6 +560,18 @@ enum acq_step {
 	STEP_DONE,	/* return a->ret (host lock released) */
 };
 
+/* Tells the caller what this round waits for (lease_acquire_opts.on_wait). */
+static void report_wait(const struct acq *a)
+{
+	struct lease_status st;
+
+	if (!a->o->on_wait)
+		return;
+	fill_seen(a->l, &st, &a->leader, &a->owner);
+	a->o->on_wait(a->o->on_wait_arg, &st,
+		      (double)(a->deadline - a->now) / 1e9);
+}
+
 static enum acq_step acq_done(struct acq *a, int ret)
 {
 	a->ret = ret;
@@ -685,6 +697,7 @@ static enum acq_step acq_defer(struct acq *a, uint64_t n)
 		until = a->deadline;
 	if (until > cap)
 		until = cap;
+	report_wait(a);
 	sleep_us((until - a->now) / 1000u + 1);
 	return STEP_AGAIN;
 }
@@ -741,6 +754,7 @@ static enum acq_step acq_wait_held(struct acq *a)
 		a->wait_start = a->now;
 	if (a->now + poll * 1000u > a->deadline)
 		poll = (a->deadline - a->now) / 1000u + 1;
+	report_wait(a);
 	watch_leader(l, ld, tmo, a->wait_start, a->now + poll * 1000u,
 		     &a->rechecks);
 	return STEP_AGAIN;
