@@ -9,6 +9,7 @@
 #include "lease_disk.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,6 +56,109 @@ static uint64_t get64(const unsigned char *p)
 	return v;
 }
 
+/*
+ * The integer fields of each record, once: where each lies in the sector
+ * (the LH_/LL_/LS_ offsets of lease_disk.h, little-endian), how wide it is
+ * (the width of the struct member it maps to) and which member. Encoders
+ * and decoders both walk these tables; names, tokens and owner values are
+ * written by put_value/get_value, which check them as strings.
+ */
+struct disk_field {
+	uint16_t off;		/* byte offset in the sector */
+	uint8_t width;		/* 2, 4 or 8 bytes */
+	uint16_t member;	/* offsetof() in the record struct */
+};
+
+#define FIELD(off, rec, m) \
+	{ (off), sizeof(((struct rec *)0)->m), offsetof(struct rec, m) }
+
+static const struct disk_field header_fields[] = {
+	FIELD(LH_SECTOR_SIZE, lease_hdr_rec, sector_size),
+	FIELD(LH_MAX_HOSTS, lease_hdr_rec, max_hosts),
+	FIELD(LH_AREA_SECTORS, lease_hdr_rec, area_sectors),
+	FIELD(LH_TIMEOUT, lease_hdr_rec, timeout_s),
+	FIELD(LH_CREATED, lease_hdr_rec, created_unix_s),
+	FIELD(LH_VERSION_FLOOR, lease_hdr_rec, version_floor),
+};
+
+static const struct disk_field leader_fields[] = {
+	FIELD(LL_VERSION, lease_leader_rec, version),
+	FIELD(LL_STATE, lease_leader_rec, state),
+	FIELD(LL_TIMEOUT, lease_leader_rec, timeout_s),
+	FIELD(LL_SUCCESSOR, lease_leader_rec, successor_host_id),
+	FIELD(LL_WRITER_ID, lease_leader_rec, writer_host_id),
+	FIELD(LL_FLAGS, lease_leader_rec, flags),
+	FIELD(LL_BALLOT, lease_leader_rec, ballot),
+	FIELD(LL_WRITTEN_MS, lease_leader_rec, written_unix_ms),
+};
+
+static const struct disk_field slot_fields[] = {
+	FIELD(LS_HOST_ID, lease_slot_rec, host_id),
+	FIELD(LS_LVER, lease_slot_rec, lver),
+	FIELD(LS_MBAL, lease_slot_rec, mbal),
+	FIELD(LS_BAL, lease_slot_rec, bal),
+	FIELD(LS_RENEWALS, lease_slot_rec, renewals),
+	FIELD(LS_WRITTEN_MS, lease_slot_rec, written_unix_ms),
+	FIELD(LS_WAIT_SINCE, lease_slot_rec, wait_since),
+	FIELD(LS_WAIT_SEEN, lease_slot_rec, wait_seen),
+};
+
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static void put_fields(unsigned char *p, const void *rec,
+		       const struct disk_field *f, size_t n)
+{
+	const unsigned char *r = rec;
+
+	for (size_t i = 0; i < n; i++) {
+		uint16_t v16;
+		uint32_t v32;
+		uint64_t v64;
+
+		switch (f[i].width) {
+		case 2:
+			memcpy(&v16, r + f[i].member, 2);
+			put16(p + f[i].off, v16);
+			break;
+		case 4:
+			memcpy(&v32, r + f[i].member, 4);
+			put32(p + f[i].off, v32);
+			break;
+		default:
+			memcpy(&v64, r + f[i].member, 8);
+			put64(p + f[i].off, v64);
+			break;
+		}
+	}
+}
+
+static void get_fields(void *rec, const unsigned char *p,
+		       const struct disk_field *f, size_t n)
+{
+	unsigned char *r = rec;
+
+	for (size_t i = 0; i < n; i++) {
+		uint16_t v16;
+		uint32_t v32;
+		uint64_t v64;
+
+		switch (f[i].width) {
+		case 2:
+			v16 = get16(p + f[i].off);
+			memcpy(r + f[i].member, &v16, 2);
+			break;
+		case 4:
+			v32 = get32(p + f[i].off);
+			memcpy(r + f[i].member, &v32, 4);
+			break;
+		default:
+			v64 = get64(p + f[i].off);
+			memcpy(r + f[i].member, &v64, 8);
+			break;
+		}
+	}
+}
+
 static void put_str(unsigned char *p, const char *s, size_t field)
 {
 	size_t n = strnlen(s, field - 1);
@@ -99,12 +203,7 @@ void lease_encode_header(void *sec, uint32_t ss,
 	unsigned char *p = sec;
 
 	put_preamble(p, ss, LEASE_KIND_HEADER, LEASE_SECTOR_HEADER, h->uuid);
-	put32(p + LH_SECTOR_SIZE, h->sector_size);
-	put32(p + LH_MAX_HOSTS, h->max_hosts);
-	put32(p + LH_AREA_SECTORS, h->area_sectors);
-	put32(p + LH_TIMEOUT, h->timeout_s);
-	put64(p + LH_CREATED, h->created_unix_s);
-	put64(p + LH_VERSION_FLOOR, h->version_floor);
+	put_fields(p, h, header_fields, NFIELDS(header_fields));
 	seal(p, ss);
 }
 
@@ -124,14 +223,7 @@ void lease_encode_leader(void *sec, uint32_t ss, const uint8_t *uuid,
 	unsigned char *p = sec;
 
 	put_preamble(p, ss, LEASE_KIND_LEADER, LEASE_SECTOR_LEADER, uuid);
-	put64(p + LL_VERSION, r->version);
-	put32(p + LL_STATE, r->state);
-	put32(p + LL_TIMEOUT, r->timeout_s);
-	put16(p + LL_SUCCESSOR, r->successor_host_id);
-	put16(p + LL_WRITER_ID, r->writer_host_id);
-	put16(p + LL_FLAGS, r->flags);
-	put64(p + LL_BALLOT, r->ballot);
-	put64(p + LL_WRITTEN_MS, r->written_unix_ms);
+	put_fields(p, r, leader_fields, NFIELDS(leader_fields));
 	put_value(p, LL_OWNER_ID, LL_OWNER_NAME, LL_OWNER_TOKEN, LL_OWNER_NONCE,
 		  &r->owner);
 	seal(p, ss);
@@ -144,14 +236,7 @@ void lease_encode_slot(void *sec, uint32_t ss, const uint8_t *uuid,
 
 	put_preamble(p, ss, LEASE_KIND_SLOT, LEASE_SECTOR_SLOT(r->host_id),
 		     uuid);
-	put16(p + LS_HOST_ID, r->host_id);
-	put64(p + LS_LVER, r->lver);
-	put64(p + LS_MBAL, r->mbal);
-	put64(p + LS_BAL, r->bal);
-	put64(p + LS_RENEWALS, r->renewals);
-	put64(p + LS_WRITTEN_MS, r->written_unix_ms);
-	put64(p + LS_WAIT_SINCE, r->wait_since);
-	put64(p + LS_WAIT_SEEN, r->wait_seen);
+	put_fields(p, r, slot_fields, NFIELDS(slot_fields));
 	put_value(p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN, LS_INP_NONCE,
 		  &r->inp);
 	put_str(p + LS_WRITER_NAME, r->writer_name, LEASE_NAME_LEN);
@@ -297,12 +382,7 @@ int lease_decode_header(const void *sec, size_t avail,
 			return LEASE_HDR_ABSENT;
 		return LEASE_HDR_DAMAGED;
 	}
-	h->sector_size = ss;
-	h->max_hosts = get32(p + LH_MAX_HOSTS);
-	h->area_sectors = get32(p + LH_AREA_SECTORS);
-	h->timeout_s = get32(p + LH_TIMEOUT);
-	h->created_unix_s = get64(p + LH_CREATED);
-	h->version_floor = get64(p + LH_VERSION_FLOOR);
+	get_fields(h, p, header_fields, NFIELDS(header_fields));
 	memcpy(h->uuid, p + LD_UUID, LEASE_UUID_LEN);
 	if (h->max_hosts != LEASE_MAX_HOSTS)
 		bad(&w, "field max_hosts: %u (expected %u)", h->max_hosts,
@@ -328,14 +408,7 @@ int lease_decode_leader(const void *sec, uint32_t ss, const uint8_t *uuid,
 	memset(r, 0, sizeof(*r));
 	if (check_preamble(&w, p, ss, LEASE_KIND_LEADER, uuid))
 		return -1;
-	r->version = get64(p + LL_VERSION);
-	r->state = get32(p + LL_STATE);
-	r->timeout_s = get32(p + LL_TIMEOUT);
-	r->successor_host_id = get16(p + LL_SUCCESSOR);
-	r->writer_host_id = get16(p + LL_WRITER_ID);
-	r->flags = get16(p + LL_FLAGS);
-	r->ballot = get64(p + LL_BALLOT);
-	r->written_unix_ms = get64(p + LL_WRITTEN_MS);
+	get_fields(r, p, leader_fields, NFIELDS(leader_fields));
 	if (get_value(&w, p, LL_OWNER_ID, LL_OWNER_NAME, LL_OWNER_TOKEN,
 		      LL_OWNER_NONCE, "owner", &r->owner))
 		return -1;
@@ -385,14 +458,7 @@ int lease_decode_slot(const void *sec, uint32_t ss, const uint8_t *uuid,
 	memset(r, 0, sizeof(*r));
 	if (check_preamble(&w, p, ss, LEASE_KIND_SLOT, uuid))
 		return -1;
-	r->host_id = get16(p + LS_HOST_ID);
-	r->lver = get64(p + LS_LVER);
-	r->mbal = get64(p + LS_MBAL);
-	r->bal = get64(p + LS_BAL);
-	r->renewals = get64(p + LS_RENEWALS);
-	r->written_unix_ms = get64(p + LS_WRITTEN_MS);
-	r->wait_since = get64(p + LS_WAIT_SINCE);
-	r->wait_seen = get64(p + LS_WAIT_SEEN);
+	get_fields(r, p, slot_fields, NFIELDS(slot_fields));
 	if (get_value(&w, p, LS_INP_ID, LS_INP_NAME, LS_INP_TOKEN,
 		      LS_INP_NONCE, "inp", &r->inp))
 		return -1;
