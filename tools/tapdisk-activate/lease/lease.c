@@ -5,6 +5,7 @@
  * acquires) in lease_break.c.
  */
 #include "lease_internal.h"
+#include "common/hint.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -380,27 +381,17 @@ uint64_t lease_highest_version(struct lease *l, bool leader_ok)
 	return v;
 }
 
-int lease_init(struct lease *l, const struct lease_init_opts *o)
+/*
+ * Init over what is there: refuse to overwrite a lease area (or damage
+ * that may be one) without --force, and with it keep versions monotonic:
+ * *@floor is the highest version any readable sector has seen.
+ */
+static int init_floor(struct lease *l, const struct lease_init_opts *o,
+		      uint64_t *floor)
 {
-	uint32_t ss = o->sector_size ? o->sector_size :
-		      (l->dev.align > 512 ? l->dev.align : 512);
-	struct lease_leader_rec leader = { 0 };
-	struct lease_hdr_rec hdr = { 0 };
-	uint64_t floor = 0, area_len;
-	struct dio_extent ext;
-	unsigned char *buf;
-	int ret;
+	int ret = l->have_header ? LEASE_OK : read_header(l);
 
-	l->err[0] = 0;
-	if (l->read_only)
-		return lease_fail(l, LEASE_USAGE, "opened read-only");
-	if (ss != 512 && ss != 4096)
-		return lease_fail(l, LEASE_USAGE,
-				  "sector size %u: must be 512 or 4096", ss);
-	if (o->timeout_s > LEASE_MAX_TIMEOUT_S)
-		return lease_fail(l, LEASE_USAGE, "timeout %u s above %u s",
-				  o->timeout_s, LEASE_MAX_TIMEOUT_S);
-	ret = l->have_header ? LEASE_OK : read_header(l);
+	*floor = 0;
 	if (ret == LEASE_IO)
 		return ret;
 	if (ret == LEASE_OK) {
@@ -413,7 +404,7 @@ int lease_init(struct lease *l, const struct lease_init_opts *o)
 		if (setup_geometry(l, l->hdr.sector_size) == LEASE_OK) {
 			int r = lease_scan(l);
 
-			floor = lease_highest_version(l, r == LEASE_OK ||
+			*floor = lease_highest_version(l, r == LEASE_OK ||
 						l->first_damaged !=
 						LEASE_SECTOR_LEADER);
 		}
@@ -431,14 +422,22 @@ int lease_init(struct lease *l, const struct lease_init_opts *o)
 	if (o->force) {
 		uint64_t any = floor_from_any_sector(l);
 
-		if (any > floor)
-			floor = any;
+		if (any > *floor)
+			*floor = any;
 	}
+	return LEASE_OK;
+}
+
+/* Room for the area at @ss-byte sectors: a file grows, a device must fit. */
+static int init_room(struct lease *l, uint32_t ss)
+{
+	uint64_t area_len = (uint64_t)LEASE_AREA_SECTORS * ss;
+	int ret;
+
 	l->have_header = false;
 	ret = setup_geometry(l, ss);
 	if (ret)
 		return ret;
-	area_len = (uint64_t)LEASE_AREA_SECTORS * ss;
 	if (l->dev.is_blockdev && l->offset + area_len > l->dev.size)
 		return lease_fail(l, LEASE_USAGE,
 				  "%s: %llu bytes needed at offset %llu, device has %llu",
@@ -449,35 +448,38 @@ int lease_init(struct lease *l, const struct lease_init_opts *o)
 	    ftruncate(l->dev.fd, (off_t)(l->offset + area_len)))
 		return lease_fail(l, LEASE_IO, "%s: cannot extend: %s",
 				  l->dev.path, strerror(errno));
+	return LEASE_OK;
+}
 
-	hdr.sector_size = ss;
-	hdr.max_hosts = LEASE_MAX_HOSTS;
-	hdr.area_sectors = LEASE_AREA_SECTORS;
-	hdr.timeout_s = o->timeout_s;
-	hdr.created_unix_s = lease_wall_ms() / 1000u;
-	hdr.version_floor = floor;
-	if (getrandom(hdr.uuid, sizeof(hdr.uuid), 0) != sizeof(hdr.uuid))
-		return lease_fail(l, LEASE_IO, "getrandom failed");
+/* Writes a fresh area for @hdr: a free leader at the floor, empty slots. */
+static int init_write(struct lease *l, const struct lease_hdr_rec *hdr)
+{
+	uint32_t ss = hdr->sector_size;
+	uint64_t area_len = (uint64_t)LEASE_AREA_SECTORS * ss;
+	struct lease_leader_rec leader = { 0 };
+	struct dio_extent ext;
+	unsigned char *buf;
+	int ret;
 
 	buf = dio_alloc(area_len);
 	if (!buf)
 		return lease_fail(l, LEASE_IO, "out of memory");
-	leader.version = floor;
-	leader.timeout_s = o->timeout_s;
-	lease_encode_leader(buf + LEASE_SECTOR_LEADER * ss, ss, hdr.uuid,
+	leader.version = hdr->version_floor;
+	leader.timeout_s = hdr->timeout_s;
+	lease_encode_leader(buf + LEASE_SECTOR_LEADER * ss, ss, hdr->uuid,
 			    &leader);
 	for (uint16_t h = 1; h <= LEASE_MAX_HOSTS; h++) {
 		struct lease_slot_rec s = { .host_id = h };
 
 		lease_encode_slot(buf + (size_t)LEASE_SECTOR_SLOT(h) * ss, ss,
-				  hdr.uuid, &s);
+				  hdr->uuid, &s);
 	}
 	/* Everything but the header first: a crash leaves "no lease area". */
 	ext = (struct dio_extent){ .offset = l->offset + ss,
 				   .len = area_len - ss, .buf = buf + ss };
 	ret = dio_write(&l->dev, &ext, 1);
 	if (!ret) {
-		lease_encode_header(buf, ss, &hdr);
+		lease_encode_header(buf, ss, hdr);
 		ext = (struct dio_extent){ .offset = l->offset, .len = ss,
 					   .buf = buf };
 		ret = dio_write(&l->dev, &ext, 1);
@@ -486,6 +488,42 @@ int lease_init(struct lease *l, const struct lease_init_opts *o)
 	if (ret)
 		return lease_fail(l, LEASE_IO, "%s: init write failed: %s",
 				  l->dev.path, strerror(-ret));
+	return LEASE_OK;
+}
+
+int lease_init(struct lease *l, const struct lease_init_opts *o)
+{
+	uint32_t ss = o->sector_size ? o->sector_size :
+		      (l->dev.align > 512 ? l->dev.align : 512);
+	struct lease_hdr_rec hdr = { 0 };
+	uint64_t floor;
+	int ret;
+
+	l->err[0] = 0;
+	if (l->read_only)
+		return lease_fail(l, LEASE_USAGE, "opened read-only");
+	if (ss != 512 && ss != 4096)
+		return lease_fail(l, LEASE_USAGE,
+				  "sector size %u: must be 512 or 4096", ss);
+	if (o->timeout_s > LEASE_MAX_TIMEOUT_S)
+		return lease_fail(l, LEASE_USAGE, "timeout %u s above %u s",
+				  o->timeout_s, LEASE_MAX_TIMEOUT_S);
+	ret = init_floor(l, o, &floor);
+	if (!ret)
+		ret = init_room(l, ss);
+	if (ret)
+		return ret;
+	hdr.sector_size = ss;
+	hdr.max_hosts = LEASE_MAX_HOSTS;
+	hdr.area_sectors = LEASE_AREA_SECTORS;
+	hdr.timeout_s = o->timeout_s;
+	hdr.created_unix_s = lease_wall_ms() / 1000u;
+	hdr.version_floor = floor;
+	if (getrandom(hdr.uuid, sizeof(hdr.uuid), 0) != sizeof(hdr.uuid))
+		return lease_fail(l, LEASE_IO, "getrandom failed");
+	ret = init_write(l, &hdr);
+	if (ret)
+		return ret;
 	l->hdr = hdr;
 	l->have_header = true;
 	l->holding = false;
