@@ -70,11 +70,88 @@ static void record_text(const struct handover_state *st)
 	printf("\n");
 }
 
+/* --json: a lease that cannot be read, in the handover commands' shape. */
+static void status_error_json(const char *vdi, int ret, const char *err)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "command", "status");
+	json_string(&j, "vdi", vdi);
+	json_bool(&j, "ok", false);
+	json_i64(&j, "exit_code", handover_lease_exit(ret));
+	json_object_begin(&j, "error");
+	json_string(&j, "step", "lease");
+	json_string(&j, "message", err);
+	json_object_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+/* The lease and the backend; leaves the "handovers" array open. */
+static void status_head_json(struct json *j, const struct handover_cli *c,
+			     const struct handover_status *hs)
+{
+	const struct lease_status *st = &hs->lease;
+	const struct backend_status *bs = &hs->backend;
+
+	json_init(j, stdout);
+	json_object_begin(j, NULL);
+	json_string(j, "command", "status");
+	json_string(j, "vdi", c->opts.vdi);
+	json_object_begin(j, "lease");
+	json_string(j, "state", lease_state_name(st->state));
+	json_u64(j, "version", st->version);
+	if (st->pending_version > st->version)
+		json_u64(j, "pending_version", st->pending_version);
+	if (st->has_owner) {
+		json_u64(j, "owner_host_id", st->owner.host_id);
+		json_string(j, "owner_host_name", st->owner.host_name);
+	} else {
+		json_null(j, "owner_host_id");
+	}
+	json_u64(j, "timeout_s", st->timeout_s);
+	if (st->state == LEASE_STATE_DAMAGED)
+		json_string(j, "damage", st->damage);
+	json_object_end(j);
+	json_object_begin(j, "backend");
+	json_string(j, "spec", c->opts.backend.spec);
+	json_string(j, "state", c->opts.backend.kind == BACKEND_NONE ?
+		    "none" : bs->state);
+	json_bool(j, "paused", bs->paused);
+	if (bs->image[0])
+		json_string(j, "image", bs->image);
+	if (hs->backend_result != BACKEND_OK)
+		json_string(j, "error", hs->backend_err);
+	json_object_end(j);
+	json_array_begin(j, "handovers");
+}
+
+static void status_head_text(const struct handover_cli *c,
+			     const struct handover_status *hs)
+{
+	const struct lease_status *st = &hs->lease;
+	const struct backend_status *bs = &hs->backend;
+
+	printf("%s\nlease: %s, version %" PRIu64, c->opts.vdi,
+	       lease_state_name(st->state), st->version);
+	if (st->has_owner)
+		printf(", %s host %u (%s)",
+		       st->state == LEASE_STATE_HELD ? "held by" :
+		       "last held by", (unsigned int)st->owner.host_id,
+		       st->owner.host_name);
+	printf("\n");
+	if (c->opts.backend.kind != BACKEND_NONE)
+		printf("backend %s: %s%s%s\n", c->opts.backend.spec,
+		       hs->backend_result == BACKEND_OK ? bs->state :
+		       hs->backend_err,
+		       bs->image[0] ? " " : "", bs->image);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static struct handover_status hs;	/* large: not on the stack */
-	const struct lease_status *st = &hs.lease;
-	const struct backend_status *bs = &hs.backend;
 	struct handover_state rec;
 	struct handover_cli c;
 	char err[1024] = "";
@@ -89,70 +166,14 @@ int cmd_status(int argc, char **argv)
 	if (ret != LEASE_OK) {
 		fprintf(stderr, "tapdisk-activate status: cannot read the lease "
 			"of %s: %s\n", c.opts.vdi, err);
-		if (c.json) {
-			/* The handover commands' failure shape. */
-			json_init(&j, stdout);
-			json_object_begin(&j, NULL);
-			json_string(&j, "command", "status");
-			json_string(&j, "vdi", c.opts.vdi);
-			json_bool(&j, "ok", false);
-			json_i64(&j, "exit_code", handover_lease_exit(ret));
-			json_object_begin(&j, "error");
-			json_string(&j, "step", "lease");
-			json_string(&j, "message", err);
-			json_object_end(&j);
-			json_object_end(&j);
-			json_finish(&j);
-		}
+		if (c.json)
+			status_error_json(c.opts.vdi, ret, err);
 		return handover_lease_exit(ret);
 	}
-
-	if (c.json) {
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_string(&j, "command", "status");
-		json_string(&j, "vdi", c.opts.vdi);
-		json_object_begin(&j, "lease");
-		json_string(&j, "state", lease_state_name(st->state));
-		json_u64(&j, "version", st->version);
-		if (st->pending_version > st->version)
-			json_u64(&j, "pending_version", st->pending_version);
-		if (st->has_owner) {
-			json_u64(&j, "owner_host_id", st->owner.host_id);
-			json_string(&j, "owner_host_name", st->owner.host_name);
-		} else {
-			json_null(&j, "owner_host_id");
-		}
-		json_u64(&j, "timeout_s", st->timeout_s);
-		if (st->state == LEASE_STATE_DAMAGED)
-			json_string(&j, "damage", st->damage);
-		json_object_end(&j);
-		json_object_begin(&j, "backend");
-		json_string(&j, "spec", c.opts.backend.spec);
-		json_string(&j, "state", c.opts.backend.kind == BACKEND_NONE ?
-			    "none" : bs->state);
-		json_bool(&j, "paused", bs->paused);
-		if (bs->image[0])
-			json_string(&j, "image", bs->image);
-		if (hs.backend_result != BACKEND_OK)
-			json_string(&j, "error", hs.backend_err);
-		json_object_end(&j);
-		json_array_begin(&j, "handovers");
-	} else {
-		printf("%s\nlease: %s, version %" PRIu64, c.opts.vdi,
-		       lease_state_name(st->state), st->version);
-		if (st->has_owner)
-			printf(", %s host %u (%s)",
-			       st->state == LEASE_STATE_HELD ? "held by" :
-			       "last held by", (unsigned int)st->owner.host_id,
-			       st->owner.host_name);
-		printf("\n");
-		if (c.opts.backend.kind != BACKEND_NONE)
-			printf("backend %s: %s%s%s\n", c.opts.backend.spec,
-			       hs.backend_result == BACKEND_OK ? bs->state :
-			       hs.backend_err,
-			       bs->image[0] ? " " : "", bs->image);
-	}
+	if (c.json)
+		status_head_json(&j, &c, &hs);
+	else
+		status_head_text(&c, &hs);
 	for (size_t i = 0; i < hs.records.gl_pathc + (hs.one[0] ? 1 : 0); i++) {
 		const char *p = hs.one[0] ? hs.one : hs.records.gl_pathv[i];
 
