@@ -27,7 +27,7 @@ PART_USES_cli := handover backend lease vhd common
 PART_USES_daemon := handover lease common
 
 # common is a toolbox of independent small headers, not one library API.
-PART_API_common := dio.h json.h clock.h version.h exitcodes.h
+PART_API_common := dio.h json.h clock.h version.h exitcodes.h hint.h
 PART_API_vhd := vhd.h
 PART_API_lease := lease.h
 PART_API_backend := backend.h

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/exitcodes.h"
+#include "common/hint.h"
 #include "common/dio.h"
 #include "common/clock.h"
 #include "vhd/vhd.h"
@@ -132,7 +133,8 @@ int handover_check_migrate(const struct handover_opts *o,
 			    "unsafe handover refused: %s", r->verdict.reason);
 	if (r->verdict.overridden)
 		snprintf(r->warning, sizeof(r->warning),
-			 "unsafe configuration accepted by --unsafe: %s",
+			 "unsafe configuration accepted by "
+			 XH_HINT("check-migrate", "--unsafe") ": %s",
 			 r->verdict.reason);
 	return XH_EXIT_OK;
 }
@@ -495,7 +497,8 @@ static int deactivate_release(const struct handover_opts *o,
 		/* reactivate needs it: say how to do without */
 		return fail(r, "record", XH_EXIT_STATE_WRITE,
 			    "lease released at version %llu but %s; reactivate "
-			    "will need --expect-version %llu",
+			    "will need "
+			    XH_HINT("reactivate", "--expect-version") " %llu",
 			    (unsigned long long)st->version, r->warning,
 			    (unsigned long long)st->version);
 	return XH_EXIT_OK;
@@ -567,8 +570,9 @@ static int activate_held(const struct handover_opts *o,
 			   "the VHD metadata of %s changed since this host's "
 			   "deactivate (fingerprint %.16s... now %.16s...) "
 			   "although no host acquired the lease: something "
-			   "wrote it without the lease; refusing (--force "
-			   "overrides)", o->vdi, expect_fingerprint,
+			   "wrote it without the lease; refusing ("
+			   XH_HINT("reactivate", "--force") " overrides)",
+			   o->vdi, expect_fingerprint,
 			   r->fingerprint);
 		goto undo;
 	}
@@ -651,6 +655,19 @@ static int ensure_paused(const struct handover_opts *o,
 	return XH_EXIT_OK;
 }
 
+/*
+ * How to take a VDI whose version moved anyway, in the terms of the
+ * command that refused: reactivate has --force, activate does not (it
+ * checks the version only when asked to).
+ */
+static const char *override_hint(const struct handover_result *r)
+{
+	if (r->op && !strcmp(r->op, "reactivate"))
+		return XH_HINT("reactivate", "--force") " overrides";
+	return "activate without "
+		XH_HINT("activate", "--expect-version") " takes it anyway";
+}
+
 static int do_activate(const struct handover_opts *o,
 		       struct handover_result *r, bool has_expect,
 		       uint64_t expect, const char *expect_fingerprint)
@@ -693,10 +710,11 @@ static int do_activate(const struct handover_opts *o,
 				   "another host acquired the lease of %s after "
 				   "version %llu (now %s): it may have written "
 				   "the VDI, so activating here could lose its "
-				   "writes; refusing (--force overrides, only "
-				   "if that host is known not to run the "
-				   "guest); the backend stays paused",
-				   o->vdi, (unsigned long long)expect, who);
+				   "writes; refusing (%s, only if that host is "
+				   "known not to run the guest); the backend "
+				   "stays paused", o->vdi,
+				   (unsigned long long)expect, who,
+				   override_hint(r));
 		else if (ret == LEASE_HELD)
 			ret = fail(r, "lease", handover_lease_exit(ret),
 				   "the lease of %s is held by %s and was not "
@@ -907,7 +925,9 @@ int handover_reactivate(const struct handover_opts *o,
 		return fail(r, "record", XH_EXIT_NO_HANDOVER_RECORD,
 			    "no deactivate of %s by host %u is recorded (%s): "
 			    "cannot tell whether another host activated it "
-			    "since; pass --expect-version V or --force",
+			    "since; pass "
+			    XH_HINT("reactivate", "--expect-version") " V or "
+			    XH_HINT("reactivate", "--force"),
 			    o->vdi, (unsigned int)o->host_id,
 			    err[0] ? err : r->state_path);
 	}
@@ -919,7 +939,8 @@ int handover_reactivate(const struct handover_opts *o,
 		fp = NULL;
 		if (!proved)
 			/* before the resume, while tapdisk has the log closed */
-			mark_cbt_inconsistent(o, r, "reactivate --force "
+			mark_cbt_inconsistent(o, r, "reactivate "
+					      XH_HINT("reactivate", "--force") " "
 					      "cannot prove that no other host "
 					      "wrote since this host's release");
 		return do_activate(o, r, false, 0, NULL);

@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 
 #include "backend/backend.h"
+#include "common/hint.h"
 
 struct fs_kind {
 	uint32_t magic;
@@ -185,9 +186,11 @@ void migrate_safety_decide(const struct migrate_facts *f, bool allow_unsafe,
 		 f->backend, f->backend_io_note ? " (" : "",
 		 f->backend_io_note ? f->backend_io_note : "",
 		 f->backend_io_note ? ")" : "", where,
-		 allow_unsafe ? " (overridden by --unsafe)" :
+		 allow_unsafe ? " (overridden by "
+		 XH_HINT("check-migrate", "--unsafe") ")" :
 		 "; use O_DIRECT (tapdisk default, qdisk direct-io-safe), a "
-		 "cluster filesystem, or --unsafe");
+		 "cluster filesystem, or "
+		 XH_HINT("check-migrate", "--unsafe"));
 }
 
 void migrate_backend_facts(const struct backend *b, struct migrate_facts *f)

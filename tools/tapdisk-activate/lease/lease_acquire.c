@@ -16,6 +16,7 @@
  * slot at N. Why this is safe: Documentation/lease.rst.
  */
 #include "lease_internal.h"
+#include "common/hint.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -455,7 +456,8 @@ static int held_result(struct lease *l, const struct lease_leader_rec *ld,
 			  ld->owner.host_id, ld->owner.host_name,
 			  ld->owner.token, (unsigned long long)ld->version,
 			  ld->timeout_s ? "" :
-			  " (timeout 0: never expires; break --force after fencing)");
+			  " (timeout 0: never expires; lease break "
+			  XH_HINT("lease break", "--force") " after fencing)");
 }
 
 /* Version bt->n is ours: take it if its validity has not run out yet. */

@@ -6,6 +6,7 @@
  * lease.c and neither calls back into it.
  */
 #include "lease_internal.h"
+#include "common/hint.h"
 
 #include <string.h>
 
@@ -62,7 +63,8 @@ int lease_break(struct lease *l, const struct lease_holder *breaker,
 	l->err[0] = 0;
 	if (!force)
 		return lease_fail(l, LEASE_USAGE,
-				  "break needs --force: only after the owner has been fenced");
+				  "break needs " XH_HINT("lease break", "--force")
+				  ": only after the owner has been fenced");
 	ret = lease_need_header(l);
 	if (ret)
 		return ret;
