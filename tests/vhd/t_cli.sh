@@ -76,11 +76,13 @@ grep -q 'bat_entry_in_metadata: bat.entry\[1\]' "$tmp/err" ||
 expect_rc 3 "$tool" inspect "$tmp/bad.vhd"
 [ -s "$tmp/out" ] && bad "summary printed for an invalid image"
 
-# --sync-io: other I/O path, same verdict and report.
+# --aio: other I/O path, same verdict and report (--sync-io: the default).
 for f in "$img" "$tmp/bad.vhd"; do
 	a=$("$tool" inspect --json --fingerprint "$f" 2>/dev/null)
-	b=$("$tool" inspect --json --fingerprint --sync-io "$f" 2>/dev/null)
-	[ -n "$a" ] && [ "$a" = "$b" ] || bad "--sync-io differs on $f"
+	b=$("$tool" inspect --json --fingerprint --aio "$f" 2>/dev/null)
+	c=$("$tool" inspect --json --fingerprint --sync-io "$f" 2>/dev/null)
+	[ -n "$a" ] && [ "$a" = "$b" ] || bad "--aio differs on $f"
+	[ "$a" = "$c" ] || bad "--sync-io differs on $f"
 done
 
 # Not a VHD at all: no format claimed.

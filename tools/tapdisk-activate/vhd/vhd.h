@@ -10,10 +10,10 @@
  *
  * Two drivers share one parser (vhd_parser.c, a pure state machine that asks
  * for byte ranges and consumes them):
- *   vhd_open_path()/vhd_read_dev(): O_DIRECT + libaio through dio, one
- *     submission for the footers and header, one for BAT+batmap+locators
- *     (or coalesced O_DIRECT preadv with vhd_options.sync_io / dio
- *     sync_only, for short-lived processes);
+ *   vhd_open_path()/vhd_read_dev(): O_DIRECT through dio, one
+ *     round for the footers and header, one for BAT+batmap+locators
+ *     (coalesced O_DIRECT preadv, dio sync_only, unless
+ *     vhd_options.aio);
  *   vhd_parse_image(): an image held in memory (tests, fuzzing).
  *
  * Typical use:
@@ -106,12 +106,13 @@ struct vhd_options {
 	/* Seconds a timestamp may lie in the future (vhd-util: 1800). */
 	uint32_t timestamp_slack;
 	/*
-	 * vhd_open_path() only: issue each round as coalesced synchronous
-	 * O_DIRECT preadv (dio sync_only) instead of one libaio submission.
-	 * For short-lived processes, which otherwise pay the aio context
-	 * teardown (RCU grace periods) at exit.
+	 * vhd_open_path() only: issue each round as one libaio submission
+	 * instead of coalesced synchronous O_DIRECT preadv (dio sync_only,
+	 * the default). Both read the same bytes with O_DIRECT; the aio
+	 * context costs a short-lived process two RCU grace periods at exit
+	 * (vhd-format.rst), which is why it is not the default.
 	 */
-	bool sync_io;
+	bool aio;
 };
 
 #define VHD_TIMESTAMP_SLACK_DEFAULT	1800u

@@ -107,7 +107,7 @@ int vhd_open_path(const char *path, const struct vhd_options *opts,
 	ret = dio_open(&dev, path, DIO_READ_ONLY, err, errlen);
 	if (ret)
 		return ret;
-	dev.sync_only = opts && opts->sync_io;
+	dev.sync_only = !(opts && opts->aio);
 	ret = vhd_read_dev(&dev, opts, vi, err, errlen);
 	dio_close(&dev);
 	return ret;
