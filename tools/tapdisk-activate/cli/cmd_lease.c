@@ -334,30 +334,141 @@ static int need_holder(const struct lease_cli *c, struct lease *l,
 	return 0;
 }
 
+/* A subcommand's result: a lease_result, or SUB_USAGE (message printed). */
+#define SUB_USAGE (-1)
+
+static int sub_init(struct lease_cli *c, struct lease *l,
+		    struct lease_status *st)
+{
+	struct lease_init_opts o = { .sector_size = c->sector_size,
+				     .timeout_s = c->timeout,
+				     .force = c->force };
+	int r = lease_init(l, &o);
+
+	if (!r && !c->json)
+		printf("initialised %s: %u host slots, timeout %u s\n",
+		       c->spec, LEASE_MAX_HOSTS, c->timeout);
+	if (!r && c->json) {
+		r = lease_read_status(l, st);
+		print_status(c, st, r, lease_last_error(l), NULL);
+	}
+	return r;
+}
+
+static int sub_status(struct lease_cli *c, struct lease *l,
+		      struct lease_status *st)
+{
+	int r = lease_read_status(l, st);
+
+	if (r == LEASE_OK || st->state == LEASE_STATE_DAMAGED)
+		print_status(c, st, r, lease_last_error(l), NULL);
+	return r;
+}
+
+static int sub_acquire(struct lease_cli *c, struct lease *l,
+		       struct lease_status *st)
+{
+	struct lease_acquire_opts o = {
+		.host_id = (uint16_t)c->host_id,
+		.host_name = c->host_name, .token = c->token,
+		.has_expect_version = c->has_expect,
+		.expect_version = c->expect_version,
+		.wait_seconds = c->wait, .force = c->force,
+	};
+	struct lease_holder h;
+	int r = lease_acquire(l, &o, &h, st);
+
+	if (!r && !c->json) {
+		print_holder(c, "acquired", &h);
+	} else if (!r) {
+		/* --json: one shape, acquired or not: the lease as it is
+		 * now, with the outcome. */
+		if (lease_read_status(l, st) == LEASE_OK)
+			print_status(c, st, r, "", "acquired");
+	} else if (c->json && (r == LEASE_HELD || r == LEASE_VERSION_MOVED)) {
+		print_status(c, st, r, lease_last_error(l),
+			     r == LEASE_HELD ? "held" : "version_moved");
+	}
+	return r;
+}
+
+static int sub_break(struct lease_cli *c, struct lease *l,
+		     struct lease_status *st)
+{
+	struct lease_holder b = { .host_id = (uint16_t)c->host_id };
+	int r;
+
+	if (c->host_name)
+		snprintf(b.host_name, sizeof(b.host_name), "%s", c->host_name);
+	if (c->token)
+		snprintf(b.token, sizeof(b.token), "%s", c->token);
+	r = lease_break(l, &b, c->force, c->repair, st);
+	if (!r)
+		print_status(c, st, r, "", NULL);
+	return r;
+}
+
+/* renew and release: the holder named on the command line. */
+static int sub_holder(struct lease_cli *c, struct lease *l,
+		      struct lease_status *st)
+{
+	bool renew = !strcmp(c->sub, "renew");
+	struct lease_holder h;
+	int r;
+
+	(void)st;
+	r = need_holder(c, l, &h);
+	if (r < 0) {
+		if (c->json)
+			print_error_json(c, XH_EXIT_USAGE,
+					 "--host-id and --token are required");
+		return SUB_USAGE;
+	}
+	if (!r && renew)
+		r = lease_renew(l, &h);
+	else if (!r)
+		r = lease_release(l, &h, c->successor < 0 ?
+				  h.host_id : (uint16_t)c->successor);
+	if (!r)
+		print_holder(c, renew ? "renewed" : "released", &h);
+	return r;
+}
+
+/* Each subcommand: how it opens the lease, whether it acts as a host. */
+static const struct lease_sub {
+	const char *name;
+	unsigned int open_flags;
+	bool needs_host_id;
+	int (*fn)(struct lease_cli *c, struct lease *l,
+		  struct lease_status *st);
+} lease_subs[] = {
+	{ "init", LEASE_OPEN_CREATE, false, sub_init },
+	{ "status", LEASE_OPEN_READ_ONLY, false, sub_status },
+	{ "acquire", 0, true, sub_acquire },
+	{ "renew", 0, true, sub_holder },
+	{ "release", 0, true, sub_holder },
+	{ "break", 0, true, sub_break },
+};
+
 static int run(struct lease_cli *c)
 {
-	unsigned int flags = 0;
+	const struct lease_sub *sub = NULL;
 	struct lease_status st;
-	struct lease_holder h;
 	struct lease *l;
 	char err[512];
 	int r;
 
-	if (!strcmp(c->sub, "init"))
-		flags = LEASE_OPEN_CREATE;
-	else if (!strcmp(c->sub, "status"))
-		flags = LEASE_OPEN_READ_ONLY;
-	else if (strcmp(c->sub, "acquire") && strcmp(c->sub, "renew") &&
-		 strcmp(c->sub, "release") && strcmp(c->sub, "break")) {
+	for (size_t i = 0; i < sizeof(lease_subs) / sizeof(lease_subs[0]); i++)
+		if (!strcmp(c->sub, lease_subs[i].name))
+			sub = &lease_subs[i];
+	if (!sub) {
 		fprintf(stderr, "tapdisk-activate lease: unknown subcommand '%s' (try --help)\n",
 			c->sub);
 		return XH_EXIT_USAGE;
 	}
 	/* What the command line lacks is a usage error (2) before anything
 	 * is opened: a missing lease must not hide it. */
-	if ((!strcmp(c->sub, "acquire") || !strcmp(c->sub, "break") ||
-	     !strcmp(c->sub, "renew") || !strcmp(c->sub, "release")) &&
-	    !c->host_id) {
+	if (sub->needs_host_id && !c->host_id) {
 		fprintf(stderr, "tapdisk-activate lease %s: --host-id is "
 			"required\n", c->sub);
 		if (c->json)
@@ -365,7 +476,7 @@ static int run(struct lease_cli *c)
 					 "--host-id is required");
 		return XH_EXIT_USAGE;
 	}
-	r = lease_open(&l, c->spec, flags, err, sizeof(err));
+	r = lease_open(&l, c->spec, sub->open_flags, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "tapdisk-activate lease: %s\n", err);
 		if (c->json)
@@ -373,88 +484,10 @@ static int run(struct lease_cli *c)
 		return handover_lease_exit(r);
 	}
 	memset(&st, 0, sizeof(st));
-	if (!strcmp(c->sub, "init")) {
-		struct lease_init_opts o = { .sector_size = c->sector_size,
-					     .timeout_s = c->timeout,
-					     .force = c->force };
-
-		r = lease_init(l, &o);
-		if (!r && !c->json)
-			printf("initialised %s: %u host slots, timeout %u s\n",
-			       c->spec, LEASE_MAX_HOSTS, c->timeout);
-		if (!r && c->json) {
-			r = lease_read_status(l, &st);
-			print_status(c, &st, r, lease_last_error(l), NULL);
-		}
-	} else if (!strcmp(c->sub, "status")) {
-		r = lease_read_status(l, &st);
-		if (r == LEASE_OK || st.state == LEASE_STATE_DAMAGED)
-			print_status(c, &st, r, lease_last_error(l), NULL);
-	} else if (!strcmp(c->sub, "acquire")) {
-		struct lease_acquire_opts o = {
-			.host_id = (uint16_t)c->host_id,
-			.host_name = c->host_name, .token = c->token,
-			.has_expect_version = c->has_expect,
-			.expect_version = c->expect_version,
-			.wait_seconds = c->wait, .force = c->force,
-		};
-
-		if (!c->host_id) {
-			fprintf(stderr, "tapdisk-activate lease acquire: --host-id is required\n");
-			if (c->json)
-				print_error_json(c, XH_EXIT_USAGE,
-						 "--host-id is required");
-			lease_close(l);
-			return XH_EXIT_USAGE;
-		}
-		r = lease_acquire(l, &o, &h, &st);
-		if (!r && !c->json) {
-			print_holder(c, "acquired", &h);
-		} else if (!r) {
-			/* --json: one shape, acquired or not: the lease as it
-			 * is now, with the outcome. */
-			if (lease_read_status(l, &st) == LEASE_OK)
-				print_status(c, &st, r, "", "acquired");
-		} else if (c->json && (r == LEASE_HELD ||
-				     r == LEASE_VERSION_MOVED)) {
-			print_status(c, &st, r, lease_last_error(l),
-				     r == LEASE_HELD ? "held" : "version_moved");
-		}
-	} else if (!strcmp(c->sub, "break")) {
-		struct lease_holder b = { 0 };
-
-		if (!c->host_id) {
-			fprintf(stderr, "tapdisk-activate lease break: --host-id is required\n");
-			lease_close(l);
-			return XH_EXIT_USAGE;
-		}
-		b.host_id = (uint16_t)c->host_id;
-		if (c->host_name)
-			snprintf(b.host_name, sizeof(b.host_name), "%s",
-				 c->host_name);
-		if (c->token)
-			snprintf(b.token, sizeof(b.token), "%s", c->token);
-		r = lease_break(l, &b, c->force, c->repair, &st);
-		if (!r)
-			print_status(c, &st, r, "", NULL);
-	} else {
-		r = need_holder(c, l, &h);
-		if (r < 0) {
-			if (c->json)
-				print_error_json(c, XH_EXIT_USAGE,
-						 "--host-id and --token are "
-						 "required");
-			lease_close(l);
-			return XH_EXIT_USAGE;
-		}
-		if (!r && !strcmp(c->sub, "renew"))
-			r = lease_renew(l, &h);
-		else if (!r)
-			r = lease_release(l, &h, c->successor < 0 ?
-					  h.host_id : (uint16_t)c->successor);
-		if (!r)
-			print_holder(c, !strcmp(c->sub, "renew") ? "renewed" :
-				     "released", &h);
+	r = sub->fn(c, l, &st);
+	if (r == SUB_USAGE) {
+		lease_close(l);
+		return XH_EXIT_USAGE;
 	}
 	if (r) {
 		fprintf(stderr, "tapdisk-activate lease %s: %s: %s\n", c->sub,
