@@ -146,4 +146,12 @@ cp "$L" "$H"
 printf 'Q' | dd of="$H" bs=1 seek=0 conv=notrunc status=none	# no magic
 expect 16 status "$H"
 expect 16 acquire --host-id 2 --host-name hostB --token w "$H"
+# An option the subcommand does not take is a usage error, before any I/O
+# (every subcommand shares one getopt: init --repair used to be accepted).
+expect 2 init --repair "$dir/never.lease"
+grep -q "init does not take --repair" "$dir/err" || { echo "FAIL: init --repair message: $(cat "$dir/err")"; fail=1; }
+[ ! -e "$dir/never.lease" ] || { echo "FAIL: init --repair created the lease"; fail=1; }
+expect 2 status --host-id 1 --json "$L"
+check "status --host-id JSON error" "$(json .error.message)" "status does not take --host-id"
+expect 2 renew --host-id 1 --token t --wait 3 "$L"
 exit $fail

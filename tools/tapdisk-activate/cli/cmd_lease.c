@@ -30,7 +30,19 @@ struct lease_cli {
 	double wait;
 	uint32_t timeout, sector_size;
 	long successor;
+	unsigned int given;	/* LO_* of the options on the command line */
 };
+
+/* The options, as bits: which a command line gave, which a subcommand takes. */
+enum {
+	LO_HOST_ID = 1u << 0, LO_HOST_NAME = 1u << 1, LO_TOKEN = 1u << 2,
+	LO_EXPECT = 1u << 3, LO_VERSION = 1u << 4, LO_WAIT = 1u << 5,
+	LO_TIMEOUT = 1u << 6, LO_SECTOR = 1u << 7, LO_SUCCESSOR = 1u << 8,
+	LO_JSON = 1u << 9, LO_FORCE = 1u << 10, LO_REPAIR = 1u << 11,
+};
+
+/* getopt's value of each option, in the order of the LO_* bits. */
+static const char lease_opt_chars[] = "inteVwTsSjfr";
 
 static void usage(FILE *out)
 {
@@ -97,6 +109,10 @@ static int parse(int argc, char **argv, struct lease_cli *c)
 	c->timeout = LEASE_DEFAULT_TIMEOUT_S;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		const char *at = ch ? strchr(lease_opt_chars, ch) : NULL;
+
+		if (at)
+			c->given |= 1u << (at - lease_opt_chars);
 		switch (ch) {
 		case 'i':
 			if (!parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v) {
@@ -439,16 +455,37 @@ static const struct lease_sub {
 	const char *name;
 	unsigned int open_flags;
 	bool needs_host_id;
+	unsigned int takes;	/* LO_* it accepts; others are usage errors */
 	int (*fn)(struct lease_cli *c, struct lease *l,
 		  struct lease_status *st);
 } lease_subs[] = {
-	{ "init", LEASE_OPEN_CREATE, false, sub_init },
-	{ "status", LEASE_OPEN_READ_ONLY, false, sub_status },
-	{ "acquire", 0, true, sub_acquire },
-	{ "renew", 0, true, sub_holder },
-	{ "release", 0, true, sub_holder },
-	{ "break", 0, true, sub_break },
+	{ "init", LEASE_OPEN_CREATE, false,
+	  LO_TIMEOUT | LO_SECTOR | LO_FORCE | LO_JSON, sub_init },
+	{ "status", LEASE_OPEN_READ_ONLY, false, LO_JSON, sub_status },
+	{ "acquire", 0, true, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
+	  LO_EXPECT | LO_WAIT | LO_FORCE | LO_JSON, sub_acquire },
+	{ "renew", 0, true, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
+	  LO_VERSION | LO_JSON, sub_holder },
+	{ "release", 0, true, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
+	  LO_VERSION | LO_SUCCESSOR | LO_JSON, sub_holder },
+	{ "break", 0, true, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
+	  LO_FORCE | LO_REPAIR | LO_JSON, sub_break },
 };
+
+/* The long name of the first option in @bits, for a usage message. */
+static const char *opt_name(unsigned int bits)
+{
+	static const char *const names[] = {
+		"--host-id", "--host-name", "--token", "--expect-version",
+		"--version", "--wait", "--timeout", "--sector-size",
+		"--successor", "--json", "--force", "--repair",
+	};
+
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (bits & (1u << i))
+			return names[i];
+	return "?";
+}
 
 static int run(struct lease_cli *c)
 {
@@ -466,8 +503,18 @@ static int run(struct lease_cli *c)
 			c->sub);
 		return XH_EXIT_USAGE;
 	}
-	/* What the command line lacks is a usage error (2) before anything
-	 * is opened: a missing lease must not hide it. */
+	/* What the command line lacks or has in excess is a usage error (2)
+	 * before anything is opened: a missing lease must not hide it. */
+	if (c->given & ~sub->takes) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%s does not take %s", c->sub,
+			 opt_name(c->given & ~sub->takes));
+		fprintf(stderr, "tapdisk-activate lease %s (try --help)\n", msg);
+		if (c->json)
+			print_error_json(c, XH_EXIT_USAGE, msg);
+		return XH_EXIT_USAGE;
+	}
 	if (sub->needs_host_id && !c->host_id) {
 		fprintf(stderr, "tapdisk-activate lease %s: --host-id is "
 			"required\n", c->sub);
