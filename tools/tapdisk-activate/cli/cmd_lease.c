@@ -7,13 +7,13 @@
  */
 #include "cmd_lease.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "common/exitcodes.h"
 #include "common/json.h"
 #include "handover/handover.h"	/* handover_lease_exit */
@@ -72,17 +72,6 @@ static void usage(FILE *out)
 		LEASE_MAX_HOSTS, LEASE_DEFAULT_TIMEOUT_S);
 }
 
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return !errno && !*end && *out <= max;
-}
-
 static int parse(int argc, char **argv, struct lease_cli *c)
 {
 	static const struct option opts[] = {
@@ -102,7 +91,6 @@ static int parse(int argc, char **argv, struct lease_cli *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
-	char *end;
 	int ch;
 
 	c->successor = -1;
@@ -115,7 +103,7 @@ static int parse(int argc, char **argv, struct lease_cli *c)
 			c->given |= 1u << (at - lease_opt_chars);
 		switch (ch) {
 		case 'i':
-			if (!parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v) {
+			if (!cli_parse_u64(optarg, LEASE_MAX_HOSTS, &v) || !v) {
 				fprintf(stderr, "tapdisk-activate lease: --host-id "
 					"must be 1..%u, not '%s' (try --help)\n",
 					LEASE_MAX_HOSTS, optarg);
@@ -126,35 +114,33 @@ static int parse(int argc, char **argv, struct lease_cli *c)
 		case 'n': c->host_name = optarg; break;
 		case 't': c->token = optarg; break;
 		case 'e':
-			if (!parse_u64(optarg, UINT64_MAX, &c->expect_version))
+			if (!cli_parse_u64(optarg, UINT64_MAX, &c->expect_version))
 				goto bad;
 			c->has_expect = true;
 			break;
 		case 'V':
-			if (!parse_u64(optarg, UINT64_MAX, &c->version))
+			if (!cli_parse_u64(optarg, UINT64_MAX, &c->version))
 				goto bad;
 			c->has_version = true;
 			break;
 		case 'w':
-			errno = 0;
-			c->wait = strtod(optarg, &end);
-			if (errno || *end || c->wait < 0 || c->wait > 1e7)
+			if (!cli_parse_seconds(optarg, &c->wait))
 				goto bad;
 			break;
 		case 'T':
-			if (!parse_u64(optarg, LEASE_MAX_TIMEOUT_S, &v))
+			if (!cli_parse_u64(optarg, LEASE_MAX_TIMEOUT_S, &v))
 				goto bad;
 			c->timeout = (uint32_t)v;
 			c->has_timeout = true;
 			break;
 		case 's':
-			if (!parse_u64(optarg, 4096, &v) ||
+			if (!cli_parse_u64(optarg, 4096, &v) ||
 			    (v != 512 && v != 4096))
 				goto bad;
 			c->sector_size = (uint32_t)v;
 			break;
 		case 'S':
-			if (!parse_u64(optarg, LEASE_MAX_HOSTS, &v))
+			if (!cli_parse_u64(optarg, LEASE_MAX_HOSTS, &v))
 				goto bad;
 			c->successor = (long)v;
 			break;

@@ -2,19 +2,15 @@
 /* handover_cli: option parsing shared by the handover commands. */
 #include "handover_cli.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "common/exitcodes.h"
-
-/* Longest wait any option may ask for: a day is already absurd. */
-#define HCLI_MAX_SECONDS	86400.0
 
 enum {
 	OPT_HOST_ID = 256, OPT_BACKEND, OPT_TIMEOUT, OPT_WAIT, OPT_EXPECT,
@@ -35,46 +31,6 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 	return XH_EXIT_USAGE;
 }
 
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0 ||
-	    v > HCLI_MAX_SECONDS)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* A lease host id: 1..LEASE_MAX_HOSTS. */
-static int parse_host_id(const char *s, uint16_t *out)
-{
-	uint64_t v;
-
-	if (parse_u64(s, LEASE_MAX_HOSTS, &v) || !v)
-		return -EINVAL;
-	*out = (uint16_t)v;
-	return 0;
-}
-
 /*
  * One option @opt (with optarg) into @c; -1 to go on, else the exit code
  * to stop with (a usage error, or 0 after --help).
@@ -88,10 +44,10 @@ static int apply_option(struct handover_cli *c, int opt, const char *cmd,
 
 	switch (opt) {
 	case OPT_HOST_ID:
-		if (parse_host_id(optarg, &o->host_id))
+		if (!cli_parse_host_id(optarg, &o->host_id))
 			return usage_error(cmd,
-				"--host-id must be 1..2000, not '%s'",
-				optarg);
+				"--host-id must be 1..%u, not '%s'",
+				LEASE_MAX_HOSTS, optarg);
 		break;
 	case OPT_BACKEND:
 		if (backend_parse(optarg, &o->backend, err,
@@ -100,29 +56,29 @@ static int apply_option(struct handover_cli *c, int opt, const char *cmd,
 		*have_backend = true;
 		break;
 	case OPT_TIMEOUT:
-		if (parse_seconds(optarg, &secs) || secs < 0.001)
+		if (!cli_parse_seconds(optarg, &secs) || secs < 0.001)
 			return usage_error(cmd,
 				"--timeout needs seconds > 0, not '%s'",
 				optarg);
 		o->timeout_ms = (int)(secs * 1000.0 + 0.5);
 		break;
 	case OPT_WAIT:
-		if (parse_seconds(optarg, &o->lease_wait_s))
+		if (!cli_parse_seconds(optarg, &o->lease_wait_s))
 			return usage_error(cmd,
 				"--wait needs seconds >= 0, not '%s'",
 				optarg);
 		break;
 	case OPT_EXPECT:
-		if (parse_u64(optarg, UINT64_MAX, &o->expect_version))
+		if (!cli_parse_u64(optarg, UINT64_MAX, &o->expect_version))
 			return usage_error(cmd,
 				"bad --expect-version '%s'", optarg);
 		o->has_expect_version = true;
 		break;
 	case OPT_SUCCESSOR:
-		if (parse_host_id(optarg, &o->successor_host_id))
+		if (!cli_parse_host_id(optarg, &o->successor_host_id))
 			return usage_error(cmd,
-				"--successor must be 1..2000, not '%s'",
-				optarg);
+				"--successor must be 1..%u, not '%s'",
+				LEASE_MAX_HOSTS, optarg);
 		break;
 	case OPT_FORCE: o->force = true; break;
 	case OPT_UNSAFE: o->allow_unsafe = true; break;
