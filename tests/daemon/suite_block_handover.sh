@@ -16,6 +16,10 @@
 #               still open defers its removal ("0 N error " table)
 #   budget-*    remove ends inside libxl's 40 s with the daemon killed or
 #               hung
+#   tapdisk-*   backend = tapdisk against tests/daemon/fake-tapdisk (tap-ctl,
+#               nbd-client stand-ins, a fake sysfs): the steps in order
+#               (open running, NBD connect, then pause), and a failed add
+#               disconnects the NBD device and destroys the tapdisk
 #   dm-*        the real thing, when this kernel has device-mapper: the
 #               device is created with an error table (nothing reads the
 #               image), suspended, with the linear table staged; activation
@@ -165,12 +169,62 @@ if ! dm_usable; then
 	expect_error contract-no-dm 3 51712 "device-mapper is not available"
 	new_disk 3 51712 vdi1
 	hotplug add 3 51712
-	expect_error contract-dm-only 3 51712 "serves dm only"
+	expect_error contract-dm-only 3 51712 "serves dm and tapdisk only"
 	if losetup -j "$T/vdi1.img" | grep -q .; then
 		fail contract-no-loop-leak "loop device left on the image"
 		losetup -j "$T/vdi1.img" | cut -d: -f1 | xargs -r -n1 losetup -d
 	else
 		pass contract-no-loop-leak
+	fi
+fi
+
+# backend = tapdisk: the steps against stand-ins. This host has no
+# /dev/nbd0, so the add fails at the device number, after the pause: the
+# undo must disconnect and destroy what it made, in that order.
+printf 'image = %s\nbackend = tapdisk\n' "$T/vdi1.img" >"$T/vdi.d/vditap.conf"
+if "$XH_DAEMON" --config "$T/daemon.conf" --print-vdi vditap | grep -qx backend=tapdisk &&
+   "$XH_DAEMON" --config "$T/daemon.conf" --print-vdi vditap | grep -qx format=vhd; then
+	pass config-tapdisk-defaults-vhd
+else
+	fail config-tapdisk-defaults-vhd "$("$XH_DAEMON" --config "$T/daemon.conf" --print-vdi vditap 2>&1 | tr '\n' ' ')"
+fi
+if command -v tap-ctl >/dev/null || [ -e /dev/nbd0 ] || ! command -v python3 >/dev/null ||
+   [ ! -x "$XH_TOP/tests/daemon/fake-tapdisk/tap-ctl" ]; then
+	why="tap-ctl or /dev/nbd0 here (the stand-ins would not be alone), or no python3 or stand-ins (fake-tapdisk/tap-ctl binds the NBD socket with python3)"
+	for c in tapdisk-contract-no-tap-ctl tapdisk-add-steps tapdisk-add-undo tapdisk-add-undo-keys; do
+		skip $c "$why"
+	done
+else
+	new_disk 3 51712 vditap
+	hotplug add 3 51712
+	expect_error tapdisk-contract-no-tap-ctl 3 51712 "tap-ctl is not installed"
+	mkdir -p "$T/tapsys/block/nbd0" "$T/tapsys/block/nbd1" "$T/taprun" "$T/tapstate"
+	echo 512 >"$T/tapsys/block/nbd0/size"	# in use
+	echo 0 >"$T/tapsys/block/nbd1/size"
+	new_disk 3 51712 vditap
+	XH_FAKE_TAP_STATE=$T/tapstate XH_BLOCK_HANDOVER_SYSFS=$T/tapsys \
+	XH_BLOCK_HANDOVER_TAPDISK_DIR=$T/taprun XH_BLOCK_HANDOVER_NBD_LOCK=$T/nbd.lock \
+		XH_BLOCK_HANDOVER_FAKE_DM=$XH_TOP/tests/daemon/fake-tapdisk hotplug add 3 51712
+	want="tap-ctl spawn
+tap-ctl allocate
+tap-ctl attach -p 4242 -m 3
+tap-ctl open -p 4242 -m 3 -a vhd:$T/vdi1.img
+nbd-client -u $T/taprun/nbd4242.3 /dev/nbd1 -N xh-vditap
+tap-ctl pause -p 4242 -m 3
+nbd-client -d /dev/nbd1
+tap-ctl destroy -p 4242 -m 3"
+	got=$(cat "$T/tapstate/calls" 2>/dev/null)
+	if [ "$got" = "$want" ]; then
+		pass tapdisk-add-steps
+	else
+		fail tapdisk-add-steps "calls: $(echo "$got" | tr '\n' ';')"
+	fi
+	expect_error tapdisk-add-undo 3 51712 "device number of /dev/nbd1"
+	if xenstore-exists "$BE/3/51712/xh-tapdisk" ||
+	   [ "$(cat "$T/tapsys/block/nbd1/size")" != 0 ]; then
+		fail tapdisk-add-undo-keys "xh-tapdisk left or nbd1 still connected"
+	else
+		pass tapdisk-add-undo-keys
 	fi
 fi
 

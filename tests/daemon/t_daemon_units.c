@@ -97,15 +97,42 @@ static void test_config(void)
 	T_ASSERT(!xsd_vdi_conf_load(&c, "v1", &v, err, sizeof(err)), "%s", err);
 	T_ASSERT(v.raw && v.backend == XSD_BACKEND_DM &&
 		 !strcmp(v.lease, "/l/v1.lease:1048576"), "vdi values");
-	T_ASSERT(!xsd_backend_spec(&v, 5, 51712, buf, sizeof(buf)) &&
+	T_ASSERT(!xsd_backend_spec(&v, 5, 51712, NULL, buf, sizeof(buf)) &&
 		 !strcmp(buf, "dm:xh-v1-5-51712"), "spec %s", buf);
-	T_ASSERT(!xsd_backend_spec(&v, 0, 0, buf, sizeof(buf)) &&
+	T_ASSERT(!xsd_backend_spec(&v, 0, 0, NULL, buf, sizeof(buf)) &&
 		 !strcmp(buf, "none"), "disk-less spec %s", buf);
 	write_file(t_path("v2.conf"), "format = raw\n");
 	T_ASSERT(xsd_vdi_conf_load(&c, "v2", &v, err, sizeof(err)) &&
 		 strstr(err, "no image"), "missing image: %s", err);
-	write_file(t_path("v3.conf"), "image = /x\nbackend = tapdisk\n");
-	T_ASSERT(xsd_vdi_conf_load(&c, "v3", &v, err, sizeof(err)), "tapdisk");
+	write_file(t_path("v3.conf"), "image = /x\nbackend = tapdisk2\n");
+	T_ASSERT(xsd_vdi_conf_load(&c, "v3", &v, err, sizeof(err)) &&
+		 strstr(err, "dm, tapdisk or none"), "tapdisk2: %s", err);
+	/* backend tapdisk: VHD by default, the spec from block-handover's
+	 * xh-tapdisk key (PID:MINOR), "none" once the disk is gone. */
+	write_file(t_path("v8.conf"), "image = /s/a.vhd\nbackend = tapdisk\n");
+	T_ASSERT(!xsd_vdi_conf_load(&c, "v8", &v, err, sizeof(err)) &&
+		 !v.raw && v.backend == XSD_BACKEND_TAPDISK, "tapdisk: %s", err);
+	T_ASSERT(!strcmp(xsd_backend_name(v.backend), "tapdisk"), "name");
+	T_ASSERT(!xsd_backend_spec(&v, 5, 51712, "812:0", buf, sizeof(buf)) &&
+		 !strcmp(buf, "tapdisk:812:0"), "tapdisk spec %s", buf);
+	T_ASSERT(!xsd_backend_spec(&v, 5, 51712, NULL, buf, sizeof(buf)) &&
+		 !strcmp(buf, "none"), "tapdisk gone: %s", buf);
+	{
+		static const char *const bad[] = {
+			"", "812", ":0", "812:", "0812:1", "812:01", "-1:0",
+			"812:0,cbt-log=/x", "812:0:1", "1234567890:0", " 812:0",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			T_ASSERT(xsd_backend_spec(&v, 5, 51712, bad[i], buf,
+						  sizeof(buf)),
+				 "xh-tapdisk '%s' accepted", bad[i]);
+	}
+	write_file(t_path("v9.conf"), "image = /s/a.img\nbackend = tapdisk\n"
+		   "format = raw\n");
+	T_ASSERT(!xsd_vdi_conf_load(&c, "v9", &v, err, sizeof(err)) && v.raw &&
+		 !xsd_backend_spec(&v, 5, 51712, "9:3", buf, sizeof(buf)) &&
+		 !strcmp(buf, "tapdisk:9:3,type=aio"), "raw tapdisk %s", buf);
 	/* One reading for the daemon and block-handover: a key twice is an
 	 * error (the script took the first image line, the daemon the last). */
 	write_file(t_path("v4.conf"), "image = /a\nformat = raw\nimage = /b\n");

@@ -86,7 +86,7 @@ static int print_vdi(const struct xsd_config *cfg, const char *name)
 	printf("image=%s\n", vdi.image);
 	printf("device=%s\n", vdi.device[0] ? vdi.device : vdi.image);
 	printf("format=%s\n", vdi.raw ? "raw" : "vhd");
-	printf("backend=%s\n", vdi.backend == XSD_BACKEND_DM ? "dm" : "none");
+	printf("backend=%s\n", xsd_backend_name(vdi.backend));
 	printf("lease=%s\n", vdi.lease);
 	if (cfg->host_id)
 		printf("host-id=%u\n", cfg->host_id);

@@ -222,8 +222,10 @@ static int vdi_kv(void *ctx, const char *k, const char *v, char *err,
 			d->backend = XSD_BACKEND_DM;
 		else if (!strcmp(v, "none"))
 			d->backend = XSD_BACKEND_NONE;
+		else if (!strcmp(v, "tapdisk"))
+			d->backend = XSD_BACKEND_TAPDISK;
 		else {
-			snprintf(err, errlen, "backend is dm or none");
+			snprintf(err, errlen, "backend is dm, tapdisk or none");
 			return -1;
 		}
 		return 0;
@@ -285,8 +287,39 @@ int xsd_dm_name(const char *vdi, uint32_t domid, uint32_t devid, char *buf,
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+const char *xsd_backend_name(enum xsd_backend_kind kind)
+{
+	switch (kind) {
+	case XSD_BACKEND_DM:
+		return "dm";
+	case XSD_BACKEND_TAPDISK:
+		return "tapdisk";
+	case XSD_BACKEND_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* "PID:MINOR" as block-handover writes it: decimal, no sign, in range. */
+static bool tapdisk_ref_ok(const char *s)
+{
+	const char *colon = strchr(s, ':');
+	size_t lp, lm;
+
+	if (!colon)
+		return false;
+	lp = (size_t)(colon - s);
+	lm = strlen(colon + 1);
+	if (lp < 1 || lp > 9 || lm < 1 || lm > 6 || s[0] == '0' ||
+	    (colon[1] == '0' && lm > 1))
+		return false;
+	return strspn(s, "0123456789") == lp &&
+	       strspn(colon + 1, "0123456789") == lm;
+}
+
 int xsd_backend_spec(const struct xsd_vdi_conf *vdi, uint32_t domid,
-		     uint32_t devid, char *buf, size_t size)
+		     uint32_t devid, const char *tapdisk, char *buf,
+		     size_t size)
 {
 	char dm[XSD_VDI_NAME_MAX + 32];
 	int n;
@@ -298,6 +331,14 @@ int xsd_backend_spec(const struct xsd_vdi_conf *vdi, uint32_t domid,
 		if (xsd_dm_name(vdi->name, domid, devid, dm, sizeof(dm)))
 			return -1;
 		n = snprintf(buf, size, "dm:%s", dm);
+		return n < 0 || (size_t)n >= size ? -1 : 0;
+	case XSD_BACKEND_TAPDISK:
+		if (domid == 0 || !tapdisk)	/* offline, or disk gone */
+			break;
+		if (!tapdisk_ref_ok(tapdisk))
+			return -1;
+		n = snprintf(buf, size, "tapdisk:%s%s", tapdisk,
+			     vdi->raw ? ",type=aio" : "");
 		return n < 0 || (size_t)n >= size ? -1 : 0;
 	case XSD_BACKEND_NONE:
 		break;

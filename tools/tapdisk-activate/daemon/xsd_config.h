@@ -50,6 +50,7 @@ struct xsd_config {
 enum xsd_backend_kind {
 	XSD_BACKEND_DM,		/* blkback phy: over a device-mapper device */
 	XSD_BACKEND_NONE,	/* no pausable backend (flush + cache drop) */
+	XSD_BACKEND_TAPDISK,	/* blkback phy: over tapdisk's NBD (nbd.ko) */
 };
 
 struct xsd_vdi_conf {
@@ -71,13 +72,25 @@ int xsd_config_load(struct xsd_config *cfg, const char *path, bool required,
  * "tapdisk-activated --print-vdi". A key given twice is an error (the
  * script once took the first image line, the daemon the last). format
  * defaults to raw on backend dm; "format = vhd" with backend dm is refused
- * (blkback would hand the guest the VHD container's bytes).
+ * (blkback would hand the guest the VHD container's bytes). Backend
+ * tapdisk defaults to vhd (raw: tapdisk's aio driver).
  */
 int xsd_vdi_conf_load(const struct xsd_config *cfg, const char *name,
 		      struct xsd_vdi_conf *vdi, char *err, size_t errlen);
-/* --backend SPEC for VDI @vdi attached as (domid, devid). */
+/*
+ * --backend SPEC for VDI @vdi attached as (domid, devid). @tapdisk is the
+ * disk's "PID:MINOR" (backend key xh-tapdisk, written by block-handover)
+ * for backend tapdisk, NULL when the disk is gone (then "none": the
+ * hotplug script destroyed its tapdisk). -1: too long, or @tapdisk is
+ * not PID:MINOR.
+ */
 int xsd_backend_spec(const struct xsd_vdi_conf *vdi, uint32_t domid,
-		     uint32_t devid, char *buf, size_t size);
+		     uint32_t devid, const char *tapdisk, char *buf,
+		     size_t size);
+/* Backend key block-handover writes the tapdisk's PID:MINOR into. */
+#define XSD_TAPDISK_KEY "xh-tapdisk"
+/* The name print-vdi and the VDI files use for @kind. */
+const char *xsd_backend_name(enum xsd_backend_kind kind);
 /* Name of the device-mapper device block-handover creates. */
 int xsd_dm_name(const char *vdi, uint32_t domid, uint32_t devid, char *buf,
 		size_t size);

@@ -210,7 +210,7 @@ static struct xsd_att *new_att(struct xsd_daemon *d)
 static void scan_one_backend(struct xsd_daemon *d, uint32_t domid,
 			     uint32_t devid, uint64_t now)
 {
-	char p[192], vdi[XSD_VDI_NAME_MAX + 2], err[512];
+	char p[192], vdi[XSD_VDI_NAME_MAX + 2], err[512], tap[24];
 	struct xsd_vdi_conf conf;
 	struct xsd_att *a = find_att(d, domid, devid, false, NULL);
 	const char *why;
@@ -240,6 +240,19 @@ static void scan_one_backend(struct xsd_daemon *d, uint32_t domid,
 		xsd_log("error", "domain %u disk %u: %s", domid, devid, err);
 		return;
 	}
+	/* block-handover wrote the tapdisk's PID:MINOR before xh-vdi. */
+	tap[0] = '\0';
+	if (conf.backend == XSD_BACKEND_TAPDISK) {
+		snprintf(p, sizeof(p), "%s/%u/%u/" XSD_TAPDISK_KEY, d->be_root,
+			 domid, devid);
+		if (xsd_xs_read(&d->xs, p, tap, sizeof(tap)) < 0) {
+			xsd_log("error", "domain %u disk %u: VDI %s is served "
+				"by tapdisk but %s is missing or too long: not "
+				"managed",
+				domid, devid, vdi, p);
+			return;
+		}
+	}
 	a = new_att(d);
 	if (!a) {
 		xsd_log("error", "more than %d attachments: domain %u disk %u "
@@ -252,10 +265,12 @@ static void scan_one_backend(struct xsd_daemon *d, uint32_t domid,
 	a->seen = true;
 	a->dirty = true;
 	a->state_ms = now;
-	if (xsd_backend_spec(&a->vdi, domid, devid, a->backend,
-			     sizeof(a->backend))) {
-		xsd_log("error", "domain %u disk %u: backend name too long",
-			domid, devid);
+	if (xsd_backend_spec(&a->vdi, domid, devid,
+			     conf.backend == XSD_BACKEND_TAPDISK ? tap : NULL,
+			     a->backend, sizeof(a->backend))) {
+		xsd_log("error", "domain %u disk %u: no backend spec (name too "
+			"long, or %s '%s' is not PID:MINOR)", domid, devid,
+			XSD_TAPDISK_KEY, tap);
 		a->used = false;
 		return;
 	}
@@ -341,8 +356,9 @@ static void adopt_orphans(struct xsd_daemon *d, uint64_t now)
 			a->vdi = conf;
 			a->dirty = true;
 			a->state_ms = now;
-			if (xsd_backend_spec(&a->vdi, domid, devid, a->backend,
-					     sizeof(a->backend))) {
+			/* The disk is gone, and its tapdisk with it. */
+			if (xsd_backend_spec(&a->vdi, domid, devid, NULL,
+					     a->backend, sizeof(a->backend))) {
 				a->used = false;
 				continue;
 			}
