@@ -12,6 +12,25 @@
  *                                       "landed <ms>" when it completed
  *   helper_dmctl read DEV OFFSET        O_DIRECT; prints the first byte
  *                                       in hex
+ * For the fencing boot (tests/dm/vm-fence.sh), times on CLOCK_BOOTTIME (the
+ * daemon's owner clock, the clock of valid-until) in ns:
+ *   helper_dmctl now                    prints CLOCK_BOOTTIME
+ *   helper_dmctl guest DEV OFFSET SLOTS MS
+ *                                       the "guest": forever, every MS ms,
+ *                                       one 4 KiB O_DIRECT record (magic,
+ *                                       sequence number from 1, submit
+ *                                       time) into slot seq % SLOTS; prints
+ *                                       "landed SEQ SUBMIT_NS DONE_NS"
+ *   helper_dmctl witness DEV OFFSET SLOTS
+ *                                       reads every slot (O_DIRECT), prints
+ *                                       "SEQ SUBMIT_NS" of the newest
+ *                                       record ("0 0": none)
+ *   helper_dmctl clockmarks MS          forever, every MS ms: writes
+ *                                       "XHCLOCK N B0" then "XHCLOCKA N B1"
+ *                                       to /dev/kmsg (B0/B1: CLOCK_BOOTTIME
+ *                                       read before/after the first write),
+ *                                       which calibrates the printk
+ *                                       timestamps of the serial log
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -135,6 +154,111 @@ static int rw(const char *dev, const char *off_s, const char *byte_s)
 	return 0;
 }
 
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One record of the guest, at the start of a 4 KiB slot. */
+struct record {
+	char magic[8];
+	uint64_t seq;
+	uint64_t submit_ns;
+};
+static const char rec_magic[8] = "XHREC01";
+
+static void *slot_buf(void)
+{
+	void *buf;
+
+	if (posix_memalign(&buf, 4096, 4096))
+		return NULL;
+	memset(buf, 0, 4096);
+	return buf;
+}
+
+static int guest(const char *dev, unsigned long long off, unsigned int slots,
+		 unsigned int ms)
+{
+	struct timespec gap = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
+	struct record *r = slot_buf();
+	int fd = open(dev, O_WRONLY | O_DIRECT);
+
+	if (fd < 0 || !r || !slots) {
+		perror(dev);
+		return 1;
+	}
+	memcpy(r->magic, rec_magic, sizeof(rec_magic));
+	for (r->seq = 1;; r->seq++) {
+		off_t at = (off_t)(off + (r->seq % slots) * 4096u);
+
+		r->submit_ns = boot_ns();
+		if (pwrite(fd, r, 4096, at) != 4096) {
+			perror("guest pwrite");
+			return 1;
+		}
+		printf("landed %llu %llu %llu\n", (unsigned long long)r->seq,
+		       (unsigned long long)r->submit_ns,
+		       (unsigned long long)boot_ns());
+		fflush(stdout);
+		nanosleep(&gap, NULL);
+	}
+}
+
+static int witness(const char *dev, unsigned long long off, unsigned int slots)
+{
+	struct record *r = slot_buf(), best = { .seq = 0 };
+	int fd = open(dev, O_RDONLY | O_DIRECT);
+
+	if (fd < 0 || !r) {
+		perror(dev);
+		return 1;
+	}
+	for (unsigned int i = 0; i < slots; i++) {
+		if (pread(fd, r, 4096, (off_t)(off + i * 4096u)) != 4096) {
+			perror("witness pread");
+			return 1;
+		}
+		if (!memcmp(r->magic, rec_magic, sizeof(rec_magic)) &&
+		    r->seq > best.seq)
+			best = *r;
+	}
+	printf("%llu %llu\n", (unsigned long long)best.seq,
+	       (unsigned long long)best.submit_ns);
+	close(fd);
+	free(r);
+	return 0;
+}
+
+static int clockmarks(unsigned int ms)
+{
+	struct timespec gap = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
+	int fd = open("/dev/kmsg", O_WRONLY);
+	char line[96];
+
+	if (fd < 0) {
+		perror("/dev/kmsg");
+		return 1;
+	}
+	for (unsigned long n = 1;; n++) {
+		uint64_t b0 = boot_ns(), b1;
+		int len = snprintf(line, sizeof(line), "<2>XHCLOCK %lu %llu\n",
+				   n, (unsigned long long)b0);
+
+		if (write(fd, line, (size_t)len) != len)
+			return 1;
+		b1 = boot_ns();
+		len = snprintf(line, sizeof(line), "<2>XHCLOCKA %lu %llu\n", n,
+			       (unsigned long long)b1);
+		if (write(fd, line, (size_t)len) != len)
+			return 1;
+		nanosleep(&gap, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct dm_ioctl io;
@@ -161,6 +285,17 @@ int main(int argc, char **argv)
 		return rw(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "read"))
 		return rw(argv[2], argv[3], NULL);
+	if (argc == 2 && !strcmp(argv[1], "now"))
+		return printf("%llu\n", (unsigned long long)boot_ns()) < 0;
+	if (argc == 6 && !strcmp(argv[1], "guest"))
+		return guest(argv[2], strtoull(argv[3], NULL, 0),
+			     (unsigned int)strtoul(argv[4], NULL, 0),
+			     (unsigned int)strtoul(argv[5], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "witness"))
+		return witness(argv[2], strtoull(argv[3], NULL, 0),
+			       (unsigned int)strtoul(argv[4], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "clockmarks"))
+		return clockmarks((unsigned int)strtoul(argv[2], NULL, 0));
 	fprintf(stderr, "usage: see the header of helper_dmctl.c\n");
 	return 2;
 }
