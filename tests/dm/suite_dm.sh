@@ -23,7 +23,7 @@ cache=${XH_CACHE:-/var/cache/xen-handover}/dm
 tool=$build/tapdisk-activate
 dmctl=$build/tests/dm/helper_dmctl
 work=$(mktemp -d /var/tmp/xh-dm-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+[ -n "${XH_DM_KEEP_WORK:-}" ] && echo "work dir kept: $work" || trap 'rm -rf "$work"' EXIT
 
 skip() { echo "SKIP dm: $*"; exit 0; }
 fail() { echo "FAIL dm/$1: $2"; }
@@ -62,8 +62,9 @@ for a in $(/bin/busybox --list); do
 	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
 done
 cp "$mods/drivers/block/loop.ko" "$mods/drivers/md/dm-mod.ko" \
-   "$mods/drivers/md/dm-delay.ko" "$root/lib/modules/" ||
-	skip "modules missing from linux-image-$kv"
+   "$mods/drivers/md/dm-delay.ko" "$mods/drivers/md/dm-flakey.ko" \
+   "$mods/drivers/watchdog/watchdog.ko" "$mods/drivers/watchdog/softdog.ko" \
+   "$root/lib/modules/" || skip "modules missing from linux-image-$kv"
 cp "$tool" "$dmctl" "$root/usr/bin/"
 # block-handover's run (vm-hotplug.sh): bash, util-linux, dmsetup,
 # coreutils' timeout, the daemon for --print-vdi, xenstore stand-ins.
@@ -101,6 +102,31 @@ esac
 XS
 	chmod +x "$root/usr/bin/xenstore-$x"
 done
+# The fencing boot (tests/dm/vm-fence.sh): the daemon next to a real
+# oxenstored, as tests/daemon/ runs it (xs-ns-run.sh, lib.sh, xs_shim.so
+# under /xh as in the tree), the xenstore CLIs ahead of the stand-ins, and
+# coreutils' date (lib.sh's clock needs %N).
+oxenstored=${XH_OXENSTORED:-$(ls /usr/lib/xen-*/bin/oxenstored 2>/dev/null | sort -V | tail -n 1)}
+xs_cli=$(command -v xenstore-read) && [ -n "$oxenstored" ] ||
+	skip "oxenstored/xenstore-read not installed (fencing boot)"
+shim=$build/tests/daemon/xs_shim.so
+[ -e "$shim" ] || "$top/tests/daemon/xs-ns-run.sh" "$work/xs-probe" true ||
+	skip "no $shim (tests/daemon/xs-ns-run.sh builds it)"
+mkdir -p "$root/xh/tests/daemon" "$root/xh/tests/dm" \
+	"$root/xh/build/tests/daemon" "$root$(dirname "$oxenstored")" \
+	"$root/usr/lib/xh-xs/bin" "$root/var/tmp"
+cp "$top/tests/daemon/lib.sh" "$top/tests/daemon/xs-ns-run.sh" "$root/xh/tests/daemon/"
+cp "$top/tests/dm/vm-fence.sh" "$root/xh/tests/dm/"
+cp "$shim" "$root/xh/build/tests/daemon/"
+cp "$oxenstored" "$root$oxenstored"
+cp "$(readlink -f "$xs_cli")" "$root/usr/lib/xh-xs/bin/xenstore"
+for x in read write exists rm ls list; do
+	ln -sf xenstore "$root/usr/lib/xh-xs/bin/xenstore-$x"
+done
+cp "$(command -v date)" "$root/usr/lib/xh-xs/bin/date"
+ln -sf /xh/tests/dm/vm-fence.sh "$root/init-fence"
+ln -sf /run "$root/var/run"	# oxenstored's socket is /var/run/xenstored/socket
+host_bins+=("$oxenstored" "$xs_cli")
 for lib in $(ldd "$tool" "$dmctl" "$daemon" "${host_bins[@]}" |
 	     grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
@@ -128,26 +154,61 @@ PY
 echo "DATAOFF=$dataoff" > "$root/params"
 (cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd.gz"
 
-log=$work/serial.log
-start=$(date +%s)
-timeout -k 5 ${XH_DM_TIMEOUT:-900} qemu-system-x86_64 -accel tcg -m 768 -smp 1 \
-	-kernel "$cache/x/boot/vmlinuz-$kv" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init" \
-	-display none -monitor none -no-reboot -net none \
-	-serial "file:$log" >/dev/null 2>&1
-rc=$?
-secs=$(($(date +%s) - start))
-echo "dm VM ran ${secs}s (qemu exit $rc)"
-grep -E '^(deactivate rc=|tapdisk-activate |\{)' "$log" | tr -d '\r' | sed 's/^/  | /'
-grep -a '^DMTEST ' "$log" | tr -d '\r' | while read -r _ verdict name rest; do
-	case $verdict in
-	PASS) echo "PASS dm/$name" ;;
-	FAIL) echo "FAIL dm/${name%:}: $rest" ;;
-	esac
-done
-if ! grep -aq '^DMTEST DONE' "$log"; then
-	fail vm "did not finish (qemu exit $rc); serial log tail:"
-	tail -n 40 "$log" | sed 's/^/    | /'
-	exit 1
+# boot NAME TIMEOUT_S KERNEL_ARGS: one VM run, serial log in $work/NAME.log.
+boot() {
+	local name=$1 limit=$2 start rc
+	start=$(date +%s)
+	timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 768 -smp 1 \
+		-kernel "$cache/x/boot/vmlinuz-$kv" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 panic=-1 loglevel=4 printk.time=1 printk.devkmsg=on $3" \
+		-display none -monitor none -no-reboot -net none \
+		-serial "file:$work/$name.log" >/dev/null 2>&1
+	rc=$?
+	echo "dm VM '$name' ran $(($(date +%s) - start))s (qemu exit $rc)"
+	return $rc
+}
+verdicts() {	# the VM's DMTEST lines as PASS/FAIL dm/NAME lines
+	grep -a '^DMTEST ' "$1" | tr -d '\r' | while read -r _ verdict name rest; do
+		case $verdict in
+		PASS) echo "PASS dm/$name" ;;
+		FAIL) echo "FAIL dm/${name%:}: $rest" ;;
+		esac
+	done
+}
+failed=0
+# XH_DM_BOOTS: which boots run (default all three), e.g. "unconfirmed".
+boots=${XH_DM_BOOTS:-main confirmed unconfirmed}
+if [[ " $boots " = *" main "* ]]; then
+	boot main "${XH_DM_TIMEOUT:-900}" "rdinit=/init"
+	rc=$?
+	log=$work/main.log
+	grep -E '^(deactivate rc=|tapdisk-activate |\{)' "$log" | tr -d '\r' | sed 's/^/  | /'
+	verdicts "$log"
+	grep -aq '^DMTEST FAIL' "$log" && failed=1
+	if ! grep -aq '^DMTEST DONE' "$log"; then
+		fail vm "did not finish (qemu exit $rc); serial log tail:"
+		tail -n 40 "$log" | sed 's/^/    | /'
+		failed=1
+	fi
 fi
-exit 0
+
+# Fencing (tests/dm/vm-fence.sh): two boots of the same image, each ended
+# by softdog on purpose; tests/dm/fence-log.py checks that reset against
+# the lease's deadline. XH_DM_FENCE_BREAK=1 runs them with a fence that
+# only pretends (to see the checks fail).
+for mode in confirmed unconfirmed; do
+	[[ " $boots " = *" $mode "* ]] || continue
+	boot "fence-$mode" "${XH_DM_FENCE_TIMEOUT:-240}" \
+		"rdinit=/init-fence xh_fence=$mode xh_break=${XH_DM_FENCE_BREAK:-0}"
+	rc=$?
+	log=$work/fence-$mode.log
+	grep -a '^FENCEINFO ' "$log" | tr -d '\r' | sed 's/^FENCEINFO /  | /'
+	verdicts "$log"
+	if ! python3 "$top/tests/dm/fence-log.py" "$log"; then
+		echo "    serial log tail ($mode, qemu exit $rc):"
+		tail -n 60 "$log" | tr -d '\r' | sed 's/^/    | /'
+		failed=1
+	fi
+done
+[ -n "${XH_DM_KEEP_LOGS:-}" ] && cp "$work"/*.log "$XH_DM_KEEP_LOGS"/
+exit $failed
