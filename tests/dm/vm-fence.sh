@@ -223,7 +223,7 @@ judge_fences() {
 		info "$v (lease: $f): fence confirmed $(ms $(( TCONF[$v] - T0 ))) ms after the fault," \
 			"$(ms $(( D[$v] - TCONF[$v] ))) ms before the deadline; host 2 acquired" \
 			"$(ms $(( TTAKE[$v] - D[$v] ))) ms after the deadline; newest record" \
-			"seq ${W0[$v]% *} submitted $(ms $(( TCONF[$v] - ${W0[$v]#* } ))) ms before" \
+			"seq ${W0[$v]% *} submitted $(rel $(( ${W0[$v]#* } - TCONF[$v] )))" \
 			"confirmation; $(ms $(( $(now) - TTAKE[$v] ))) ms after host 2's acquire:" \
 			"seq ${w1% *}, submitted $(rel $(( ${w1#* } - TTAKE[$v] ))) that acquire"
 		case $v in v1) f=lease-delay ;; v2) f=lease-suspended ;; v3) f=lease-flakey ;; esac
