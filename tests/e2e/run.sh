@@ -183,7 +183,8 @@ XH_E2E_SMP=${XH_E2E_SMP:-1}
 # shellcheck disable=SC2086
 timeout -k 10 "$timeout_s" "$XH_QEMU" ${XH_QEMU_DATADIR:+-L "$XH_QEMU_DATADIR"} \
 	-accel "tcg,thread=${XH_E2E_TCG_THREAD:-single}" -cpu "${XH_E2E_CPU:-qemu64,+svm,+npt}" -m 4096 -smp "$XH_E2E_SMP" \
-	-display none -no-reboot -monitor none -net none \
+	-display none -no-reboot -net none \
+	-monitor "unix:$XH_OUT/monitor.sock,server=on,wait=off" \
 	-serial "file:$XH_OUT/serial.log" \
 	-kernel "$XH_IMG/xen.elf" \
 	-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=$XH_E2E_SMP smap=0 smep=0 loglvl=all guest_loglvl=all ${XH_XEN_EXTRA:-}" \
@@ -192,6 +193,9 @@ timeout -k 10 "$timeout_s" "$XH_QEMU" ${XH_QEMU_DATADIR:+-L "$XH_QEMU_DATADIR"} 
 	-drive "file=$XH_OUT/payload.ext4,if=virtio,format=raw,cache=unsafe" \
 	> "$XH_OUT/qemu.out" 2>&1 &
 qpid=$!
+# run.sh killed (a caller's bound, ^C): QEMU goes with it, never orphaned.
+trap 'kill "$qpid" 2>/dev/null' EXIT
+trap 'exit 143' TERM INT
 
 # Report each scenario as soon as dom0 prints its result.
 reported=
@@ -212,9 +216,31 @@ report_new() {
 	done < <(xh_serial_clean | grep -a '^XH-RESULT ')
 }
 seen_lines=0
+# A stalled emulation (no console byte from Xen, dom0 or a guest for
+# XH_E2E_STALL_S seconds, 300 by default; every scenario prints progress
+# far more often) is ended at once instead of at the run's limit, with
+# QEMU's view of the vCPUs (monitor: info registers, the code at RIP) in
+# $XH_OUT/stall.txt and the report: a hang is a bug to find.
+stall_s=${XH_E2E_STALL_S:-300}
+last_size=-1 last_change=$(date +%s) stalled=
 while kill -0 $qpid 2>/dev/null; do
 	sleep 3
 	report_new
+	size=$(stat -c %s "$XH_OUT/serial.log" 2>/dev/null || echo 0)
+	if [ "$size" != "$last_size" ]; then
+		last_size=$size last_change=$(date +%s)
+	elif [ $(( $(date +%s) - last_change )) -ge "$stall_s" ]; then
+		stalled="no console output for ${stall_s}s"
+		xh_log "emulation stalled: $stalled; QEMU's vCPU state in $XH_OUT/stall.txt"
+		xh_qemu_monitor "$XH_OUT/monitor.sock" "info status" "info cpus" \
+			"info registers -a" "x/12i \$pc" "info irq" > "$XH_OUT/stall.txt" 2>&1
+		sleep 2	# a second sample: looping, or stopped at one place?
+		xh_qemu_monitor "$XH_OUT/monitor.sock" "info registers -a" \
+			"x/12i \$pc" >> "$XH_OUT/stall.txt" 2>&1
+		sed -n '/^[RE]IP=/p;/^CS /p;/^CR0=/p' "$XH_OUT/stall.txt" | head -6 | sed 's/^/    | /' >&2
+		kill "$qpid" 2>/dev/null
+		break
+	fi
 	if [ "$verbose" = 1 ]; then
 		xh_serial_clean | grep -a -E '^XH-(BEGIN|INFO|DOM0)' | tail -n +$((seen_lines + 1)) | sed 's/^/  /' >&2
 		seen_lines=$(xh_serial_clean | grep -a -c -E '^XH-(BEGIN|INFO|DOM0)')
@@ -231,6 +257,7 @@ rm -rf "$XH_OUT/payload.ext4" "$XH_OUT/payload" "$XH_OUT/guest-root"
 
 why="Xen/dom0 stopped before this scenario ran"
 [ $qrc = 124 ] && why="QEMU run hit the ${timeout_s}s limit before this scenario finished"
+[ -n "$stalled" ] && why="emulation stalled ($stalled; vCPU state in $XH_OUT/stall.txt)"
 grep -q 'XH-ALL-DONE' "$XH_OUT/serial.log" 2>/dev/null || {
 	xh_log "QEMU ended rc=$qrc without XH-ALL-DONE; last console lines:"
 	xh_serial_clean | tail -25 | sed 's/^/    | /' >&2

@@ -126,7 +126,7 @@ xh_plan_env() { # SCENARIOS...
 	printf 'XH_DRAIN_WHY=%q\n' "${XH_DRAIN_WHY:-}"
 	printf 'XH_HAVE_UPSTREAM=%q\n' "$([ -n "${XH_UPSTREAM_KO:-}" ] && echo 1 || echo 0)"
 	printf 'XH_UPSTREAM_WHY=%q\n' "${XH_UPSTREAM_WHY:-}"
-	for v in $(compgen -v | grep -E '^XH_(S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO|HO|EMU|QEMU)_'); do
+	for v in $(compgen -v | grep -E '^XH_((S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO|HO|EMU|QEMU)_|E2E_RETRIES$)'); do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
 }

@@ -35,3 +35,42 @@ xh_print_tails() { # NAME
 	tail -30 "$d/guest.log" | sed 's/^/    | /'
 	echo "    (full logs: $d)"
 }
+
+# xh_qemu_monitor SOCKET CMD...: runs each command on QEMU's human monitor
+# (unix socket) and prints the answers; bounded (5 s a command).
+xh_qemu_monitor() {
+	python3 - "$@" <<'PY'
+import socket, sys, time
+
+sock, cmds = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+try:
+    s.connect(sock)
+except OSError as e:
+    print('monitor %s: %s' % (sock, e))
+    sys.exit(1)
+
+def until_prompt():
+    out = b''
+    end = time.time() + 5
+    while not out.endswith(b'(qemu) ') and time.time() < end:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out.decode('utf-8', 'replace')
+
+until_prompt()
+for c in cmds:
+    s.sendall(c.encode() + b'\n')
+    print('### ' + c)
+    text = until_prompt()
+    # The monitor echoes the command line with terminal escapes: drop them.
+    lines = text.replace('\r', '').split('\n')
+    print('\n'.join(l for l in lines[1:] if not l.startswith('(qemu)')))
+PY
+}
