@@ -174,7 +174,15 @@ static void notify_systemd(const char *state)
 #endif
 }
 
-int main(int argc, char **argv)
+/* The command line: where the configuration is, and what overrides it. */
+struct daemon_args {
+	const char *config, *host, *tool, *vdi_dir, *table, *print;
+	const char *pid_file;
+	bool config_given;
+};
+
+/* Returns -1 to go on, else the exit code (after --help, --version). */
+static int parse_args(int argc, char **argv, struct daemon_args *a)
 {
 	static const struct option opts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
@@ -189,43 +197,20 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = DEFAULT_CONFIG, *host = NULL, *tool = NULL;
-	const char *vdi_dir = NULL, *table = NULL, *print = NULL;
-	const char *pid_file = DEFAULT_PID_FILE;
-	bool config_given = false;
-	struct xsd_daemon *d;
-	char err[512];
-	int c, rc, pid_fd;
+	int c;
 
-	if (argc > 1 && !strcmp(argv[1], XSD_CLIENT_COMMAND))
-		return xsd_client_main(argc - 1, argv + 1, DEFAULT_CONFIG,
-				       DEFAULT_PID_FILE);
+	*a = (struct daemon_args){ .config = DEFAULT_CONFIG,
+				   .pid_file = DEFAULT_PID_FILE };
 	while ((c = getopt_long(argc, argv, "fc:i:t:v:x:hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f':
-			break;
-		case 'c':
-			config = optarg;
-			config_given = true;
-			break;
-		case 'i':
-			host = optarg;
-			break;
-		case 't':
-			tool = optarg;
-			break;
-		case 'v':
-			vdi_dir = optarg;
-			break;
-		case 'x':
-			table = optarg;
-			break;
-		case 'p':
-			pid_file = optarg;
-			break;
-		case 'P':
-			print = optarg;
-			break;
+		case 'f': break;
+		case 'c': a->config = optarg; a->config_given = true; break;
+		case 'i': a->host = optarg; break;
+		case 't': a->tool = optarg; break;
+		case 'v': a->vdi_dir = optarg; break;
+		case 'x': a->table = optarg; break;
+		case 'p': a->pid_file = optarg; break;
+		case 'P': a->print = optarg; break;
 		case 'h':
 			usage(stdout);
 			return XH_EXIT_OK;
@@ -241,41 +226,73 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return XH_EXIT_USAGE;
 	}
+	return -1;
+}
+
+/* Copies @val into a config field of @size bytes; names @opt if too long. */
+static int set_path(char *field, size_t size, const char *val, const char *opt,
+		    char *err, size_t errlen)
+{
+	if (snprintf(field, size, "%s", val) < (int)size)
+		return 0;
+	snprintf(err, errlen, "%s: longer than %zu bytes", opt, size - 1);
+	return -1;
+}
+
+/* The configuration file, then the command line's overrides. */
+static int load_config(struct xsd_config *cfg, const struct daemon_args *a,
+		       char *err, size_t errlen)
+{
+	const char *why;
+	int rc;
+
+	xsd_config_defaults(cfg);
+	rc = xsd_config_load(cfg, a->config, a->config_given, err, errlen);
+	if (!rc && a->host &&
+	    (xsd_parse_u32(a->host, strlen(a->host), LEASE_MAX_HOSTS,
+			   &cfg->host_id, &why) || !cfg->host_id)) {
+		snprintf(err, errlen, "--host-id wants 1..%u", LEASE_MAX_HOSTS);
+		rc = -1;
+	}
+	if (!rc && a->tool)
+		rc = set_path(cfg->tool, sizeof(cfg->tool), a->tool, "--tool",
+			      err, errlen);
+	if (!rc && a->vdi_dir)
+		rc = set_path(cfg->vdi_dir, sizeof(cfg->vdi_dir), a->vdi_dir,
+			      "--vdi-dir", err, errlen);
+	if (!rc && a->table)
+		rc = set_path(cfg->domain_table, sizeof(cfg->domain_table),
+			      a->table, "--domains-from-xenstore", err, errlen);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon_args a;
+	struct xsd_daemon *d;
+	char err[512];
+	int rc, pid_fd;
+
+	if (argc > 1 && !strcmp(argv[1], XSD_CLIENT_COMMAND))
+		return xsd_client_main(argc - 1, argv + 1, DEFAULT_CONFIG,
+				       DEFAULT_PID_FILE);
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		fprintf(stderr, "tapdisk-activated: out of memory\n");
 		return XH_EXIT_FAILURE;
 	}
-	xsd_config_defaults(&d->cfg);
-	rc = xsd_config_load(&d->cfg, config, config_given, err, sizeof(err));
-	if (!rc && host) {
-		const char *why;
-
-		if (xsd_parse_u32(host, strlen(host), LEASE_MAX_HOSTS,
-				  &d->cfg.host_id, &why) || !d->cfg.host_id) {
-			snprintf(err, sizeof(err), "--host-id wants 1..%u",
-				 LEASE_MAX_HOSTS);
-			rc = -1;
-		}
-	}
-	if (!rc && tool)
-		rc = snprintf(d->cfg.tool, sizeof(d->cfg.tool), "%s", tool) >=
-			(int)sizeof(d->cfg.tool) ? -1 : 0;
-	if (!rc && vdi_dir)
-		rc = snprintf(d->cfg.vdi_dir, sizeof(d->cfg.vdi_dir), "%s",
-			      vdi_dir) >= (int)sizeof(d->cfg.vdi_dir) ? -1 : 0;
-	if (!rc && table)
-		rc = snprintf(d->cfg.domain_table, sizeof(d->cfg.domain_table),
-			      "%s", table) >= (int)sizeof(d->cfg.domain_table) ?
-			-1 : 0;
-	if (!rc && print) {
-		rc = print_vdi(&d->cfg, print);
+	rc = load_config(&d->cfg, &a, err, sizeof(err));
+	if (!rc && a.print) {
+		rc = print_vdi(&d->cfg, a.print);
 		free(d);
 		return rc;
 	}
 	if (!rc && !d->cfg.host_id) {
 		snprintf(err, sizeof(err), "no host-id: set it in %s or pass "
-			 "--host-id", config);
+			 "--host-id", a.config);
 		rc = -1;
 	}
 	if (rc) {
@@ -283,7 +300,7 @@ int main(int argc, char **argv)
 		free(d);
 		return XH_EXIT_DAEMON_CONFIG;
 	}
-	pid_fd = pid_file_lock(pid_file, err, sizeof(err));
+	pid_fd = pid_file_lock(a.pid_file, err, sizeof(err));
 	if (pid_fd < 0) {
 		fprintf(stderr, "tapdisk-activated: %s\n", err);
 		free(d);
