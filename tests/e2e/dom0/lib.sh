@@ -237,8 +237,11 @@ xh_mbox() { # NAME TIMEOUT_S CMD [ARGS]
 	local name=$1 tmo=$2 cmd=$3 args=${4:-} seq rc
 	seq=$(( $(cat "$XH_RUN/$name.mbseq" 2>/dev/null || echo 0) + 1 ))
 	echo "$seq" > "$XH_RUN/$name.mbseq"
+	# $XH_RUN/NAME.mbox: the guest's block 0 is not the storage's (a VHD
+	# served by tapdisk): the device that serves it now.
 	printf 'XHMB %d %s%s\n' "$seq" "$cmd" "${args:+ $args}" |
-		dd of="$(xh_loop "$name")" bs=4096 count=1 conv=sync,notrunc oflag=direct status=none ||
+		dd of="$(cat "$XH_RUN/$name.mbox" 2>/dev/null || xh_loop "$name")" \
+			bs=4096 count=1 conv=sync,notrunc oflag=direct status=none ||
 		return 1
 	xh_wait_guest "$name" "^XH-G (done|stop-timeout) $seq " "$tmo"
 	rc=$?
@@ -394,7 +397,7 @@ xh_cleanup() {
 	for l in "$XH_RUN"/*.loop; do
 		[ -f "$l" ] && losetup -d "$(cat "$l")" 2>/dev/null
 	done
-	rm -f "$XH_RUN"/*.loop "$XH_RUN"/bg.pids "$XH_RUN"/*.mbseq "$XH_RUN"/drain-* "$XH_RUN"/crash
+	rm -f "$XH_RUN"/*.loop "$XH_RUN"/bg.pids "$XH_RUN"/*.mbseq "$XH_RUN"/*.mbox "$XH_RUN"/drain-* "$XH_RUN"/crash
 	rm -f "$XH_VAR"/*
 	xl dmesg -c > /dev/null 2>&1
 }

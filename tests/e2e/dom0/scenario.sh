@@ -30,6 +30,7 @@ handover-resume) . "$XH/dom0/scenarios/handover.sh"; handover_resume ;;
 handover-fenced) . "$XH/dom0/scenarios/handover.sh"; handover_fenced ;;
 emu-stability) . "$XH/dom0/scenarios/emu-stability.sh"; emu_stability ;;
 hotplug-dm) . "$XH/dom0/scenarios/handover.sh"; hotplug_dm ;;
+handover-tapdisk) . "$XH/dom0/scenarios/handover-tapdisk.sh"; handover_tapdisk ;;
 *) xh_fail "unknown scenario $1" ;;
 esac
 xh_fail "scenario $1 ended without a verdict"

@@ -156,7 +156,33 @@ xh_payload_tools() { # DIR
 			"$XH_REPO/tests/daemon/xs_shim.c" -ldl 2>> "$XH_OUT/tools-build.log"; }; then
 		rm -rf "$1/tree"
 	fi
+	xh_payload_blktap "$1"
 	return 0
+}
+
+# Real tapdisk for handover-tapdisk: blktap's make-install tree from
+# scripts/build-blktap.sh's cache (tap-ctl spawn runs the tapdisk path
+# compiled in, so dom0 gets it at the same prefix: blktap/prefix) and
+# bookworm's nbd-client with its libnl libraries, which the cached dom0
+# image lacks (apt-get download, kept in $XH_E2E_CACHE/nbd-client). Both
+# are Debian 12 builds like dom0. Missing: the scenario skips.
+xh_payload_blktap() { # DIR
+	local bt nc=$XH_E2E_CACHE/nbd-client d
+	bt=$("$XH_REPO/scripts/build-blktap.sh" --check 2>/dev/null) ||
+		{ xh_log "no blktap build (scripts/build-blktap.sh): handover-tapdisk will skip"; return 0; }
+	mkdir -p "$1/blktap"
+	cp -a "$bt/inst" "$1/blktap/inst" && echo "$bt/inst" > "$1/blktap/prefix"
+	if [ ! -e "$nc/.complete" ]; then
+		rm -rf "$nc" && mkdir -p "$nc/debs" &&
+		( cd "$nc/debs" && apt-get download -q nbd-client libnl-3-200 libnl-genl-3-200 ) \
+			> "$XH_OUT/nbd-client.log" 2>&1 &&
+		for d in "$nc"/debs/*.deb; do dpkg-deb -x "$d" "$nc/x"; done &&
+		[ -x "$nc/x/sbin/nbd-client" ] &&
+		touch "$nc/.complete" ||
+		{ xh_log "nbd-client download failed (build/e2e/latest/nbd-client.log)"; return 0; }
+	fi
+	mkdir -p "$1/nbd"
+	cp -a "$nc"/x/sbin/nbd-client "$nc"/x/lib/x86_64-linux-gnu/libnl-*.so.* "$1/nbd/"
 }
 
 xh_build_payload() { # IMAGE_FILE SCENARIOS...
