@@ -44,6 +44,23 @@ enum {
 /* getopt's value of each option, in the order of the LO_* bits. */
 static const char lease_opt_chars[] = "inteVwTsSjfr";
 
+static const struct option lease_opts[] = {
+	{ "host-id", required_argument, NULL, 'i' },
+	{ "host-name", required_argument, NULL, 'n' },
+	{ "token", required_argument, NULL, 't' },
+	{ "expect-version", required_argument, NULL, 'e' },
+	{ "version", required_argument, NULL, 'V' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "sector-size", required_argument, NULL, 's' },
+	{ "successor", required_argument, NULL, 'S' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "repair", no_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -74,29 +91,13 @@ static void usage(FILE *out)
 
 static int parse(int argc, char **argv, struct lease_cli *c)
 {
-	static const struct option opts[] = {
-		{ "host-id", required_argument, NULL, 'i' },
-		{ "host-name", required_argument, NULL, 'n' },
-		{ "token", required_argument, NULL, 't' },
-		{ "expect-version", required_argument, NULL, 'e' },
-		{ "version", required_argument, NULL, 'V' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "sector-size", required_argument, NULL, 's' },
-		{ "successor", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "repair", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	uint64_t v;
 	int ch;
 
 	c->successor = -1;
 	c->timeout = LEASE_DEFAULT_TIMEOUT_S;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", lease_opts, NULL)) != -1) {
 		const char *at = ch ? strchr(lease_opt_chars, ch) : NULL;
 
 		if (at)
@@ -436,40 +437,38 @@ static int sub_holder(struct lease_cli *c, struct lease *l,
 	return r;
 }
 
-/* Each subcommand: how it opens the lease, whether it acts as a host. */
+/* Each subcommand: how it opens the lease, the options it takes (one that
+ * takes --host-id acts as a host and needs it). */
 static const struct lease_sub {
 	const char *name;
 	unsigned int open_flags;
-	bool needs_host_id;
 	unsigned int takes;	/* LO_* it accepts; others are usage errors */
 	int (*fn)(struct lease_cli *c, struct lease *l,
 		  struct lease_status *st);
 } lease_subs[] = {
-	{ "init", LEASE_OPEN_CREATE, false,
+	{ "init", LEASE_OPEN_CREATE,
 	  LO_TIMEOUT | LO_SECTOR | LO_FORCE | LO_JSON, sub_init },
-	{ "status", LEASE_OPEN_READ_ONLY, false, LO_JSON, sub_status },
-	{ "acquire", 0, true, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
+	{ "status", LEASE_OPEN_READ_ONLY, LO_JSON, sub_status },
+	{ "acquire", 0, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
 	  LO_EXPECT | LO_WAIT | LO_FORCE | LO_JSON, sub_acquire },
-	{ "renew", 0, true, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
+	{ "renew", 0, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
 	  LO_VERSION | LO_JSON, sub_holder },
-	{ "release", 0, true, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
+	{ "release", 0, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
 	  LO_VERSION | LO_SUCCESSOR | LO_JSON, sub_holder },
-	{ "break", 0, true, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
+	{ "break", 0, LO_HOST_ID | LO_HOST_NAME | LO_TOKEN |
 	  LO_FORCE | LO_REPAIR | LO_JSON, sub_break },
 };
 
 /* The long name of the first option in @bits, for a usage message. */
 static const char *opt_name(unsigned int bits)
 {
-	static const char *const names[] = {
-		"--host-id", "--host-name", "--token", "--expect-version",
-		"--version", "--wait", "--timeout", "--sector-size",
-		"--successor", "--json", "--force", "--repair",
-	};
-
-	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (bits & (1u << i))
-			return names[i];
+	for (unsigned int i = 0; lease_opt_chars[i]; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		for (const struct option *o = lease_opts; o->name; o++)
+			if (o->val == lease_opt_chars[i])
+				return o->name;
+	}
 	return "?";
 }
 
@@ -494,14 +493,14 @@ static int run(struct lease_cli *c)
 	if (c->given & ~sub->takes) {
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "%s does not take %s", c->sub,
+		snprintf(msg, sizeof(msg), "%s does not take --%s", c->sub,
 			 opt_name(c->given & ~sub->takes));
 		fprintf(stderr, "tapdisk-activate lease %s (try --help)\n", msg);
 		if (c->json)
 			print_error_json(c, XH_EXIT_USAGE, msg);
 		return XH_EXIT_USAGE;
 	}
-	if (sub->needs_host_id && !c->host_id) {
+	if ((sub->takes & LO_HOST_ID) && !c->host_id) {
 		fprintf(stderr, "tapdisk-activate lease %s: --host-id is "
 			"required\n", c->sub);
 		if (c->json)
