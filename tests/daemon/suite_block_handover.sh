@@ -34,14 +34,26 @@ if [ -z "${XH_XS_WORKDIR:-}" ]; then
 		echo "SKIP block-handover: $(grep -m1 '^skip' "$work"/*.log 2>/dev/null || echo oxenstored unavailable)"
 		rc=0
 	fi
-	rm -rf "$work"
+	if [ $rc -eq 0 ]; then
+		rm -rf "$work"
+	else
+		echo "work dir kept: $work" >&2
+	fi
 	exit $rc
 fi
 T=$XH_XS_WORKDIR
 SCRIPT=$XH_TOP/tools/hotplug/block-handover
 failures=0
 pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
+# A failure shows what the script and the daemon did just before it (the
+# test command prints the tail of this suite's log).
+fail() {
+	echo "FAIL $1: $2"
+	failures=$((failures + 1))
+	{ echo "--- $1: hotplug log (tail)"; tail -n 15 "$T/hotplug.log"
+	  echo "--- $1: daemon log (tail)"; tail -n 30 "$T/daemon.log"
+	} 2>/dev/null | sed 's/^/    /' >&2
+}
 skip() { echo "SKIP $1: $2"; }
 trap 'xh_cleanup' EXIT
 
