@@ -112,6 +112,7 @@ static void recover(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	uint16_t owner = 0;
 	char token[64] = "", err[256];
 	uint64_t version = 0;
+	uint32_t timeout_s = 0;
 
 	if (xsd_store_recall(d, a)) {
 		xsd_store_att(d, a);	/* new disk: publish it idle */
@@ -120,10 +121,16 @@ static void recover(struct xsd_daemon *d, struct xsd_att *a, uint64_t now)
 	was = a->state;
 	if (d->lease.status) {
 		known = !d->lease.status(&a->vdi, &held, &owner, token,
-					 sizeof(token), &version, err,
-					 sizeof(err));
+					 sizeof(token), &version, &timeout_s,
+					 err, sizeof(err));
 		if (!known)
 			xsd_log("warning", "VDI %s: %s", a->vdi.name, err);
+		/* T sets how long before the recorded deadline a holding
+		 * without new proof is fenced; unknown, the largest lead
+		 * applies (2 s + watchdog) and a restart with less than that
+		 * left fenced before its renewal thread could report. */
+		a->lease_timeout_s = timeout_s;
+		a->timeout_known = known;
 		/* A recovery that waited for storage still feeds it. */
 		feed_watchdog(d, clock_now_ms());
 	}

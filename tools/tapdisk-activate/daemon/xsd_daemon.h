@@ -99,11 +99,13 @@ struct xsd_att {
 
 /* Lease access the daemon needs; NULL members mean "not available". */
 struct xsd_lease_ops {
-	/* Fills holder (the last one when free)/version of the lease of
-	 * @vdi; 0 on success. */
+	/* Fills holder (the last one when free)/version and the timeout T
+	 * (seconds, from the area's header) of the lease of @vdi; 0 on
+	 * success. */
 	int (*status)(const struct xsd_vdi_conf *vdi, bool *held,
 		      uint16_t *owner_host, char *owner_token, size_t tlen,
-		      uint64_t *version, char *err, size_t errlen);
+		      uint64_t *version, uint32_t *timeout_s, char *err,
+		      size_t errlen);
 };
 
 /* The lease library behind xsd_lease_ops (xsd_lease.c). */

@@ -146,7 +146,8 @@ static int status_bounded(struct status_job *j, char *err, size_t errlen)
 
 static int status(const struct xsd_vdi_conf *vdi, bool *held,
 		  uint16_t *owner_host, char *owner_token, size_t tlen,
-		  uint64_t *version, char *err, size_t errlen)
+		  uint64_t *version, uint32_t *timeout_s, char *err,
+		  size_t errlen)
 {
 	struct status_job *j = calloc(1, sizeof(*j));
 	int rc;
@@ -167,6 +168,7 @@ static int status(const struct xsd_vdi_conf *vdi, bool *held,
 		*owner_host = j->st.owner.host_id;
 		snprintf(owner_token, tlen, "%s", j->st.owner.token);
 		*version = j->st.version;
+		*timeout_s = j->st.timeout_s;
 	}
 	status_job_free(j);
 	return rc ? -1 : 0;
