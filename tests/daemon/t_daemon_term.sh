@@ -171,12 +171,13 @@ sample vdi2 & s2=$!
 "$XH_TOOL" lease acquire "$T/vdi2.img.lease" --host-id 2 --wait 120 \
 	>"$T/h2-vdi2.out" 2>&1 &
 h2=$!
-trap 'kill $s1 $s2 $h2 2>/dev/null; xh_cleanup' EXIT
+busy=
+trap 'kill $s1 $s2 $h2 $busy 2>/dev/null; xh_cleanup' EXIT
 t_all=$(now_ms)
 sleep 0.5
 
 # --- a. SIGTERM while draining a suspended source with a busy backend ---
-( i=0; while [ ! -e "$T/quiet" ]; do
+( i=0; while [ ! -e "$T/quiet" ] && kill -0 "$main_pid" 2>/dev/null; do
 	i=$((i + 1)); echo "$i" >"$st/wr_req"; sleep 0.05
   done ) &
 busy=$!
@@ -203,6 +204,7 @@ att_is vdi1 5 51712 draining || xh_fail "a: released while the backend is busy"
 held_through vdi1 "$ta" "$(now_ms)" "held:$v1:1" 6000 "a (draining)"
 touch "$T/quiet"
 wait $busy
+busy=
 xh_expect_state 10 vdi1 5 51712 released
 [ "$(lease_field vdi1 state)" = free ] || xh_fail "a: lease not released"
 n=$(grep -c "domain 5 disk 51712: running .* deactivate " "$T/daemon.log")
@@ -340,9 +342,11 @@ kill -0 "$h2" 2>/dev/null ||
 	xh_fail "host 2 took vdi2 over: $(cat "$T/h2-vdi2.out")"
 kill "$h2"
 wait "$h2" 2>/dev/null
+h2=
 held_through vdi2 "$t_all" "$(now_ms)" "held:$w2:1" 4500 "vdi2 over the whole test"
 kill "$s1" "$s2" 2>/dev/null
 wait "$s1" "$s2" 2>/dev/null
+s1= s2=
 xh_destroy 7
 xh_destroy 6
 xh_wait 10 both_free || xh_fail "leases not released on destroy"
