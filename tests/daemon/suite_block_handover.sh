@@ -374,6 +374,16 @@ if [ $rc -ne 0 ] && [ $dt -lt 40 ] &&
 else
 	fail budget-remove-daemon-hung "rc $rc in ${dt} s: $(be 13 768 hotplug-error)"
 fi
+# The script took its unanswered request back: the daemon, running again,
+# does not deactivate behind the failed remove.
+sleep 1.5
+if ! xenstore-exists /vdi-handover/vdi1/request &&
+   [ "$(lease_field vdi1 state)" = held ] &&
+   [ "$(att_state vdi1 13 768)" = active ]; then
+	pass budget-remove-hung-request-withdrawn
+else
+	fail budget-remove-hung-request-withdrawn "request '$(xenstore-read /vdi-handover/vdi1/request 2>/dev/null)', lease $(lease_field vdi1 state), disk $(att_state vdi1 13 768)"
+fi
 sed -i 's/^remove-timeout = 1/remove-timeout = 5/' "$T/block-handover.conf"
 hotplug remove 13 768 || fail budget-remove-after-hang "$(tail -n 2 "$T/hotplug.log")"
 xh_destroy 13
