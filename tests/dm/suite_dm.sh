@@ -127,8 +127,11 @@ cp "$(command -v date)" "$root/usr/lib/xh-xs/bin/date"
 ln -sf /xh/tests/dm/vm-fence.sh "$root/init-fence"
 ln -sf /run "$root/var/run"	# oxenstored's socket is /var/run/xenstored/socket
 host_bins+=("$oxenstored" "$xs_cli")
+# libgcc_s is not linked but loaded by glibc for pthread_cancel (libxenstore's
+# xs_close cancels its reader thread): without it the daemon aborts on exit.
 for lib in $(ldd "$tool" "$dmctl" "$daemon" "${host_bins[@]}" |
-	     grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+	     grep -o '/[^ ]*\.so[^ ]*' | sort -u) \
+	   "$(gcc -print-file-name=libgcc_s.so.1)"; do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
 done

@@ -257,12 +257,44 @@ confirmed_fences() {
 	kill "${GUEST[v1]}" 2>/dev/null
 }
 
+# Threads of PID inside a lease read or write that has not returned:
+# x86_64 pread64/pwrite64 (17, 18: one sector, the renewal's steady
+# state), preadv/pwritev (295, 296), io_submit/io_getevents (209, 208).
+# more_hung PID BASE: more than BASE of them, in two readings 100 ms
+# apart (the hung renewals of v1-v3 stay counted).
+in_io_wait() {	# in_io_wait PID
+	local t n c=0
+	for t in /proc/"$1"/task/*/syscall; do
+		read -r n _ <"$t" 2>/dev/null || continue
+		case " 17 18 208 209 295 296 " in *" $n "*) c=$((c + 1)) ;; esac
+	done
+	echo $c
+}
+more_hung() {
+	[ "$(in_io_wait "$1")" -gt "$2" ] || return 1
+	sleep 0.1
+	[ "$(in_io_wait "$1")" -gt "$2" ]
+}
+
 # SIGTERM while v4's lease hangs: armed watchdog, reset before v4's deadline.
 sigterm_in_hang() {
-	local name=fence-sigterm-hang t0 d
+	local name=fence-sigterm-hang t0 d base t
 	"$DM" clockmarks 250 &
+	base=$(in_io_wait "$XH_PID")
+	t0=$(now)
 	dmsetup suspend --noflush xl-v4 || xh_fail "suspend v4's lease"
-	sleep 3.2	# a renewal (every T/4 = 3 s at most) is now hung
+	# SIGTERM once a renewal is hung (one more daemon thread inside a
+	# read or write), before v4's fence: that comes T/8 + W'
+	# before the deadline, at least 1.5 s after the hung renewal began
+	# (a fenced, confirmed VDI needs no watchdog, and none is left armed).
+	if ! xh_wait 5 more_hung "$XH_PID" "$base"; then
+		bad sigterm-hang "no renewal of v4 hung within 5 s of suspending its lease"
+		for t in /proc/"$XH_PID"/task/*; do
+			info "thread ${t##*/}: syscall $(cut -d' ' -f1 "$t/syscall" 2>/dev/null), $(sed -n 's/^State:[[:space:]]*//p' "$t/status")"
+		done
+		return
+	fi
+	info "SIGTERM-hang: a renewal of v4 hung $(ms $(( $(now) - t0 ))) ms after its lease was suspended"
 	d=$(valid_until v4)
 	echo "DMTEST EXPECT-RESET $name timeout_s=$LT witness=0"
 	echo "DMTEST DEADLINE $name $d"
@@ -278,6 +310,7 @@ sigterm_in_hang() {
 	echo "DMTEST DEADLINE $name $(valid_until v4)"
 	while [ "$(now)" -lt $(( d + 3000000000 )) ]; do sleep 0.2; done
 	bad sigterm-hang "no watchdog reset by 3 s after the deadline"
+	tail -n 30 "$T/daemon.log" | sed 's/^/FENCEINFO daemon: /'
 }
 
 # v1's lease fails and its backend cannot drain: reset before v1's deadline.
