@@ -179,8 +179,8 @@ verdicts() {	# the VM's DMTEST lines as PASS/FAIL dm/NAME lines
 	done
 }
 failed=0
-# XH_DM_BOOTS: which boots run (default all three), e.g. "unconfirmed".
-boots=${XH_DM_BOOTS:-main confirmed unconfirmed}
+# XH_DM_BOOTS: which boots run (default all four), e.g. "unconfirmed".
+boots=${XH_DM_BOOTS:-main confirmed unconfirmed sigkill}
 if [[ " $boots " = *" main "* ]]; then
 	boot main "${XH_DM_TIMEOUT:-900}" "rdinit=/init"
 	rc=$?
@@ -195,11 +195,11 @@ if [[ " $boots " = *" main "* ]]; then
 	fi
 fi
 
-# Fencing (tests/dm/vm-fence.sh): two boots of the same image, each ended
+# Fencing (tests/dm/vm-fence.sh): three boots of the same image, each ended
 # by softdog on purpose; tests/dm/fence-log.py checks that reset against
 # the lease's deadline. XH_DM_FENCE_BREAK=1 runs them with a fence that
 # only pretends (to see the checks fail).
-for mode in confirmed unconfirmed; do
+for mode in confirmed unconfirmed sigkill; do
 	[[ " $boots " = *" $mode "* ]] || continue
 	boot "fence-$mode" "${XH_DM_FENCE_TIMEOUT:-240}" \
 		"rdinit=/init-fence xh_fence=$mode xh_break=${XH_DM_FENCE_BREAK:-0}"

@@ -29,6 +29,10 @@
 #   sees it. Last, v4's lease is suspended --noflush, a renewal hangs,
 #   and the daemon gets SIGTERM: it leaves the watchdog armed and softdog
 #   resets the VM; tests/dm/fence-log.py checks the reset came before d.
+# xh_fence=sigkill:
+#   v4 alone; its lease suspended --noflush, and once a renewal hangs the
+#   daemon gets SIGKILL (it cannot finish exiting: a thread waits in the
+#   hung read). Nothing feeds the watchdog: softdog resets the VM before d.
 # xh_fence=unconfirmed:
 #   v1's lease fails (dm "error" target) and the device under its dm
 #   backend is suspended --noflush with a guest write in flight, so the
@@ -276,41 +280,55 @@ more_hung() {
 	[ "$(in_io_wait "$1")" -gt "$2" ]
 }
 
-# SIGTERM while v4's lease hangs: armed watchdog, reset before v4's deadline.
-sigterm_in_hang() {
-	local name=fence-sigterm-hang t0 d base t
+# SIGTERM or SIGKILL while v4's lease hangs: the watchdog stays armed (left
+# armed on SIGTERM; on SIGKILL nothing feeds it) and softdog resets the VM
+# before v4's deadline.
+signal_in_hang() {	# signal_in_hang TERM|KILL NAME
+	local sig=$1 name=$2 t0 d base t
 	"$DM" clockmarks 250 &
 	base=$(in_io_wait "$XH_PID")
 	t0=$(now)
 	dmsetup suspend --noflush xl-v4 || xh_fail "suspend v4's lease"
-	# SIGTERM once a renewal is hung (one more daemon thread inside a
+	# The signal once a renewal is hung (one more daemon thread inside a
 	# read or write), before v4's fence: that comes T/8 + W'
 	# before the deadline, at least 1.5 s after the hung renewal began
 	# (a fenced, confirmed VDI needs no watchdog, and none is left armed).
 	if ! xh_wait 5 more_hung "$XH_PID" "$base"; then
-		bad sigterm-hang "no renewal of v4 hung within 5 s of suspending its lease"
+		bad ${name#fence-} "no renewal of v4 hung within 5 s of suspending its lease"
 		for t in /proc/"$XH_PID"/task/*; do
 			info "thread ${t##*/}: syscall $(cut -d' ' -f1 "$t/syscall" 2>/dev/null), $(sed -n 's/^State:[[:space:]]*//p' "$t/status")"
 		done
 		return
 	fi
-	info "SIGTERM-hang: a renewal of v4 hung $(ms $(( $(now) - t0 ))) ms after its lease was suspended"
+	info "$sig-hang: a renewal of v4 hung $(ms $(( $(now) - t0 ))) ms after its lease was suspended"
 	d=$(valid_until v4)
 	echo "DMTEST EXPECT-RESET $name timeout_s=$LT witness=0"
 	echo "DMTEST DEADLINE $name $d"
 	host2 v4 $name
 	t0=$(now)
-	kill -TERM "$XH_PID"
-	xh_wait 8 grep -q "left armed" "$T/daemon.log" ||
-		bad sigterm-hang "no 'left armed' within 8 s of SIGTERM"
-	info "SIGTERM: watchdog left armed after $(ms $(( $(now) - t0 ))) ms"
+	kill -"$sig" "$XH_PID"
+	if [ "$sig" = TERM ]; then
+		xh_wait 8 grep -q "left armed" "$T/daemon.log" ||
+			bad ${name#fence-} "no 'left armed' within 8 s of SIGTERM"
+		info "SIGTERM: watchdog left armed after $(ms $(( $(now) - t0 ))) ms"
+	fi
 	xh_wait 1 eval '! kill -0 '"$XH_PID" &&
-		info "daemon exited $(ms $(( $(now) - t0 ))) ms after SIGTERM" ||
-		info "daemon not gone $(ms $(( $(now) - t0 ))) ms after SIGTERM ($(sed -n 's/^State:[[:space:]]*//p' /proc/"$XH_PID"/status))"
+		info "daemon exited $(ms $(( $(now) - t0 ))) ms after SIG$sig" ||
+		info "daemon not gone $(ms $(( $(now) - t0 ))) ms after SIG$sig ($(sed -n 's/^State:[[:space:]]*//p' /proc/"$XH_PID"/status))"
 	echo "DMTEST DEADLINE $name $(valid_until v4)"
 	while [ "$(now)" -lt $(( d + 3000000000 )) ]; do sleep 0.2; done
-	bad sigterm-hang "no watchdog reset by 3 s after the deadline"
+	bad ${name#fence-} "no watchdog reset by 3 s after the deadline"
 	tail -n 30 "$T/daemon.log" | sed 's/^/FENCEINFO daemon: /'
+}
+
+# SIGKILL during a lease hang, in a boot of its own (the reset ends it).
+sigkill_in_hang() {
+	configure
+	setup_vdi v4 8
+	xh_start
+	attach_all v4
+	sleep 3.5	# a renewal has run: the next one is the hung one
+	signal_in_hang KILL fence-sigkill-hang
 }
 
 # v1's lease fails and its backend cannot drain: reset before v1's deadline.
@@ -346,8 +364,9 @@ unconfirmed_fence() {
 }
 
 case $mode in
-confirmed) confirmed_fences; sigterm_in_hang ;;
+confirmed) confirmed_fences; signal_in_hang TERM fence-sigterm-hang ;;
 unconfirmed) unconfirmed_fence ;;
+sigkill) sigkill_in_hang ;;
 *) xh_fail "unknown xh_fence mode '$mode'" ;;
 esac
 exit 0
