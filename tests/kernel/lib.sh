@@ -148,12 +148,16 @@ xh_linux_src() {	# xh_linux_src TARBALL
 	[ -f "$tree/Makefile" ] && echo "$tree"
 }
 
-# ccache for kernel builds when available; the cache is only an accelerator.
+# ccache for kernel builds when available, its cache in $XH_CACHE/ccache
+# (only an accelerator): sets XH_CC and exports CCACHE_DIR. A function, not
+# $(...): an export made in a command substitution is lost with it (the
+# cache went to ~/.cache/ccache).
 xh_ccache_cc() {
 	local cache
 
-	command -v ccache >/dev/null 2>&1 || { echo gcc; return 0; }
-	cache=$(xh_cache_dir) || { echo gcc; return 0; }
+	XH_CC=gcc
+	command -v ccache >/dev/null 2>&1 || return 0
+	cache=$(xh_cache_dir) || return 0
 	export CCACHE_DIR=$cache/ccache
-	echo "ccache gcc"
+	XH_CC="ccache gcc"
 }

@@ -59,7 +59,8 @@ xh_hook_sources() {	# SRC
 		echo 'obj-y += xen-blkfront-drain/' >>"$src/drivers/block/Makefile"
 }
 
-cc=$(xh_ccache_cc)
+xh_ccache_cc
+cc=$XH_CC
 for t in $tarballs; do
 	name=$(basename "$t" .tar.xz)
 	sfx=$(xh_series_suffix "$t")
