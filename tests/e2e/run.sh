@@ -158,6 +158,18 @@ if xh_timed module xh_build_drain_module "$GUEST_KV"; then
 else
 	xh_log "xen_blkfront_drain unavailable: $XH_DRAIN_WHY"
 fi
+# The xen-handover package, for the scenarios that run the dom0 tools
+# (XH_PKG_*: plan.env, lib/payload.sh).
+# shellcheck disable=SC2034
+case " $boot_scenarios" in
+*" handover-"*|*" hotplug-dm "*) xh_timed package xh_package_ensure ;;
+*) XH_DEB='' XH_PKG_SKIP=1 XH_PKG_WHY="no scenario of this run uses the dom0 tools" ;;
+esac
+if [ -n "$XH_DEB" ]; then
+	xh_log "dom0 tools: $XH_DEB (dom0 installs it with dpkg -i)"
+else
+	xh_log "no xen-handover package: $XH_PKG_WHY"
+fi
 # shellcheck disable=SC2086
 xh_timed payload xh_build_payload "$XH_OUT/payload.ext4" $boot_scenarios ||
 	fail_all "payload build failed"
@@ -250,6 +262,13 @@ wait $qpid
 qrc=$?
 report_new
 echo "qemu $(( $(date +%s) - T_BOOT ))s rc=$qrc" >> "$XH_OUT/timings.txt"
+# What dom0 installed with dpkg -i (dom0/lib.sh: xh_pkg_install; its
+# dpkg -s output is out/dpkg-s.txt).
+pkg=$(xh_serial_clean | grep -a -m1 '^XH-DOM0 package' | sed 's/^XH-DOM0 //')
+if [ -n "$pkg" ]; then
+	xh_log "dom0 $pkg"
+	echo "dom0 $pkg" >> "$XH_OUT/timings.txt"
+fi
 
 # Logs dom0 saved on the payload disk (xl logs, guest consoles, xl dmesg).
 debugfs -R "rdump /out $XH_OUT" "$XH_OUT/payload.ext4" > /dev/null 2>&1

@@ -13,17 +13,16 @@ HO_LOG=$XH_RUN/daemon.log
 HO_HOOK_LOG=/var/log/xen/xen-hotplug.log
 HO_TOOL=/usr/sbin/tapdisk-activate
 
-# Installs the tools the payload carries; skips the scenario without them.
+# The tools xen-handover installed (main.sh ran dpkg -i; lib.sh:
+# xh_pkg_install): skips or fails the scenario as that went.
 ho_install() {
-	local t=$XH/tools f
-	for f in tapdisk-activate tapdisk-activated block-handover libaio.so.1; do
-		[ -f "$t/$f" ] || xh_skip "payload has no tools/$f (host build failed?)"
-	done
-	install -m 755 "$t/tapdisk-activate" "$t/tapdisk-activated" /usr/sbin/ &&
-		install -m 755 "$t/block-handover" /etc/xen/scripts/block-handover &&
-		install -m 644 "$t/libaio.so.1" /usr/lib/x86_64-linux-gnu/libaio.so.1 ||
-		xh_fail "installing the handover tools failed"
-	ldconfig 2>/dev/null
+	local st
+	st=$(cat "$XH_PKG_STATE" 2>/dev/null) || st="FAIL main.sh did not install the xen-handover package"
+	case $st in
+	ok\ *) ;;
+	SKIP\ *) xh_skip "${st#SKIP }" ;;
+	*) xh_fail "${st#FAIL }" ;;
+	esac
 	"$HO_TOOL" --version > /dev/null 2>&1 ||
 		xh_fail "tapdisk-activate does not run in dom0: $("$HO_TOOL" --version 2>&1 | head -1)"
 	grep -qw device-mapper /proc/misc || xh_skip "dom0 kernel has no device-mapper"
@@ -69,10 +68,20 @@ ho_drop_delay() { # NAME
 		timeout 60 dmsetup suspend "$HO_DELAY_DEV" && dmsetup resume "$HO_DELAY_DEV"
 }
 
-# The daemon, its stderr with a dom0-uptime stamp per line.
+# The daemon as the installed unit starts it (its ExecStart; dom0 runs no
+# systemd), its stderr with a dom0-uptime stamp per line.
 ho_daemon_start() {
+	local unit
+	local -a argv
+	for unit in /lib/systemd/system/tapdisk-activated.service \
+		/usr/lib/systemd/system/tapdisk-activated.service; do
+		[ -f "$unit" ] && break
+	done
+	read -r -a argv <<< "$(sed -n 's/^ExecStart=//p' "$unit" 2>/dev/null | tail -1)"
+	[ ${#argv[@]} -gt 0 ] || xh_fail "no tapdisk-activated.service with an ExecStart installed"
+	xh_info "daemon: ${argv[*]} (ExecStart of $unit)"
 	(
-		exec /usr/sbin/tapdisk-activated --foreground 2>&1 < /dev/null |
+		exec "${argv[@]}" 2>&1 < /dev/null |
 			while IFS= read -r l; do echo "[$(xh_up)] $l"; done > "$HO_LOG"
 	) &
 	echo $! >> "$XH_RUN/bg.pids"

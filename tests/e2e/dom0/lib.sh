@@ -60,6 +60,66 @@ xh_dom0_up() {
 	xh_info "toolstack up: xen $(sed -n 's/^xen_version *: *//p' "$XH_RUN/xl-info"), $(grep -c . /proc/cpuinfo >/dev/null; nproc) dom0 vcpus"
 }
 
+# ---- the dom0 tools -----------------------------------------------------------
+# The xen-handover package from the payload (/xh/pkg, built on the host by
+# scripts/build-deb.sh), installed with dpkg -i as on a real host, its
+# Depends met by the image's packages: the handover scenarios run
+# /usr/sbin/tapdisk-activate(d), /etc/xen/scripts/block-handover and the
+# unit's ExecStart as the package installed them. Once per boot (main.sh);
+# the outcome, "ok VERSION" or "FAIL|SKIP reason", is left in
+# $XH_PKG_STATE for ho_install and printed as "XH-DOM0 package ...", which
+# run.sh reports; dpkg -s goes to out/dpkg-s.txt.
+XH_PKG_STATE=$XH_RUN/pkg-state
+xh_pkg_install() {
+	local deb t0 rc st ver why
+	deb=$(find "$XH/pkg" -maxdepth 1 -name 'xen-handover_*_amd64.deb' 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		# The trixie dom0 (run.sh's lib/dom0-trixie.sh) carries copies.
+		[ -f "$XH/tools/tapdisk-activate" ] && { xh_pkg_copies; return; }
+		echo "$([ "${XH_PKG_SKIP:-0}" = 1 ] && echo SKIP || echo FAIL)" \
+			"no xen-handover package on the payload: ${XH_PKG_WHY:-unknown}" > "$XH_PKG_STATE"
+		echo "XH-DOM0 package: none (${XH_PKG_WHY:-unknown})"
+		return
+	fi
+	t0=$(xh_up)
+	dpkg -i "$deb" < /dev/null > "$XH_RUN/dpkg-i.log" 2>&1
+	rc=$?
+	st=$(dpkg-query -W -f='${Status}' xen-handover 2>/dev/null)
+	ver=$(dpkg-query -W -f='${Version}' xen-handover 2>/dev/null)
+	mkdir -p "$XH/out"
+	cp "$XH_RUN/dpkg-i.log" "$XH/out/"
+	dpkg -s xen-handover > "$XH/out/dpkg-s.txt" 2>&1
+	if [ $rc = 0 ] && [ "$st" = "install ok installed" ]; then
+		echo "ok $ver" > "$XH_PKG_STATE"
+		echo "XH-DOM0 package xen-handover $ver installed by dpkg -i ${deb##*/} in $(xh_since "$t0") s (dpkg -s: Status: $st)"
+		return
+	fi
+	# Unmet Depends leave it unpacked or half-configured: name them.
+	why=$(grep -m1 -E 'depends on|dependency problems' "$XH_RUN/dpkg-i.log")
+	[ -n "$why" ] || why=$(grep -v '^ *$' "$XH_RUN/dpkg-i.log" | tail -1)
+	echo "FAIL dpkg -i ${deb##*/} (rc=$rc) left xen-handover '${st:-not installed}': $why" > "$XH_PKG_STATE"
+	echo "XH-DOM0 package xen-handover ${ver:-?} NOT installed: $(cut -d' ' -f2- "$XH_PKG_STATE")"
+	sed 's/^/XH-DOM0 dpkg: /' "$XH_RUN/dpkg-i.log" | tail -15
+}
+
+# The trixie dom0 has no package (it is built for Debian 12's Xen 4.17):
+# the Xen 4.20 builds, the hook, the unit and libaio.so.1 (trixie names
+# it libaio.so.1t64) are copied where the package would put them.
+xh_pkg_copies() {
+	local t=$XH/tools
+	if install -m 755 "$t/tapdisk-activate" "$t/tapdisk-activated" /usr/sbin/ &&
+		install -m 755 "$t/block-handover" /etc/xen/scripts/block-handover &&
+		install -D -m 644 "$t/tapdisk-activated.service" /lib/systemd/system/tapdisk-activated.service &&
+		install -m 644 "$t/libaio.so.1" /usr/lib/x86_64-linux-gnu/libaio.so.1; then
+		ldconfig 2>/dev/null
+		echo "ok copies" > "$XH_PKG_STATE"
+		echo "XH-DOM0 package: none, the tools copied (${XH_PKG_WHY:-no package for this dom0})"
+	else
+		echo "FAIL copying the handover tools into dom0 failed" > "$XH_PKG_STATE"
+		echo "XH-DOM0 package: none, copying the tools failed"
+	fi
+}
+
 # ---- storage ----------------------------------------------------------------
 # One loop device over a 64 MiB file stands for the shared storage. The
 # migration source reaches it through xh-src-NAME (dm-delay when WDELAY>0:

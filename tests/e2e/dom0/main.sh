@@ -1,6 +1,7 @@
 #!/bin/bash
 # dom0 test driver, exec'd by xh-boot from the payload disk (/xh). Brings up
-# the Xen toolstack without systemd, runs the scenarios listed in
+# the Xen toolstack without systemd, installs the xen-handover package
+# with dpkg -i (lib.sh: xh_pkg_install), runs the scenarios listed in
 # /xh/plan.env one after another in this one Xen boot, prints one
 # "XH-RESULT <name> PASS|FAIL|SKIP <secs> <reason>" line per scenario,
 # saves logs to /xh/out and powers the machine off.
@@ -84,6 +85,7 @@ if ! xh_dom0_up; then
 	for s in $XH_SCENARIOS; do echo "XH-RESULT $s FAIL 0 dom0 toolstack did not start"; done
 	finish
 fi
+xh_pkg_install
 for s in $XH_SCENARIOS; do
 	run_scenario "$s"
 done

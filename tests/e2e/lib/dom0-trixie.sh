@@ -8,7 +8,9 @@
 #   sees trixie (its sources stay bookworm's).
 # - The handover tools are the ones tests/pkg/t_xen420_build.sh builds
 #   against Debian 13's libxen-dev and libc (build/xen420): they need
-#   libxenctrl.so.4.20 and glibc 2.38, which this dom0 has.
+#   libxenctrl.so.4.20 and glibc 2.38, which this dom0 has. They are
+#   copied into dom0, not installed with dpkg -i as on the bookworm dom0:
+#   the package is built for Debian 12.
 # - Guests as with the bookworm dom0: the host's 6.1 kernel (its linux-image
 #   deb, downloaded, never installed) and the drain module built against
 #   the host's headers for it. run.sh names results e2e/<name>@dom0-trixie.
@@ -46,21 +48,33 @@ xh_build_images() { # DIR (the host KV argument is not used: dom0 runs trixie's 
 	rm -rf "$root"
 }
 
-# The tools for dom0: as for bookworm, then tapdisk-activate(d) replaced by
-# the Xen 4.20 build (incremental; the scratch root is cached).
+# No xen-handover package for this dom0: the one scripts/build-deb.sh
+# builds is Debian 12's, against Xen 4.17 (its Depends name
+# libxenmisc4.17). The tools are copied instead (dom0/lib.sh:
+# xh_pkg_copies puts them where the package would).
+# shellcheck disable=SC2034  # read by run.sh and payload.sh
+xh_package_ensure() {
+	XH_DEB='' XH_PKG_SKIP=0
+	XH_PKG_WHY="the Debian 13 dom0 gets copies of the tools (the package is built against Debian 12's Xen 4.17)"
+}
+
+# The tools for dom0: the test-only ones as for bookworm, then
+# tapdisk-activate(d) of the Xen 4.20 build (incremental; the scratch
+# root is cached), the hook, the unit and the host's libaio.so.1.
 eval "$(declare -f xh_payload_tools | sed '1s/^xh_payload_tools/xh_payload_tools_bookworm/')"
 xh_payload_tools() { # DIR
-	local f
 	xh_payload_tools_bookworm "$1"
 	if ! "$XH_REPO/tests/pkg/t_xen420_build.sh" > "$XH_OUT/tools-xen420.log" 2>&1; then
 		xh_log "tools against Xen 4.20 failed (build/e2e/latest/tools-xen420.log): $(tail -1 "$XH_OUT/tools-xen420.log")"
-		rm -f "$1/tapdisk-activate" "$1/tapdisk-activated"	# the handover scenarios skip
 		rm -rf "$1/tree"
+		# The handover scenarios skip (plan.env, written next).
+		# shellcheck disable=SC2034
+		XH_PKG_SKIP=1 XH_PKG_WHY="no tools built against Xen 4.20: $(tail -1 "$XH_OUT/tools-xen420.log")"
 		return 0
 	fi
-	for f in tapdisk-activate tapdisk-activated; do
-		cp "$XH_REPO/build/xen420/$f" "$1/$f"
-		[ -d "$1/tree/build" ] && cp "$XH_REPO/build/xen420/$f" "$1/tree/build/$f"
-	done
+	cp "$XH_REPO/build/xen420/tapdisk-activate" "$XH_REPO/build/xen420/tapdisk-activated" \
+		"$XH_REPO/tools/hotplug/block-handover" "$XH_REPO/tools/systemd/tapdisk-activated.service" \
+		"$1/" &&
+		cp -L /usr/lib/x86_64-linux-gnu/libaio.so.1 "$1/"
 	return 0
 }

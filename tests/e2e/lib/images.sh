@@ -7,7 +7,10 @@
 # .complete stamp exists, so an interrupted build is simply redone. QEMU
 # opens dom0.ext4 with snapshot=on: runs never modify the cache.
 
-XH_DOM0_PKGS="xen-utils-4.17 xenstore-utils busybox kmod e2fsprogs util-linux procps dmsetup initramfs-tools zstd"
+# libaio1: the one Depends of the xen-handover package (dom0/main.sh
+# installs it with dpkg -i) that nothing else here pulls in; the Xen
+# libraries, dmsetup, mount and xenstore-utils come with the rest.
+XH_DOM0_PKGS="xen-utils-4.17 xenstore-utils busybox kmod e2fsprogs util-linux procps dmsetup initramfs-tools zstd libaio1"
 
 xh_hv_version() {
 	apt-cache policy xen-hypervisor-4.17-amd64 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -1

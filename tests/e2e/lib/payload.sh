@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Per-run payload disk (/dev/vdb in dom0): the dom0 driver and scenarios,
-# the guest kernel and initramfs, the plan. Rebuilt every run (seconds), so
-# the cached dom0 image never depends on what is being tested.
+# the xen-handover package, the guest kernel and initramfs, the plan.
+# Rebuilt every run (seconds), so the cached dom0 image never depends on
+# what is being tested.
 
 xh_build_guest_binary() { # OUTDIR
 	make -s -C "$XH_E2E_DIR/guest" OUT="$1" "$1/xh-guest"
@@ -126,34 +127,52 @@ xh_plan_env() { # SCENARIOS...
 	printf 'XH_DRAIN_WHY=%q\n' "${XH_DRAIN_WHY:-}"
 	printf 'XH_HAVE_UPSTREAM=%q\n' "$([ -n "${XH_UPSTREAM_KO:-}" ] && echo 1 || echo 0)"
 	printf 'XH_UPSTREAM_WHY=%q\n' "${XH_UPSTREAM_WHY:-}"
+	printf 'XH_PKG_WHY=%q\n' "${XH_PKG_WHY:-}"
+	printf 'XH_PKG_SKIP=%q\n' "${XH_PKG_SKIP:-0}"
 	for v in $(compgen -v | grep -E '^XH_((S1|SR|CANCEL|TIMEOUT|DRAIN_TIMEOUT|BENCH|LOAD|REISSUE|DRAINS|GUEST|SCENARIO|HO|EMU|QEMU)_|E2E_RETRIES$)'); do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
 }
 
-# The handover tools for dom0 (handover-* scenarios): tapdisk-activate,
-# tapdisk-activated, the block-handover hook and libaio.so.1, which the
-# cached dom0 image lacks (same Debian release as the host). A missing
-# tool only skips those scenarios (dom0 checks /xh/tools).
+# The dom0 tools as an operator installs them: the xen-handover package
+# (xen-handover_<version>_amd64.deb) that scripts/build-deb.sh builds from
+# this tree with dpkg-buildpackage, cached by the hash of the packaged
+# files (the packages tests/pkg/t_deb_package.sh checks; a warm run builds
+# nothing). dom0/main.sh installs it with dpkg -i; the handover scenarios
+# run what it installed. Sets XH_DEB, or XH_PKG_WHY with XH_PKG_SKIP=1
+# when this host cannot build packages (the handover scenarios skip) and
+# 0 when the build failed (they fail).
+xh_package_ensure() {
+	local dir rc
+	XH_DEB='' XH_PKG_WHY='' XH_PKG_SKIP=0
+	dir=$("$XH_REPO/scripts/build-deb.sh" 2> "$XH_OUT/package-build.log")
+	rc=$?
+	if [ $rc = 0 ]; then
+		XH_DEB=$(find "$dir/src" -maxdepth 1 -name 'xen-handover_*_amd64.deb' | head -1)
+		[ -n "$XH_DEB" ] && return 0
+		XH_PKG_WHY="scripts/build-deb.sh built no xen-handover_*_amd64.deb in $dir"
+	else
+		[ $rc = 77 ] && XH_PKG_SKIP=1
+		XH_PKG_WHY="scripts/build-deb.sh (build/e2e/latest/package-build.log): $(tail -1 "$XH_OUT/package-build.log")"
+	fi
+	return 1
+}
+
+# Test-only tools for dom0 beside the package: hotplug-dm's suite, the
+# tapdisk scenario's blktap and nbd-client. A missing one only skips its
+# scenario (dom0 checks /xh/tools).
 xh_payload_tools() { # DIR
-	local f
 	mkdir -p "$1"
-	make -s -C "$XH_REPO" build/tapdisk-activate build/tapdisk-activated \
-		> "$XH_OUT/tools-build.log" 2>&1 ||
-		xh_log "building the handover tools failed (build/e2e/latest/tools-build.log)"
-	for f in "$XH_REPO/build/tapdisk-activate" "$XH_REPO/build/tapdisk-activated" \
-		"$XH_REPO/tools/hotplug/block-handover" /usr/lib/x86_64-linux-gnu/libaio.so.1; do
-		[ -e "$f" ] && cp -L "$f" "$1/"
-	done
-	# hotplug-dm: the hook's suite in a copy of the tree it expects,
-	# with its oxenstored shim built here (dom0 has no compiler).
+	# hotplug-dm: the hook's suite in a copy of the tree it expects, with
+	# its oxenstored shim built here (dom0 has no compiler). The hook in
+	# that tree is the installed one (an absolute link, resolved in dom0);
+	# dom0 points the suite at the installed programs.
 	mkdir -p "$1/tree/build/tests/daemon" "$1/tree/tests/daemon" "$1/tree/tools/hotplug"
 	if ! { cp "$XH_REPO"/tests/daemon/{lib.sh,xs-ns-run.sh,suite_block_handover.sh} "$1/tree/tests/daemon/" &&
 		cp -r "$XH_REPO/tests/daemon/fake-dm" "$1/tree/tests/daemon/" &&
-		cp "$XH_REPO/tools/hotplug/block-handover" "$1/tree/tools/hotplug/" &&
-		cp "$1/tapdisk-activate" "$1/tapdisk-activated" "$1/tree/build/" &&
+		ln -s /etc/xen/scripts/block-handover "$1/tree/tools/hotplug/block-handover" &&
 		gcc -O2 -Wall -Wextra -shared -fPIC -o "$1/tree/build/tests/daemon/xs_shim.so" \
-			"$XH_REPO/tests/daemon/xs_shim.c" -ldl 2>> "$XH_OUT/tools-build.log"; }; then
+			"$XH_REPO/tests/daemon/xs_shim.c" -ldl 2> "$XH_OUT/tools-build.log"; }; then
 		rm -rf "$1/tree"
 	fi
 	xh_payload_blktap "$1"
@@ -196,6 +215,9 @@ xh_build_payload() { # IMAGE_FILE SCENARIOS...
 	xh_build_guest_binary "$XH_OUT" || return 1
 	xh_build_guest_initrd "$p/guest/domu-initrd.gz" "$XH_OUT/xh-guest" || return 1
 	cp "${XH_GUEST_VMLINUZ:-$XH_IMG/vmlinuz}" "$p/guest/vmlinuz"
+	if [ -n "${XH_DEB:-}" ]; then
+		mkdir -p "$p/pkg" && cp "$XH_DEB" "$p/pkg/" || return 1
+	fi
 	xh_payload_tools "$p/tools"
 	xh_plan_env "$@" > "$p/plan.env"
 	rm -f "$img"

@@ -360,7 +360,9 @@ hotplug_dm() {
 	ho_install
 	[ -f "$tree/build/tests/daemon/xs_shim.so" ] ||
 		xh_skip "payload has no tools/tree (host build of the suite's shim failed?)"
-	XH_TOP=$tree XH_BUILD=$tree/build timeout -k 10 400 bash "$tree/tests/daemon/suite_block_handover.sh" > "$log" 2>&1
+	# The programs and the hook (a link in the tree) the package installed.
+	XH_TOP=$tree XH_BUILD=$tree/build XH_TOOL=$HO_TOOL XH_DAEMON=/usr/sbin/tapdisk-activated \
+		timeout -k 10 400 bash "$tree/tests/daemon/suite_block_handover.sh" > "$log" 2>&1
 	rc=$?
 	# What a failed case leaves behind: its dm devices, then their loops.
 	for d in $(dmsetup ls 2>/dev/null | awk '/^xh-vdi/ { print $1 }'); do
