@@ -113,7 +113,7 @@ xh_pkg_copies() {
 		install -m 644 "$t/libaio.so.1" /usr/lib/x86_64-linux-gnu/libaio.so.1; then
 		ldconfig 2>/dev/null
 		echo "ok copies" > "$XH_PKG_STATE"
-		echo "XH-DOM0 package: none, the tools copied (${XH_PKG_WHY:-no package for this dom0})"
+		echo "XH-DOM0 package: none, the tools copied: ${XH_PKG_WHY:-no package for this dom0}"
 	else
 		echo "FAIL copying the handover tools into dom0 failed" > "$XH_PKG_STATE"
 		echo "XH-DOM0 package: none, copying the tools failed"

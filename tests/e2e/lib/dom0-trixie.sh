@@ -55,7 +55,7 @@ xh_build_images() { # DIR (the host KV argument is not used: dom0 runs trixie's 
 # shellcheck disable=SC2034  # read by run.sh and payload.sh
 xh_package_ensure() {
 	XH_DEB='' XH_PKG_SKIP=0
-	XH_PKG_WHY="the Debian 13 dom0 gets copies of the tools (the package is built against Debian 12's Xen 4.17)"
+	XH_PKG_WHY="xen-handover is built for Debian 12's Xen 4.17, this dom0 gets copies of the tools"
 }
 
 # The tools for dom0: the test-only ones as for bookworm, then
