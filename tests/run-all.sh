@@ -14,7 +14,9 @@
 #   suite_*.sh  scripts that report several results, one line each:
 #               "PASS name", "FAIL name: reason", "SKIP name: reason"
 # A script may raise its time limit (default 900 s, suites 3600 s) with a
-# line "# xh-timeout: SECONDS" among its first 15 lines.
+# line "# xh-timeout: SECONDS" among its first 15 lines, and run in its
+# area's side lane, beside the other tests, with "# xh-lane: side" (so do
+# the ASan copies of the C programs; see side_start).
 # Exit status of a test: 0 pass, 77 skip, anything else fail.
 # The end-to-end area (Xen under single-threaded QEMU: one core) starts in
 # the background as soon as the tools are built and runs beside the other
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--no-deps) deps=0 ;;
 	--only) only=",$2,"; shift ;;
 	--skip) skip=",$2,"; shift ;;
-	-h|--help) sed -n '4,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,24p' "$0"; exit 0 ;;
 	*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -158,6 +160,51 @@ bg_suite_wait() {
 	bg_pid=""
 }
 
+# The side lane of an area runs beside its other tests: the ASan+UBSan
+# copy of each C program and the scripts whose first 15 lines say
+# "# xh-lane: side". Every test makes its own temporary directory, lock
+# directory and xenstore, and these mostly wait on timers, so two at a
+# time take about half the wall clock and no test's timing depends on the
+# other lane. The lane's lines are printed and counted when the area ends.
+side_pid="" side_log=""
+test_lane() {	# test_lane SCRIPT: "side" or "main"
+	head -n 15 "$1" | grep -q '^# xh-lane: *side' && echo side || echo main
+}
+side_start() {	# side_start AREA
+	local area=$1 src t sh
+	side_log=$logs/$area.side-lane
+	(
+		for src in tests/"$area"/t_*.c; do
+			[ -e "$src" ] || continue
+			t=$(basename "$src" .c)
+			XH_TOOL=$top/build/asan/tapdisk-activate \
+				run_one "asan:$area/$t" "${XH_TEST_TIMEOUT:-900}" \
+				"build/asan/tests/$area/$t"
+		done
+		for sh in tests/"$area"/t_*.sh; do
+			[ -e "$sh" ] && [ "$(test_lane "$sh")" = side ] || continue
+			run_one "$area/$(basename "$sh")" \
+				"$(time_limit "$sh" "${XH_TEST_TIMEOUT:-900}")" "$sh"
+		done
+	) >"$side_log" 2>&1 &
+	side_pid=$!
+}
+side_wait() {	# side_wait: prints and counts the side lane's results
+	local line name
+	[ -n "$side_pid" ] || return 0
+	wait "$side_pid"
+	side_pid=""
+	while IFS= read -r line; do
+		case "$line" in
+		PASS\ *) passed=$((passed + 1)) ;;
+		SKIP\ *) skipped=$((skipped + 1)) ;;
+		FAIL\ *) failed=$((failed + 1)); name=${line#FAIL }
+			 failed_names+=("${name%% (*}") ;;
+		esac
+		echo "$line"
+	done <"$side_log"
+}
+
 time_limit() {	# time_limit SCRIPT DEFAULT
 	local t
 	t=$(head -n 15 "$1" | sed -n 's/^# xh-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
@@ -225,17 +272,16 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for area in $(ordered_areas); do
 	want_area "$area" || continue
 	area_start=$(date +%s)
+	side_start "$area"
 	for src in tests/"$area"/t_*.c; do
 		[ -e "$src" ] || continue
 		t=$(basename "$src" .c)
 		run_one "$area/$t" "${XH_TEST_TIMEOUT:-900}" \
 			"build/tests/$area/$t"
-		XH_TOOL=$top/build/asan/tapdisk-activate \
-			run_one "asan:$area/$t" "${XH_TEST_TIMEOUT:-900}" \
-			"build/asan/tests/$area/$t"
 	done
 	for sh in tests/"$area"/t_*.sh; do
 		[ -e "$sh" ] || continue
+		[ "$(test_lane "$sh")" = side ] && continue
 		run_one "$area/$(basename "$sh")" \
 			"$(time_limit "$sh" "${XH_TEST_TIMEOUT:-900}")" "$sh"
 	done
@@ -244,6 +290,7 @@ for area in $(ordered_areas); do
 		run_suite "$area/$(basename "$sh")" \
 			"$(time_limit "$sh" "${XH_SUITE_TIMEOUT:-3600}")" "$sh"
 	done
+	side_wait
 	area_time "$area" $(( $(date +%s) - area_start ))
 done
 if [ -n "$bg_pid" ]; then

@@ -5,7 +5,9 @@
 # build of tapdisk-activated (make SANITIZE=1): any sanitizer report or
 # leak makes the daemon exit non-zero on SIGTERM, which those tests check,
 # and every report in the daemon log (SIGKILLed instances included) fails
-# them.
+# them. It runs in the daemon area's side lane, beside the other daemon
+# tests (each has its own xenstore, work dir and lease files).
+# xh-lane: side
 top=${XH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 asan=${XH_BUILD:-$top/build}/asan/tapdisk-activated
 [ -x "$asan" ] || { echo "skip: $asan not built (make SANITIZE=1)"; exit 77; }

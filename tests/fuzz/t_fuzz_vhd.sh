@@ -7,7 +7,9 @@
 # small valid images of every kind (qemu-img dynamic and fixed, writer
 # dynamic, batmap, differencing) and a few damaged ones. Fails on any
 # crash, sanitizer report, timeout or violated parser property; new inputs
-# go to a scratch corpus, never into the repository.
+# go to a scratch corpus, never into the repository. It runs in the fuzz
+# area's side lane, beside the other two targets (one core each).
+# xh-lane: side
 set -u
 . "$(dirname "$0")/lib.sh"
 
