@@ -11,7 +11,8 @@
 # The project carries no blktap code. The tarball (a `git archive` of the
 # pinned commit below) is taken from, first found:
 #   $XH_BLKTAP_TARBALL
-#   ../shared/third_party/blktap-<short>.tar.gz beside the project tree
+#   ../shared/third_party/blktap-<short>.tar.gz beside the project tree,
+#   or beside the local tree it was cloned from (remote "origin")
 #   $XH_CACHE/blktap-src/ (a copy kept by an earlier run of this script)
 # and must carry the pinned commit id (git get-tar-commit-id). The result
 # goes to ${XH_CACHE:-/var/cache/xen-handover}/blktap-<hash>, where <hash>
@@ -35,9 +36,17 @@ self=$top/scripts/build-blktap.sh
 
 cannot() { echo "build-blktap: $*" >&2; exit 77; }
 
+# A fresh clone of a local tree (git clone . /tmp/x) looks beside the tree
+# it was cloned from too.
+origin=$(git -C "$top" config --get remote.origin.url 2>/dev/null || true)
+case "$origin" in
+/*) origin=$origin/../shared/third_party/blktap-$short.tar.gz ;;
+*) origin="" ;;
+esac
 tarball=""
 for c in "${XH_BLKTAP_TARBALL:-}" \
 	 "$top/../shared/third_party/blktap-$short.tar.gz" \
+	 "$origin" \
 	 "$cache/blktap-src/blktap-$short.tar.gz"; do
 	if [ -n "$c" ] && [ -r "$c" ]; then
 		tarball=$c
