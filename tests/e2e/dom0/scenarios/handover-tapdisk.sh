@@ -10,16 +10,22 @@
 #     dm-delay under the VHD (the source's deactivate, a tapdisk pause,
 #     waits for them before the destination activates);
 #   - the destination sees VHD metadata the source allocated after the
-#     destination had opened the image: once the destination's add is
-#     done (its tapdisk read the BAT, then paused), dom0 writes a witness
-#     pattern through the SOURCE's NBD device into a VHD block nobody
-#     wrote before (32 MiB); after the migration the destination's NBD
-#     device reads it back. A tapdisk that kept the BAT it read at add
-#     would serve zeros there.
+#     destination had opened the image: as the daemon starts draining the
+#     source, dom0 writes a witness pattern through a second NBD device
+#     on the SOURCE's VBD into a VHD block nobody wrote before (32 MiB); tapdisk's
+#     pause waits for it, and with every write delayed its block lands
+#     after the destination's add (its tapdisk read the BAT, then
+#     paused), which the scenario checks from the recorded times. After
+#     the migration the destination's NBD device reads it back. A tapdisk
+#     that kept the BAT it read at add would serve zeros there.
 . "$XH/dom0/handover-lib.sh"
 . "$XH/dom0/scenarios/handover.sh"
 
-TD_WITNESS_MIB=32
+# The witnesses' VHD blocks: TD_WITNESS_MIB + 2 K MiB, K < TD_WITNESSES,
+# all inside the 48 MiB VHD and away from the guest's first block.
+TD_WITNESS_MIB=8
+TD_WITNESSES=19
+TD_WITNESS_EVERY_S=3
 
 # blktap at the prefix it was built for, nbd-client, nbd.ko, a syslog.
 td_install() {
@@ -55,7 +61,7 @@ td_finish() {
 	done
 	tap-ctl list 2>/dev/null | sed -n 's/^pid=\([0-9]*\) minor=\([0-9]*\).*/\1 \2/p' |
 		while read -r p m; do timeout 10 tap-ctl destroy -p "$p" -m "$m" > /dev/null 2>&1; done
-	cp "$XH_RUN/syslog.log" "$o/" 2>/dev/null
+	cp "$XH_RUN/syslog.log" "$XH_RUN/witness.rc" "$o/" 2>/dev/null
 }
 
 # The shared storage: a fresh dynamic VHD written to the LUN (as LVHD
@@ -114,20 +120,92 @@ td_nbd() { # DOMID DEVID -> the disk's /dev/nbdN
 	xenstore-read "/local/domain/0/backend/vbd/$1/$2/xh-nbd" 2>/dev/null
 }
 
-# Once the destination's add is done, the witness write through the
-# source's NBD device (delayed like every source write).
-td_witness_writer() { # SRC_NBD
-	local n0
-	n0=$(grep -c 'attached as /dev/nbd' "$HO_HOOK_LOG" 2>/dev/null)
-	for _ in $(seq 1200); do
-		[ "$(grep -c 'attached as /dev/nbd' "$HO_HOOK_LOG" 2>/dev/null)" -gt "$n0" ] && break
-		sleep 0.1
+# The witnesses go through a second NBD connection to the source's VBD:
+# tapdisk's NBD server reads no more requests from a connection whose 8
+# slots are in use (the guest's delayed writes fill them), so a write on
+# the guest's own /dev/nbdN could still sit in the socket at the pause.
+td_witness_dev() { # SRC DEVID -> a /dev/nbdN connected to the source's VBD
+	local tap sock d dev=
+	tap=$(xenstore-read "/local/domain/0/backend/vbd/$1/$2/xh-tapdisk" 2>/dev/null)
+	sock=/run/blktap-control/nbd${tap%%:*}.${tap##*:}
+	[ -S "$sock" ] || { echo "no NBD socket $sock" > "$XH_RUN/witness-nbd.log"; return 1; }
+	exec 7> /run/block-handover-nbd.lock && flock -w 10 7 || return 1
+	for d in /sys/block/nbd*; do
+		[ -e "$d/pid" ] || [ "$(cat "$d/size" 2>/dev/null)" != 0 ] && continue
+		dev=/dev/${d##*/}
+		break
 	done
-	echo "$(xh_up)" > "$XH_RUN/witness.t0"
-	printf 'XH-WITNESS %s\n' "$(date +%s%N)" > "$XH_RUN/witness.pat"
-	dd if="$XH_RUN/witness.pat" of="$1" bs=4096 count=1 conv=sync,notrunc oflag=direct \
-		seek=$(( TD_WITNESS_MIB * 256 )) status=none 2> "$XH_RUN/witness.err"
-	echo "$? $(xh_up)" > "$XH_RUN/witness.rc"
+	[ -n "$dev" ] && timeout 15 nbd-client -u "$sock" "$dev" -N witness > "$XH_RUN/witness-nbd.log" 2>&1 ||
+		dev=
+	exec 7>&-
+	[ -n "$dev" ] && echo "$dev"
+}
+
+# The witnesses: while the source is active and migrating, every
+# TD_WITNESS_EVERY_S a write through the second NBD connection into the
+# next VHD block nobody wrote before (from TD_WITNESS_MIB on). Every write
+# to the LUN is delayed, so each stays in tapdisk for its data, bitmap and
+# BAT entry (several delays): those issued in the last seconds before the
+# source's deactivate are still in flight when tapdisk pauses, and the
+# pause waits for them; they land after the destination's add opened the
+# image (its tapdisk read the BAT, then paused). Those issued after the
+# pause are never read by tapdisk and fail with EIO when the source's
+# remove disconnects. Issuing them on a timer, not at the daemon's
+# "draining", keeps the result independent of how fast dom0 notices it.
+# witness.rc, one line each: "K DD_STATUS ISSUED_AT DONE_AT" (dom0 uptime).
+td_witness_one() { # NBD K
+	local t0 rc
+	t0=$(xh_up)
+	printf 'XH-WITNESS %d %s\n' "$2" "$(date +%s%N)" > "$XH_RUN/witness-$2.pat"
+	dd if="$XH_RUN/witness-$2.pat" of="$1" bs=4096 count=1 conv=sync,notrunc oflag=direct \
+		seek=$(( (TD_WITNESS_MIB + 2 * $2) * 256 )) status=none 2>> "$XH_RUN/witness.err"
+	rc=$?
+	echo "$2 $rc $t0 $(xh_up)" >> "$XH_RUN/witness.rc"
+}
+
+td_witness_writer() { # WITNESS_NBD SRC DEVID
+	local k=0
+	: > "$XH_RUN/witness.rc"
+	while [ "$(ho_att_key "$2" "$3" state)" = active ] && [ $k -lt $TD_WITNESSES ]; do
+		td_witness_one "$1" $k &
+		k=$(( k + 1 ))
+		sleep "$TD_WITNESS_EVERY_S"
+	done
+	wait
+}
+
+# A witness issued after the pause waits in its connection even once the
+# source's tapdisk is gone; disconnecting fails it with EIO. Then the
+# writer ends (bounded: 30 s).
+td_witness_end() { # WITNESS_NBD WRITER_PID
+	timeout 10 nbd-client -d "$1" > /dev/null 2>&1
+	for _ in $(seq 150); do
+		kill -0 "$2" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	ho_fail "the witness writer did not end within 30 s of disconnecting $1: $(tr '\n' ';' < "$XH_RUN/witness.rc")"
+}
+
+# Sets TD_W_ALL, TD_W_OK (completed), TD_W_LATE (completed after
+# DST_OPEN) and TD_W_BAD (the first broken rule, or "").
+td_check_witnesses() { # DST_NBD DST_OPEN
+	local k rc t0 t1 want got
+	TD_W_ALL=0 TD_W_OK=0 TD_W_LATE=0 TD_W_BAD=
+	while read -r k rc t0 t1; do
+		TD_W_ALL=$(( TD_W_ALL + 1 ))
+		want=$(head -c 40 "$XH_RUN/witness-$k.pat")
+		got=$(dd if="$1" bs=4096 count=1 skip=$(( (TD_WITNESS_MIB + 2 * k) * 256 )) \
+			iflag=direct status=none | head -c 40 | tr -d '\000')
+		if [ "$rc" = 0 ]; then
+			TD_W_OK=$(( TD_W_OK + 1 ))
+			awk -v o="$2" -v d="$t1" 'BEGIN { exit !(o != "" && d > o) }' &&
+				TD_W_LATE=$(( TD_W_LATE + 1 ))
+			[ "$got" = "$want" ] || TD_W_BAD=${TD_W_BAD:-"witness $k (issued ${t0}, done ${t1}) reads '$(echo "$got" | tr -dc '[:print:]')' on the destination, not what the source wrote"}
+		elif [ -n "$got" ]; then
+			TD_W_BAD=${TD_W_BAD:-"witness $k failed on the source (issued ${t0}, EIO ${t1}) but the destination reads '$(echo "$got" | tr -dc '[:print:]')'"}
+		fi
+	done < "$XH_RUN/witness.rc"
+	[ "$TD_W_ALL" -gt 0 ] || TD_W_BAD="no witness was issued (the source left 'active' at once?)"
 }
 
 handover_tapdisk() {
@@ -138,7 +216,7 @@ handover_tapdisk() {
 	# task in D state past the 20 s freeze timeout and its suspend failed
 	# ("freeze processes failed -16"). nbd.ko spreads requests over
 	# connections by hardware queue: with one dom0 vCPU, one connection.
-	local w=${XH_HO_TAPDISK_DELAY_MS:-8000} problems src_nbd dst_nbd got want wrc
+	local w=${XH_HO_TAPDISK_DELAY_MS:-8000} problems src_nbd dst_nbd wit_nbd wit_pid dst_open
 	NAME=ho-tapdisk
 	ho_install
 	td_install
@@ -163,7 +241,9 @@ handover_tapdisk() {
 	# the guest's I/O would stall for minutes (its suspend then fails).
 	dd if=/dev/zero of="$src_nbd" bs=1M count=2 oflag=direct status=none ||
 		ho_fail "cannot fill the first VHD block through $src_nbd"
-	xh_info "source domain $SRC disk $DEVID active on $src_nbd, tapdisk $(xenstore-read "/local/domain/0/backend/vbd/$SRC/$DEVID/xh-tapdisk")"
+	wit_nbd=$(td_witness_dev "$SRC" "$DEVID") ||
+		ho_fail "cannot connect a second NBD device to the source's VBD: $(cat "$XH_RUN/witness-nbd.log" 2>/dev/null)"
+	xh_info "source domain $SRC disk $DEVID active on $src_nbd, tapdisk $(xenstore-read "/local/domain/0/backend/vbd/$SRC/$DEVID/xh-tapdisk"), witness through $wit_nbd"
 	xh_mbox_or_fail "$NAME" 120 load "pace_us=${XH_LOAD_PACE_US:-2000} max_s=900 stagger_ms=$(( w / 16 )) stop_after_resume_ms=${XH_S1_STOP_AFTER_RESUME_MS:-1000}"
 	xh_info "load started: $MB_REPLY"
 	td_delay "$NAME" "$w" || ho_fail "cannot delay the LUN's writes"
@@ -174,8 +254,9 @@ handover_tapdisk() {
 		ho_drop_delay "$NAME" && xh_info "source released: write delay dropped"
 	) &
 	echo $! >> "$XH_RUN/bg.pids"
-	td_witness_writer "$src_nbd" &
-	echo $! >> "$XH_RUN/bg.pids"
+	td_witness_writer "$wit_nbd" "$SRC" "$DEVID" &
+	wit_pid=$!
+	echo $wit_pid >> "$XH_RUN/bg.pids"
 	xh_migrate_local
 	DST=$(xl domid "$NAME")
 	[ -n "$DST" ] && [ "$DST" != "$SRC" ] || ho_fail "no migrated domain (domid '$DST', source $SRC)"
@@ -189,23 +270,27 @@ handover_tapdisk() {
 		"$(ho_transition "$SRC" "$DEVID" deactivating released)")
 	WAIT_S=$(ho_secs_between "$(ho_transition "$SRC" "$DEVID" deactivating released)" \
 		"$(ho_transition "$DST" "$DEVID" activating active)")
-	# The witness: written through the source after the destination's add.
-	wrc=$(cat "$XH_RUN/witness.rc" 2>/dev/null)
-	want=$(head -c 40 "$XH_RUN/witness.pat" 2>/dev/null)
-	got=$(dd if="$dst_nbd" bs=4096 count=1 skip=$(( TD_WITNESS_MIB * 256 )) iflag=direct status=none | head -c 40)
+	# The witnesses: those the source's tapdisk completed are on the
+	# destination, at least one landed after the destination had opened
+	# the VHD, and those it never read (EIO) are not there.
+	dst_open=$(ho_log_time "VDI $HO_VDI attached to domain $DST disk $DEVID ")
+	td_witness_end "$wit_nbd" "$wit_pid"
+	td_check_witnesses "$dst_nbd" "$dst_open"
 	xh_metric "blkfront=stock backend=tapdisk+nbd stale=$V_STALE blocks=$V_BLOCKS corrupt=$V_CORRUPT" \
 		"writes=$V_WRITES migrate_s=$MIGRATE_S deactivate_s=$DEACT_S release_to_active_s=$WAIT_S" \
-		"witness_rc=${wrc:-none} src_nbd=$src_nbd dst_nbd=$dst_nbd"
+		"witnesses=$TD_W_OK/$TD_W_ALL landed_after_dst_open=$TD_W_LATE dst_open=${dst_open:-?}" \
+		"src_nbd=$src_nbd wit_nbd=$wit_nbd dst_nbd=$dst_nbd"
 	problems=$(xh_verify_problems)
 	[ -z "$problems" ] || ho_fail "records lost on tapdisk with the hook and daemon: $problems"
 	ho_log_has 'ALERT' && ho_fail "daemon raised an alert: $(grep -m1 ALERT "$HO_LOG")"
-	[ "${wrc%% *}" = 0 ] || ho_fail "witness write through the source failed (rc '${wrc:-none}': $(cat "$XH_RUN/witness.err" 2>/dev/null)): too late for the source?"
-	[ -n "$want" ] && [ "$got" = "$want" ] ||
-		ho_fail "destination reads '$(echo "$got" | tr -dc '[:print:]' | head -c 40)' at ${TD_WITNESS_MIB} MiB, not the witness the source wrote after the destination opened the VHD"
+	[ -z "$TD_W_BAD" ] || ho_fail "$TD_W_BAD"
+	[ "$TD_W_LATE" -gt 0 ] ||
+		ho_fail "no witness landed after the destination opened the VHD (at ${dst_open:-never}; $(tr '\n' ';' < "$XH_RUN/witness.rc")): this run shows nothing about stale metadata"
 	awk -v d="$DEACT_S" -v w="$w" 'BEGIN { exit !(d != "?" && d * 4000 >= w) }' ||
 		ho_fail "the source's deactivate took ${DEACT_S}s: it cannot have waited for writes delayed ${w} ms"
 	xh_pass "0 of $V_BLOCKS blocks stale, stock xen-blkfront on a VHD through real tapdisk" \
 		"(blkback over nbd): source paused after its delayed writes (deactivate ${DEACT_S}s)," \
-		"destination active ${WAIT_S}s later and reads the block the source allocated after" \
-		"the destination had opened the VHD; $V_WRITES writes, migrate ${MIGRATE_S}s"
+		"destination active ${WAIT_S}s later and reads the $TD_W_LATE new VHD block(s) the" \
+		"source allocated after the destination had opened the VHD ($TD_W_OK of $TD_W_ALL" \
+		"witnesses completed, the rest never written); $V_WRITES writes, migrate ${MIGRATE_S}s"
 }
