@@ -66,27 +66,27 @@ for t in $tarballs; do
 	sfx=$(xh_series_suffix "$t")
 	src=$(xh_linux_src "$t") || xh_fail "cannot prepare a tree from $t"
 	xh_hook_sources "$src"
-	# Series-specific overrides of .kunitconfig: .kunitconfig.<series>.
-	add=()
+	# One set of kunit.py options for the build and the run, so the run
+	# finds the prebuilt kernel exactly as it was configured; the
+	# series-specific overrides of .kunitconfig are in .kunitconfig.<series>.
+	kargs=(--arch=x86_64 --jobs=2 --build_dir="$cache/kunit-x86$sfx"
+	       --kunitconfig="$src/drivers/block/xen-blkfront-drain"
+	       --make_options "CC=$cc")
 	for o in $(grep -s '^CONFIG_' "$XH_MODDIR/.kunitconfig.${sfx#-}"); do
-		add+=(--kconfig_add "$o")
+		kargs+=(--kconfig_add "$o")
 	done
 	start=$(date +%s)
 	if [ $mode = build ]; then
 		log=$cache/kunit-x86$sfx-build.log
-		(cd "$src" && timeout "${XH_KUNIT_TIMEOUT:-3600}" python3 tools/testing/kunit/kunit.py build \
-			--arch=x86_64 --jobs=2 --build_dir="$cache/kunit-x86$sfx" \
-			--kunitconfig="$src/drivers/block/xen-blkfront-drain" "${add[@]}" \
-			--make_options "CC=$cc") >"$log" 2>&1 ||
+		(cd "$src" && timeout "${XH_KUNIT_TIMEOUT:-3600}" \
+			python3 tools/testing/kunit/kunit.py build "${kargs[@]}") >"$log" 2>&1 ||
 			xh_fail "$name: kunit.py build failed (log $log)"
 		echo "kunit build $name: $(( $(date +%s) - start )) s (log $log)"
 		continue
 	fi
 	log=$cache/kunit-x86$sfx.log
-	(cd "$src" && timeout "${XH_KUNIT_TIMEOUT:-3600}" python3 tools/testing/kunit/kunit.py run \
-		--arch=x86_64 --jobs=2 --build_dir="$cache/kunit-x86$sfx" \
-		--kunitconfig="$src/drivers/block/xen-blkfront-drain" "${add[@]}" \
-		--make_options "CC=$cc" --timeout=300) >"$log" 2>&1
+	(cd "$src" && timeout "${XH_KUNIT_TIMEOUT:-3600}" \
+		python3 tools/testing/kunit/kunit.py run "${kargs[@]}" --timeout=300) >"$log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	summary=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'Testing complete|Ran [0-9]+ tests' | tail -n 1)
