@@ -14,9 +14,9 @@
 #   suite_*.sh  scripts that report several results, one line each:
 #               "PASS name", "FAIL name: reason", "SKIP name: reason"
 # A script may raise its time limit (default 900 s, suites 3600 s) with a
-# line "# xh-timeout: SECONDS" among its first 15 lines, and run in its
-# area's side lane, beside the other tests, with "# xh-lane: side" (so do
-# the ASan copies of the C programs; see side_start).
+# line "# xh-timeout: SECONDS" among its first 15 lines, and a t_*.sh run
+# in its area's side lane, beside the other tests, with "# xh-lane: side"
+# (so do the ASan copies of the C programs; see side_start).
 # Exit status of a test: 0 pass, 77 skip, anything else fail.
 # The end-to-end area (Xen under single-threaded QEMU: one core) starts in
 # the background as soon as the tools are built and runs beside the other
@@ -161,12 +161,12 @@ bg_suite_wait() {
 }
 
 # The side lane of an area runs beside its other tests: the ASan+UBSan
-# copy of each C program and the scripts whose first 15 lines say
-# "# xh-lane: side". Every test makes its own temporary directory, lock
+# copy of each C program and the t_*.sh scripts whose first 15 lines say
+# "# xh-lane: side" (suites always run in the main lane). Every test makes its own temporary directory, lock
 # directory and xenstore, and these mostly wait on timers, so two at a
 # time take about half the wall clock and no test's timing depends on the
 # other lane. The lane's lines are printed and counted when the area ends.
-side_pid="" side_log=""
+side_pid="" side_log="" side_area=""
 test_lane() {	# test_lane SCRIPT: "side" or "main"
 	head -n 15 "$1" | grep -q '^# xh-lane: *side' && echo side || echo main
 }
@@ -186,15 +186,21 @@ side_start() {	# side_start AREA
 			run_one "$area/$(basename "$sh")" \
 				"$(time_limit "$sh" "${XH_TEST_TIMEOUT:-900}")" "$sh"
 		done
+		echo "side lane done"
 	) >"$side_log" 2>&1 &
 	side_pid=$!
+	side_area=$area
 }
 side_wait() {	# side_wait: prints and counts the side lane's results
 	local line name
 	[ -n "$side_pid" ] || return 0
 	wait "$side_pid"
 	side_pid=""
+	# A lane that did not reach its end lost the tests after the last line.
+	grep -qx "side lane done" "$side_log" ||
+		record "$side_area/side-lane" fail 0 "the side lane ended early (log $side_log)"
 	while IFS= read -r line; do
+		[ "$line" = "side lane done" ] && continue
 		case "$line" in
 		PASS\ *) passed=$((passed + 1)) ;;
 		SKIP\ *) skipped=$((skipped + 1)) ;;

@@ -32,9 +32,11 @@ shim=$build/tests/daemon/xs_shim.so
 src=$top/tests/daemon/xs_shim.c
 if [ ! -e "$shim" ] || [ "$src" -nt "$shim" ]; then
 	mkdir -p "$(dirname "$shim")"
-	${CC:-gcc} -O2 -Wall -Wextra -Werror -shared -fPIC -o "$shim.tmp" \
+	# Two tests may get here at once (run-all.sh's side lane): each
+	# builds its own file and renames it into place whole.
+	${CC:-gcc} -O2 -Wall -Wextra -Werror -shared -fPIC -o "$shim.tmp.$$" \
 		"$src" -ldl || skip "cannot build the oxenstored shim"
-	mv "$shim.tmp" "$shim"
+	mv -f "$shim.tmp.$$" "$shim"
 fi
 
 mkdir -p "$work/xs"
