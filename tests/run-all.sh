@@ -67,6 +67,16 @@ want_area() {
 	[[ $skip != *",$1,"* ]]
 }
 
+# tally LINE [FAILED_NAME]: counts a "PASS|SKIP|FAIL ..." line of a suite or
+# a side lane; a FAIL is listed as FAILED_NAME (default: the line after FAIL).
+tally() {
+	case "$1" in
+	PASS\ *) passed=$((passed + 1)) ;;
+	SKIP\ *) skipped=$((skipped + 1)) ;;
+	FAIL\ *) failed=$((failed + 1)); failed_names+=("${2:-${1#FAIL }}") ;;
+	esac
+}
+
 record() {	# record NAME STATUS SECONDS [REASON]
 	case "$2" in
 	pass) passed=$((passed + 1)); echo "PASS $1 ($3s)" ;;
@@ -115,12 +125,9 @@ count_suite() {
 	grep -E '^(PASS|FAIL|SKIP) ' "$log" >"$log.results"
 	while IFS= read -r line; do
 		n=$((n + 1))
-		case "$line" in
-		PASS\ *) passed=$((passed + 1)); echo "$line" ;;
-		SKIP\ *) skipped=$((skipped + 1)); echo "$line" ;;
-		FAIL\ *) failed=$((failed + 1)); bad=1
-			 failed_names+=("${line#FAIL }"); echo "$line" ;;
-		esac
+		tally "$line"
+		[[ $line == FAIL\ * ]] && bad=1
+		echo "$line"
 	done <"$log.results"
 	if [ $rc -ne 0 ] && [ $bad -eq 0 ]; then
 		record "$name" fail $(($(date +%s) - start)) \
@@ -162,10 +169,11 @@ bg_suite_wait() {
 
 # The side lane of an area runs beside its other tests: the ASan+UBSan
 # copy of each C program and the t_*.sh scripts whose first 15 lines say
-# "# xh-lane: side" (suites always run in the main lane). Every test makes its own temporary directory, lock
-# directory and xenstore, and these mostly wait on timers, so two at a
-# time take about half the wall clock and no test's timing depends on the
-# other lane. The lane's lines are printed and counted when the area ends.
+# "# xh-lane: side" (suites always run in the main lane). Every test makes
+# its own temporary directory, lock directory and xenstore, and these
+# mostly wait on timers, so two at a time take about half the wall clock
+# and no test's timing depends on the other lane. The lane's lines are
+# printed and counted when the area ends.
 side_pid="" side_log="" side_area=""
 test_lane() {	# test_lane SCRIPT: "side" or "main"
 	head -n 15 "$1" | grep -q '^# xh-lane: *side' && echo side || echo main
@@ -201,12 +209,9 @@ side_wait() {	# side_wait: prints and counts the side lane's results
 		record "$side_area/side-lane" fail 0 "the side lane ended early (log $side_log)"
 	while IFS= read -r line; do
 		[ "$line" = "side lane done" ] && continue
-		case "$line" in
-		PASS\ *) passed=$((passed + 1)) ;;
-		SKIP\ *) skipped=$((skipped + 1)) ;;
-		FAIL\ *) failed=$((failed + 1)); name=${line#FAIL }
-			 failed_names+=("${name%% (*}") ;;
-		esac
+		# run_one's lines: "FAIL name (Ns): reason"; list the name.
+		name=${line#FAIL }
+		tally "$line" "${name%% (*}"
 		echo "$line"
 	done <"$side_log"
 }
