@@ -41,9 +41,6 @@ ALL_SCENARIOS="seed-bug-stock seed-bug-drain seed-bug-upstream drain-timeout sus
 # both frontends, the drain-timeout path with hook and daemon, and a
 # hook+daemon handover with a stock guest. Documentation/testing.rst.
 CORE_SCENARIOS="seed-bug-stock seed-bug-drain handover-timeout handover-stock"
-# Scenarios that have not passed yet: run by name only (--scenario), in
-# neither tier. Documentation/testing.rst says what each still lacks.
-PENDING_SCENARIOS=""
 # Guest-workload self-test on the host, before any boot.
 SELFTEST=workload-selftest
 
@@ -65,8 +62,7 @@ while [ $# -gt 0 ]; do
 		full) scenarios="$scenarios $SELFTEST $ALL_SCENARIOS" ;;
 		*) echo "run.sh: --tier takes core or full" >&2; exit 2 ;;
 		esac; shift ;;
-	--list) for s in $SELFTEST $ALL_SCENARIOS; do echo "$s"; done
-		for s in $PENDING_SCENARIOS; do echo "$s (pending: by name only)"; done; exit 0 ;;
+	--list) for s in $SELFTEST $ALL_SCENARIOS; do echo "$s"; done; exit 0 ;;
 	--rebuild-images) export XH_REBUILD=1 ;;
 	--guest-kv) [ $# -ge 2 ] || { usage >&2; exit 2; }; guest_kv=$2; shift ;;
 	--timeout) timeout_s=$2; shift ;;
@@ -79,7 +75,7 @@ done
 [ $demo = 1 ] && scenarios="seed-bug-stock seed-bug-drain"
 [ -n "${scenarios// /}" ] || scenarios="$SELFTEST $ALL_SCENARIOS"
 for s in $scenarios; do
-	case " $SELFTEST $ALL_SCENARIOS $PENDING_SCENARIOS " in
+	case " $SELFTEST $ALL_SCENARIOS " in
 	*" $s "*) ;;
 	*) echo "run.sh: unknown scenario '$s' (see --list)" >&2; exit 2 ;;
 	esac
